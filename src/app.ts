@@ -1,0 +1,63 @@
+import express, { type Express } from 'express';
+import { realDeliveryConfigured, type Config } from './config.ts';
+import { AppError } from './http/app-error.ts';
+import { errorMiddleware } from './http/error.middleware.ts';
+import { qaRoutes } from './http/qa.routes.ts';
+import { requireTwilioSignature } from './http/twilio-signature.middleware.ts';
+import { voiceRoutes } from './http/voice.routes.ts';
+import type { Logger } from './logging/logger.ts';
+import type { Messenger } from './messaging/messenger.ts';
+import { CallTurnService } from './services/call-turn.service.ts';
+import type { Store } from './storage/store.ts';
+
+/** What the app is built from; tests pass their own store, logger, messenger and clock. */
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  logger: Logger;
+  messenger: Messenger;
+  now?: () => Date;
+}
+
+/** Builds the Express app (no listening here): voice webhooks, QA outbox, health. */
+export function createApp(deps: AppDeps): Express {
+  const { config, store, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', true);
+  app.set('query parser', 'simple');
+
+  const calls = new CallTurnService({ store, config, logger, messenger: deps.messenger, now: deps.now });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await store.ping();
+      res.json({ status: 'ready' });
+    } catch {
+      res.status(503).json({ status: 'database unreachable' });
+    }
+  });
+
+  app.use(
+    '/voice',
+    express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 100 }),
+    requireTwilioSignature({
+      authToken: config.twilio.authToken,
+      publicBaseUrl: config.publicBaseUrl,
+      enabled: config.twilio.signatureCheck,
+      logger,
+    }),
+    voiceRoutes(calls, { agentNumber: config.agentNumber }),
+  );
+
+  if (config.qaToken && !realDeliveryConfigured(config)) {
+    app.use('/qa', qaRoutes(store.outbox, { qaToken: config.qaToken, pepper: config.pinPepper }));
+  }
+
+  app.use((req, _res, next) => next(new AppError(404, 'not-found', `No route for ${req.method} ${req.path}`)));
+  app.use(errorMiddleware(logger));
+  return app;
+}

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .optional()
+    .transform((v) => (v === undefined ? fallback : ['true', '1', 'yes'].includes(v)));
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_BASE_URL: optionalText.pipe(z.url({ protocol: /^https?$/, message: 'must be the http(s) URL Twilio calls, e.g. https://hotline.example.org' }).optional()),
+  TWILIO_AUTH_TOKEN: z.string().min(8, 'must be the Twilio auth token (at least 8 characters)').default('dev-auth-token-change-me'),
+  TWILIO_SIGNATURE_CHECK: bool(true),
+  TWILIO_ACCOUNT_SID: optionalText.pipe(z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits').optional()),
+  TWILIO_SMS_FROM: optionalText,
+  MONGODB_URI: optionalText.pipe(z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional()),
+  MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]+$/).default('hotline'),
+  EMBEDDED_DB_ENGINE: z.enum(['auto', 'mongodb-memory-server', 'ferretdb']).default('auto'),
+  DATA_DIR: z.string().default('.data'),
+  CACHE_DIR: z.string().default('.cache'),
+  LOAD_DEMO_DATA: bool(true),
+  PIN_PEPPER: z.string().min(16, 'must be a random secret of at least 16 characters').default('dev-pepper-change-me-0123456789'),
+  QA_TOKEN: optionalText,
+  AGENT_NUMBER: z.string().regex(/^\+?[0-9]{3,15}$/, 'must be a phone number such as +8612345678901').default('+861012333'),
+  SMTP_URL: optionalText.pipe(z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional()),
+  EMAIL_FROM: z.string().default('hotline@example.org'),
+  OTP_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
+  OTP_MAX_SENDS: z.coerce.number().int().min(1).max(20).default(3),
+  OTP_SEND_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  LOCK_AFTER_FAILURES: z.coerce.number().int().min(1).max(50).default(5),
+  LOCK_MINUTES: z.coerce.number().int().min(1).max(10080).default(30),
+  GATHER_TIMEOUT_SECONDS: z.coerce.number().int().min(2).max(60).default(6),
+  MESSAGE_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(30000).default(3000),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+});
+
+/** The validated settings the whole service runs on. */
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  publicBaseUrl: string;
+  twilio: { authToken: string; signatureCheck: boolean; accountSid?: string; smsFrom?: string };
+  mongo: { uri?: string; dbName: string; embeddedEngine: 'auto' | 'mongodb-memory-server' | 'ferretdb'; dataDir: string; cacheDir: string };
+  loadDemoData: boolean;
+  pinPepper: string;
+  qaToken?: string;
+  agentNumber: string;
+  email: { smtpUrl?: string; from: string };
+  otp: { ttlSeconds: number; maxSends: number; sendWindowMinutes: number };
+  lock: { afterFailures: number; minutes: number };
+  gatherTimeoutSeconds: number;
+  messageSendTimeoutMs: number;
+  log: { level: 'error' | 'warn' | 'info' | 'debug'; format: 'json' | 'pretty' };
+}
+
+/** Thrown when the environment holds a bad value; the message names the variable. */
+export class ConfigError extends Error {}
+
+/** Reads and checks the environment once; throws ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  if (e.NODE_ENV === 'production') {
+    const problems: string[] = [];
+    if (e.PIN_PEPPER.startsWith('dev-')) problems.push('PIN_PEPPER: must be set to a secret in production');
+    if (e.TWILIO_AUTH_TOKEN.startsWith('dev-')) problems.push('TWILIO_AUTH_TOKEN: must be set in production');
+    if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  if (e.TWILIO_ACCOUNT_SID && !e.TWILIO_SMS_FROM) {
+    throw new ConfigError('Invalid configuration:\n  TWILIO_SMS_FROM: required when TWILIO_ACCOUNT_SID is set');
+  }
+  return {
+    env: e.NODE_ENV,
+    port: e.PORT,
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    twilio: { authToken: e.TWILIO_AUTH_TOKEN, signatureCheck: e.TWILIO_SIGNATURE_CHECK, accountSid: e.TWILIO_ACCOUNT_SID, smsFrom: e.TWILIO_SMS_FROM },
+    mongo: { uri: e.MONGODB_URI, dbName: e.MONGODB_DB, embeddedEngine: e.EMBEDDED_DB_ENGINE, dataDir: e.DATA_DIR, cacheDir: e.CACHE_DIR },
+    loadDemoData: e.LOAD_DEMO_DATA,
+    pinPepper: e.PIN_PEPPER,
+    qaToken: e.QA_TOKEN,
+    agentNumber: e.AGENT_NUMBER,
+    email: { smtpUrl: e.SMTP_URL, from: e.EMAIL_FROM },
+    otp: { ttlSeconds: e.OTP_TTL_SECONDS, maxSends: e.OTP_MAX_SENDS, sendWindowMinutes: e.OTP_SEND_WINDOW_MINUTES },
+    lock: { afterFailures: e.LOCK_AFTER_FAILURES, minutes: e.LOCK_MINUTES },
+    gatherTimeoutSeconds: e.GATHER_TIMEOUT_SECONDS,
+    messageSendTimeoutMs: e.MESSAGE_SEND_TIMEOUT_MS,
+    log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (e.NODE_ENV === 'production' || !process.stdout.isTTY ? 'json' : 'pretty') },
+  };
+}
+
+/** True when SMS or email leaves the building, in which case the QA outbox route is not mounted. */
+export function realDeliveryConfigured(config: Config): boolean {
+  return Boolean(config.twilio.accountSid || config.email.smtpUrl);
+}

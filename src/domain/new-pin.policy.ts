@@ -1,0 +1,21 @@
+/** Why a proposed new card password was refused; each has a prompt that says so. */
+export type WeakPinReason = 'format' | 'all-same' | 'sequence' | 'birth-date' | 'id-tail' | 'same-as-current';
+
+/** Checks a proposed 6-digit card password against the rules that do not need the stored hash. */
+export function weakPinReason(pin: string, idNumber: string | undefined): WeakPinReason | null {
+  if (!/^[0-9]{6}$/.test(pin)) return 'format';
+  if (/^(\d)\1{5}$/.test(pin)) return 'all-same';
+  const steps = [...pin].slice(1).map((d, i) => (Number(d) - Number(pin[i]) + 10) % 10);
+  if (steps.every((s) => s === 1) || steps.every((s) => s === 9)) return 'sequence';
+  if (idNumber && idNumber.length === 18) {
+    const birth = idNumber.slice(6, 14);
+    const yyyy = birth.slice(0, 4);
+    const yy = birth.slice(2, 4);
+    const mm = birth.slice(4, 6);
+    const dd = birth.slice(6, 8);
+    const exact = new Set([`${yy}${mm}${dd}`, `${dd}${mm}${yy}`, `${mm}${dd}${yy}`, `${yyyy}${mm}`, `${mm}${yyyy}`]);
+    if (exact.has(pin) || birth.includes(pin) || pin.includes(`${mm}${dd}`) || pin.includes(`${dd}${mm}`)) return 'birth-date';
+    if (pin === idNumber.replace(/X$/, '').slice(-6)) return 'id-tail';
+  }
+  return null;
+}

@@ -1,0 +1,23 @@
+import type { ErrorRequestHandler } from 'express';
+import type { Logger } from '../logging/logger.ts';
+import { renderApology } from '../twiml/call-response.renderer.ts';
+import { AppError } from './app-error.ts';
+
+/** The one error handler: voice routes answer with a spoken apology in TwiML, everything else with JSON. */
+export function errorMiddleware(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    const known = error instanceof AppError ? error : null;
+    const parserStatus = (error as { status?: number; type?: string }).type ? (error as { status?: number }).status : undefined;
+    const status = known?.status ?? parserStatus ?? 500;
+    const code = known?.code ?? (parserStatus ? 'bad-request' : 'internal');
+    const callSid = typeof (req.body as Record<string, unknown> | undefined)?.CallSid === 'string' ? String(req.body.CallSid).slice(0, 64) : undefined;
+    if (status >= 500) logger.error('request failed', { path: req.path, callSid, error });
+    else logger.warn('request refused', { path: req.path, status, code, callSid, reason: known?.message ?? (error as Error).message });
+    if (res.headersSent) return;
+    if (req.path.startsWith('/voice') && status !== 403) {
+      res.status(status >= 500 ? 200 : status).type('text/xml').send(renderApology('both'));
+      return;
+    }
+    res.status(status).json({ error: code, message: known?.message ?? (status >= 500 ? 'Internal error' : 'Bad request') });
+  };
+}

@@ -1,0 +1,76 @@
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import type { CallEvent } from '../../flows/call.machine.ts';
+import type { Language } from '../../prompts/catalogue.ts';
+import type { CallTurnService } from '../services/call-turn.service.ts';
+import { renderApology, renderRecovery } from '../twiml/call-response.renderer.ts';
+import { AppError } from './app-error.ts';
+
+const callSid = z.string().regex(/^CA[0-9A-Za-z]{10,40}$/, 'CallSid must look like a Twilio call id');
+const phone = z.string().max(64).optional().default('');
+const startBody = z.object({ CallSid: callSid, From: phone, To: phone, Caller: phone });
+const gatherBody = z.object({ CallSid: callSid, Digits: z.string().max(64).regex(/^[0-9*#]*$/, 'Digits may hold only 0-9, * and #').optional() });
+const gatherQuery = z.object({ step: z.coerce.number().int().min(1).max(10_000) });
+const statusBody = z.object({
+  CallSid: callSid,
+  CallStatus: z.string().max(32),
+  CallDuration: z.coerce.number().int().min(0).max(86_400).optional(),
+});
+const langQuery = z.object({ lang: z.enum(['zh-CN', 'en-US']).default('zh-CN') });
+
+/** Parses a request part against a schema or throws a 400 naming the first problem. */
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new AppError(400, 'bad-request', `${issue.path.join('.') || 'body'}: ${issue.message}`);
+  }
+  return result.data;
+}
+
+/** The event a `<Gather>` answer stands for: digits, or silence when it came back empty. */
+export function eventFromDigits(digits: string | undefined): CallEvent {
+  const cleaned = (digits ?? '').replace(/#$/, '');
+  return cleaned === '' ? { type: 'NO_INPUT' } : { type: 'DIGITS', digits: cleaned };
+}
+
+function sendTwiml(res: import('express').Response, twiml: string, status = 200): void {
+  res.status(status).type('text/xml').send(twiml);
+}
+
+/** The Twilio voice webhooks: answer, each gathered step, status callback, fallback and recovery. */
+export function voiceRoutes(calls: CallTurnService, options: { agentNumber: string }): Router {
+  const router = Router();
+
+  router.post('/', async (req: Request, res) => {
+    const body = parse(startBody, req.body);
+    sendTwiml(res, await calls.startCall({ callSid: body.CallSid, from: body.From || body.Caller, to: body.To }));
+  });
+
+  router.post('/gather', async (req, res) => {
+    const { step } = parse(gatherQuery, req.query);
+    const body = parse(gatherBody, req.body);
+    sendTwiml(res, await calls.handleTurn({ callSid: body.CallSid, step, event: eventFromDigits(body.Digits) }));
+  });
+
+  router.post('/status', async (req, res) => {
+    const body = parse(statusBody, req.body);
+    await calls.handleStatus({ callSid: body.CallSid, callStatus: body.CallStatus, durationSeconds: body.CallDuration ?? null });
+    res.status(204).end();
+  });
+
+  router.post('/fallback', async (req, res) => {
+    const sid = callSid.safeParse((req.body as Record<string, unknown> | undefined)?.CallSid);
+    let language: Language | null = null;
+    if (sid.success) language = await calls.languageOf(sid.data).catch(() => null);
+    sendTwiml(res, renderApology(language ?? 'both'));
+  });
+
+  router.post('/recover', (req, res) => {
+    const { lang } = parse(langQuery, req.query);
+    const digits = typeof (req.body as Record<string, unknown> | undefined)?.Digits === 'string' ? String(req.body.Digits) : '';
+    sendTwiml(res, renderRecovery(lang, digits, options.agentNumber));
+  });
+
+  return router;
+}

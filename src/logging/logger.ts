@@ -1,0 +1,55 @@
+import winston from 'winston';
+import type Transport from 'winston-transport';
+import { maskAddress, maskCitizenId, maskFreeText, maskPhone } from '../domain/masking.ts';
+
+/** The logger type used across the service. */
+export type Logger = winston.Logger;
+
+const SECRET_KEYS = new Set(['digits', 'pin', 'code', 'password', 'otp', 'newpin', 'currentpin', 'secret', 'authtoken', 'pinpepper', 'qatoken']);
+const ID_KEYS = new Set(['idnumber', 'citizenidnumber']);
+const PHONE_KEYS = new Set(['caller', 'from', 'to', 'mobile', 'phone', 'called']);
+const ADDRESS_KEYS = new Set(['email', 'address', 'recipient']);
+
+function scrub(value: unknown, key: string, depth: number): unknown {
+  const k = key.toLowerCase();
+  if (SECRET_KEYS.has(k)) return value === undefined || value === null || value === '' ? value : '[redacted]';
+  if (typeof value === 'string') {
+    if (ID_KEYS.has(k)) return maskCitizenId(value);
+    if (PHONE_KEYS.has(k)) return maskPhone(value);
+    if (ADDRESS_KEYS.has(k)) return maskAddress(value);
+    return maskFreeText(value);
+  }
+  if (depth > 4 || value === null || typeof value !== 'object') return value;
+  if (value instanceof Error) return { name: value.name, message: maskFreeText(value.message), stack: value.stack ? maskFreeText(value.stack) : undefined };
+  if (Array.isArray(value)) return value.map((item) => scrub(item, '', depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([childKey, child]) => [childKey, scrub(child, childKey, depth + 1)]));
+}
+
+/** A winston format that masks IDs, phone numbers and addresses and drops PINs and codes from every line. */
+export const maskSecrets = winston.format((info) => {
+  for (const key of Object.keys(info)) {
+    if (key === 'level') continue;
+    (info as Record<string, unknown>)[key] = scrub((info as Record<string, unknown>)[key], key, 0);
+  }
+  return info;
+});
+
+/** Builds the service logger: JSON lines (or pretty in a terminal), masks applied before any transport. */
+export function createLogger(options: { level: string; format: 'json' | 'pretty'; transports?: Transport[]; silent?: boolean }): Logger {
+  const output =
+    options.format === 'json'
+      ? winston.format.json()
+      : winston.format.combine(
+          winston.format.colorize(),
+          winston.format.printf(({ level, message, timestamp, ...rest }) => {
+            const fields = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
+            return `${String(timestamp)} ${level} ${String(message)}${fields}`;
+          }),
+        );
+  return winston.createLogger({
+    level: options.level,
+    silent: options.silent,
+    format: winston.format.combine(maskSecrets(), winston.format.timestamp(), output),
+    transports: options.transports ?? [new winston.transports.Console()],
+  });
+}

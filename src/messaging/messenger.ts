@@ -1,0 +1,88 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+import twilio from 'twilio';
+import type { Config } from '../config.ts';
+import { maskAddress } from '../domain/masking.ts';
+import type { Logger } from '../logging/logger.ts';
+import { keyedHash, sealText } from '../security/secrets.ts';
+import type { OutboxRepository } from '../storage/outbox.repository.ts';
+
+/** One text message or email to a citizen. */
+export interface OutgoingMessage {
+  channel: 'sms' | 'email';
+  to: string;
+  subject: string;
+  body: string;
+}
+
+/** Sends messages to citizens. */
+export interface Messenger {
+  /** Delivers (or queues) one message; rejects when delivery failed. */
+  send(message: OutgoingMessage): Promise<void>;
+}
+
+/** The look-up key the outbox files a recipient under (phone numbers and addresses normalised). */
+export function recipientKey(pepper: string, address: string): string {
+  const normalised = address.includes('@') ? address.trim().toLowerCase() : address.replace(/[^0-9+]/g, '');
+  return keyedHash(pepper, 'recipient', normalised);
+}
+
+/** Keeps messages in the local outbox (sealed) so tests, QA and the terminal phone can read them. */
+export class OutboxMessenger implements Messenger {
+  constructor(
+    private readonly outbox: OutboxRepository,
+    private readonly pepper: string,
+  ) {}
+
+  async send(message: OutgoingMessage): Promise<void> {
+    await this.outbox.add({
+      toHash: recipientKey(this.pepper, message.to),
+      toMasked: maskAddress(message.to),
+      channel: message.channel,
+      sealedBody: sealText(this.pepper, message.body),
+      createdAt: new Date(),
+    });
+  }
+}
+
+/** Sends SMS through Twilio's Messaging API and email through SMTP, whichever is configured. */
+export class RealMessenger implements Messenger {
+  private readonly sms?: ReturnType<typeof twilio>;
+  private readonly mail?: Transporter;
+
+  constructor(
+    private readonly config: Config,
+    private readonly logger: Logger,
+  ) {
+    if (config.twilio.accountSid) this.sms = twilio(config.twilio.accountSid, config.twilio.authToken);
+    if (config.email.smtpUrl) this.mail = nodemailer.createTransport(config.email.smtpUrl);
+  }
+
+  async send(message: OutgoingMessage): Promise<void> {
+    if (message.channel === 'sms') {
+      if (!this.sms || !this.config.twilio.smsFrom) {
+        this.logger.warn('sms delivery not configured', { channel: 'sms' });
+        throw new Error('sms delivery not configured');
+      }
+      await this.sms.messages.create({ to: message.to, from: this.config.twilio.smsFrom, body: message.body });
+      return;
+    }
+    if (!this.mail) {
+      this.logger.warn('email delivery not configured', { channel: 'email' });
+      throw new Error('email delivery not configured');
+    }
+    await this.mail.sendMail({ to: message.to, from: this.config.email.from, subject: message.subject, text: message.body });
+  }
+}
+
+/** Waits for a send at most `ms`; a slow provider must not hold up the caller's turn. */
+export async function sendWithin(messenger: Messenger, message: OutgoingMessage, ms: number): Promise<'sent' | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), ms);
+  });
+  try {
+    return await Promise.race([messenger.send(message).then(() => 'sent' as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

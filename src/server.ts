@@ -1,0 +1,61 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createApp } from './app.ts';
+import { ConfigError, loadConfig, realDeliveryConfigured } from './config.ts';
+import { connectDatabase } from './database.ts';
+import { createLogger } from './logging/logger.ts';
+import { OutboxMessenger, RealMessenger } from './messaging/messenger.ts';
+import { seedCitizens } from './services/citizen-seed.service.ts';
+
+const DEMO_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../data/demo-citizens.json');
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(78);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.log);
+  const database = await connectDatabase(config, logger);
+  if (config.loadDemoData) {
+    const result = await seedCitizens(database.store, DEMO_FILE, config.pinPepper);
+    logger.info('demo citizens loaded', result);
+  }
+  const messenger = realDeliveryConfigured(config) ? new RealMessenger(config, logger) : new OutboxMessenger(database.store.outbox, config.pinPepper);
+  const app = createApp({ config, store: database.store, logger, messenger });
+  const server = app.listen(config.port, () => {
+    logger.info('hotline listening', {
+      port: config.port,
+      publicBaseUrl: config.publicBaseUrl,
+      delivery: realDeliveryConfigured(config) ? 'real' : 'outbox',
+      qaOutbox: Boolean(config.qaToken) && !realDeliveryConfigured(config),
+    });
+  });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('draining', { signal });
+    server.close(() => {
+      void database.close().then(() => {
+        logger.info('stopped');
+        process.exit(0);
+      });
+    });
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(1), 15_000).unref();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`hotline failed to start: ${(error as Error).message}`);
+  process.exit(1);
+});

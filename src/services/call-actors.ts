@@ -1,0 +1,215 @@
+import { randomBytes } from 'node:crypto';
+import { fromPromise } from 'xstate';
+import type { IdentifyResult, ScreenResult, VerificationChannel, VerifyResult } from '../../flows/call.machine.ts';
+import type { Language } from '../../prompts/catalogue.ts';
+import type { Config } from '../config.ts';
+import { maskCitizenId } from '../domain/citizen-id.ts';
+import { weakPinReason } from '../domain/new-pin.policy.ts';
+import type { Logger } from '../logging/logger.ts';
+import { sendWithin, type Messenger } from '../messaging/messenger.ts';
+import { hashPin, keyedHash, newOneTimeCode, sameDigest, verifyPin } from '../security/secrets.ts';
+import type { Semaphore } from '../security/semaphore.ts';
+import type { Store } from '../storage/store.ts';
+
+/** What the side effects of one turn need: the shared services and who/where the turn is. */
+export interface TurnScope {
+  store: Store;
+  config: Config;
+  messenger: Messenger;
+  hashing: Semaphore;
+  logger: Logger;
+  callSid: string;
+  step: number;
+  callerMasked: string;
+  /** The card's masked ID once the caller has entered it (for the lock record). */
+  idMasked: string | null;
+  now: () => Date;
+}
+
+/** Wrong entries after which a one-time code is void. */
+export const CODE_MAX_ATTEMPTS = 5;
+
+const SMS_TEXT: Record<Language, (code: string, minutes: number) => string> = {
+  'zh-CN': (code, minutes) => `【医保密码热线】您的验证码是${code}，${minutes}分钟内有效。请勿告诉任何人。`,
+  'en-US': (code, minutes) => `Medical insurance hotline: your code is ${code}. It is valid for ${minutes} minutes. Never share it.`,
+};
+
+const CHANGED_TEXT: Record<Language, string> = {
+  'zh-CN': '【医保密码热线】您的社保卡密码已通过电话修改。如非本人操作，请立即携带身份证原件到社会保障局前台处理。',
+  'en-US':
+    'Medical insurance hotline: your card password was changed by phone. If this was not you, bring your original ID card to the Social Security Bureau front desk at once.',
+};
+
+/** A keyed, salted digest of the first new-PIN entry, kept in the call only to check the second entry. */
+function confirmationDigest(pepper: string, pin: string, salt = randomBytes(16).toString('hex')): string {
+  return `${salt}:${keyedHash(pepper, `pin-confirm:${salt}`, pin)}`;
+}
+
+function matchesConfirmation(pepper: string, digest: string, pin: string): boolean {
+  const [salt, hash] = digest.split(':');
+  if (!salt || !hash) return false;
+  return sameDigest(hash, keyedHash(pepper, `pin-confirm:${salt}`, pin));
+}
+
+/** A throwaway hash so an unknown card takes as long to check as a known one. */
+let decoyHash: Promise<string> | undefined;
+
+/** The named side effects of the call machine, bound to one turn of one call. */
+export function callActors(scope: TurnScope) {
+  const { store, config, logger } = scope;
+  const turnKey = `${scope.callSid}:${scope.step}`;
+  const pepper = config.pinPepper;
+
+  const recordFailure = async (idHash: string, kind: 'code' | 'current-password'): Promise<VerifyResult> => {
+    const result = await store.cardGuards.recordFailure({
+      key: turnKey,
+      idHash,
+      idMasked: scope.idMasked ?? 'unknown',
+      callSid: scope.callSid,
+      kind,
+      threshold: config.lock.afterFailures,
+      lockMinutes: config.lock.minutes,
+      now: scope.now(),
+    });
+    logger.info('verification failed', { kind, failures: result.failures });
+    if (result.lockedUntil) {
+      logger.warn('card locked', { kind, lockedUntil: result.lockedUntil.toISOString(), lockMinutes: config.lock.minutes });
+      return 'locked';
+    }
+    return 'wrong';
+  };
+
+  return {
+    identifyCaller: fromPromise<IdentifyResult, { idNumber: string }>(async ({ input }) => {
+      const idHash = keyedHash(pepper, 'citizen-id', input.idNumber);
+      const citizen = await store.citizens.findByIdHash(idHash);
+      logger.info('caller identified', { registered: citizen !== null });
+      return { idHash, idMasked: maskCitizenId(input.idNumber), citizenId: citizen?.id ?? null };
+    }),
+
+    sendCode: fromPromise<void, { idHash: string; citizenId: string | null; channel: 'sms' | 'email'; language: Language }>(async ({ input }) => {
+      const now = scope.now();
+      const skip = (reason: string): void => {
+        logger.info('code not sent', { channel: input.channel, reason });
+      };
+      if (!input.citizenId) return skip('unregistered');
+      if (await store.cardGuards.lockedUntil(input.idHash, now)) return skip('locked');
+      const since = new Date(now.getTime() - config.otp.sendWindowMinutes * 60_000);
+      if ((await store.oneTimeCodes.countSentSince(input.idHash, since)) >= config.otp.maxSends) return skip('send-limit');
+      const citizen = await store.citizens.findById(input.citizenId);
+      const address = input.channel === 'sms' ? citizen?.mobile : citizen?.email;
+      if (!citizen || !address) return skip('no-contact');
+      const code = newOneTimeCode();
+      const issued = await store.oneTimeCodes.issue({
+        idHash: input.idHash,
+        citizenId: citizen.id,
+        channel: input.channel,
+        codeHash: keyedHash(pepper, `otp:${input.idHash}`, code),
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + config.otp.ttlSeconds * 1000),
+        sendKey: turnKey,
+      });
+      if (!issued) return skip('repeated-delivery');
+      const minutes = Math.round(config.otp.ttlSeconds / 60);
+      const outcome = await sendWithin(
+        scope.messenger,
+        { channel: input.channel, to: address, subject: 'Verification code', body: SMS_TEXT[input.language](code, minutes) },
+        config.messageSendTimeoutMs,
+      ).catch((error: unknown) => {
+        logger.error('code delivery failed', { channel: input.channel, error });
+        return 'failed' as const;
+      });
+      logger.info('code sent', { channel: input.channel, delivery: outcome, to: address });
+    }),
+
+    verifyCode: fromPromise<VerifyResult, { idHash: string; code: string }>(async ({ input }) => {
+      const now = scope.now();
+      if (await store.oneTimeCodes.usedByTurn(input.idHash, turnKey)) return 'ok';
+      if (await store.cardGuards.lockedUntil(input.idHash, now)) {
+        logger.info('verification refused', { kind: 'code', reason: 'locked' });
+        return 'wrong';
+      }
+      const open = await store.oneTimeCodes.findOpen(input.idHash, now);
+      if (open && sameDigest(open.codeHash, keyedHash(pepper, `otp:${input.idHash}`, input.code))) {
+        if (await store.oneTimeCodes.consume(open.id, turnKey, now)) {
+          await store.cardGuards.recordSuccess(input.idHash, now);
+          logger.info('verification passed', { kind: 'code', channel: open.channel });
+          return 'ok';
+        }
+      }
+      if (open) await store.oneTimeCodes.countWrongEntry(open.id, CODE_MAX_ATTEMPTS, now);
+      return recordFailure(input.idHash, 'code');
+    }),
+
+    verifyCurrentPin: fromPromise<VerifyResult, { idHash: string; citizenId: string | null; pin: string }>(async ({ input }) => {
+      const now = scope.now();
+      if (await store.cardGuards.lockedUntil(input.idHash, now)) {
+        logger.info('verification refused', { kind: 'current-password', reason: 'locked' });
+        return 'wrong';
+      }
+      const citizen = input.citizenId ? await store.citizens.findById(input.citizenId) : null;
+      if (!citizen?.pinHash) {
+        decoyHash ??= hashPin('000000', pepper);
+        await scope.hashing.run(async () => verifyPin(await decoyHash!, input.pin, pepper));
+        return recordFailure(input.idHash, 'current-password');
+      }
+      const pinHash = citizen.pinHash;
+      if (await scope.hashing.run(() => verifyPin(pinHash, input.pin, pepper))) {
+        await store.cardGuards.recordSuccess(input.idHash, now);
+        logger.info('verification passed', { kind: 'current-password' });
+        return 'ok';
+      }
+      return recordFailure(input.idHash, 'current-password');
+    }),
+
+    screenNewPin: fromPromise<ScreenResult, { citizenId: string; pin: string }>(async ({ input }) => {
+      const citizen = await store.citizens.findById(input.citizenId);
+      if (!citizen) throw new Error('verified citizen not found');
+      let reason = weakPinReason(input.pin, citizen.idNumber);
+      const currentHash = citizen.pinHash;
+      if (!reason && currentHash && (await scope.hashing.run(() => verifyPin(currentHash, input.pin, pepper)))) reason = 'same-as-current';
+      if (reason) {
+        logger.info('new password refused', { reason });
+        return { ok: false, reason };
+      }
+      return { ok: true, digest: confirmationDigest(pepper, input.pin) };
+    }),
+
+    commitNewPin: fromPromise<
+      'saved' | 'mismatch',
+      { citizenId: string; pin: string; firstDigest: string; verifiedBy: VerificationChannel; language: Language }
+    >(async ({ input }) => {
+      if (!matchesConfirmation(pepper, input.firstDigest, input.pin)) {
+        logger.info('new password entries differ');
+        return 'mismatch';
+      }
+      const citizen = await store.citizens.findById(input.citizenId);
+      if (!citizen) throw new Error('verified citizen not found');
+      const now = scope.now();
+      const pinHash = await scope.hashing.run(() => hashPin(input.pin, pepper));
+      await store.citizens.setPinHash(citizen.id, pinHash, now);
+      await store.passwordChanges.record({
+        citizenId: citizen.id,
+        idHash: citizen.idHash,
+        idMasked: maskCitizenId(citizen.idNumber),
+        at: now,
+        callSid: scope.callSid,
+        channel: input.verifiedBy,
+        callerMasked: scope.callerMasked,
+      });
+      logger.info('password changed', { channel: input.verifiedBy });
+      if (citizen.mobile) {
+        const delivery = await sendWithin(
+          scope.messenger,
+          { channel: 'sms', to: citizen.mobile, subject: 'Password changed', body: CHANGED_TEXT[input.language] },
+          config.messageSendTimeoutMs,
+        ).catch((error: unknown) => {
+          logger.error('change notice failed', { error });
+          return 'failed' as const;
+        });
+        logger.info('change notice sent', { delivery, to: citizen.mobile });
+      }
+      return 'saved';
+    }),
+  };
+}

@@ -1,0 +1,235 @@
+import { createActor, waitFor, type SnapshotFrom } from 'xstate';
+import { callMachine, type CallEvent, type GatherSpec, type StateMeta } from '../../flows/call.machine.ts';
+import type { Language } from '../../prompts/catalogue.ts';
+import type { Config } from '../config.ts';
+import { idFromKeypad, maskCitizenId } from '../domain/citizen-id.ts';
+import { maskPhone } from '../domain/masking.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { Messenger } from '../messaging/messenger.ts';
+import { keyedHash } from '../security/secrets.ts';
+import { Semaphore } from '../security/semaphore.ts';
+import type { CallSession } from '../storage/call-session.repository.ts';
+import type { TimelineEntryDoc } from '../storage/models.ts';
+import type { Store } from '../storage/store.ts';
+import { renderApology, renderState } from '../twiml/call-response.renderer.ts';
+import { callActors } from './call-actors.ts';
+
+type CallSnapshot = SnapshotFrom<typeof callMachine>;
+
+/** How long one turn may wait for the flow's side effects before it is treated as failed. */
+export const TURN_SETTLE_TIMEOUT_MS = 10_000;
+
+/** The state's name as stored and shown (`enterCode`). */
+export function stateName(snapshot: CallSnapshot): string {
+  return typeof snapshot.value === 'string' ? snapshot.value : JSON.stringify(snapshot.value);
+}
+
+/** The meta of the state the call is in. */
+export function currentMeta(snapshot: CallSnapshot): StateMeta {
+  const metas = Object.values(snapshot.getMeta() as Record<string, StateMeta | undefined>);
+  const meta = metas.reverse().find((m) => m && Array.isArray(m.prompts));
+  if (!meta) throw new Error(`state ${stateName(snapshot)} has no prompts`);
+  return meta;
+}
+
+/** The masked form of keypad input, as the timeline keeps it: PIN and code digits never appear. */
+export function maskInput(digits: string, secret: GatherSpec['secret']): string {
+  if (digits === '*' || digits === '0' || digits === '') return digits;
+  if (secret === 'pin' || secret === 'code') return '•'.repeat(Math.min(digits.length, 12));
+  if (secret === 'id') return maskCitizenId(idFromKeypad(digits));
+  return digits;
+}
+
+/** Everything a call turn needs from the outside world. */
+export interface CallServiceDeps {
+  store: Store;
+  config: Config;
+  logger: Logger;
+  messenger: Messenger;
+  now?: () => Date;
+  /** How many password hashes may run at once (Argon2id is deliberately slow). */
+  hashingConcurrency?: number;
+}
+
+/** Runs one webhook turn of a call: load by CallSid, restore, send one event, settle, persist with a step number, render. */
+export class CallTurnService {
+  private readonly now: () => Date;
+  private readonly hashing: Semaphore;
+
+  constructor(private readonly deps: CallServiceDeps) {
+    this.now = deps.now ?? (() => new Date());
+    this.hashing = new Semaphore(deps.hashingConcurrency ?? 2);
+  }
+
+  private render(snapshot: CallSnapshot, step: number): string {
+    return renderState(currentMeta(snapshot), snapshot.context.notice, {
+      language: snapshot.context.language,
+      step,
+      gatherTimeoutSeconds: this.deps.config.gatherTimeoutSeconds,
+      agentNumber: this.deps.config.agentNumber,
+      params: { otpMinutes: Math.round(this.deps.config.otp.ttlSeconds / 60), lockMinutes: this.deps.config.lock.minutes },
+    });
+  }
+
+  private machineFor(session: Pick<CallSession, '_id' | 'callerMasked' | 'idMasked'>, step: number, logger: Logger) {
+    return callMachine.provide({
+      actors: callActors({
+        store: this.deps.store,
+        config: this.deps.config,
+        messenger: this.deps.messenger,
+        hashing: this.hashing,
+        logger,
+        callSid: session._id,
+        step,
+        callerMasked: session.callerMasked,
+        idMasked: session.idMasked ?? null,
+        now: this.now,
+      }),
+    });
+  }
+
+  /** Answers a new call (or a repeated delivery of its first webhook) with the welcome. */
+  async startCall(input: { callSid: string; from: string; to: string }): Promise<string> {
+    const logger = this.deps.logger.child({ callSid: input.callSid });
+    const existing = await this.deps.store.callSessions.find(input.callSid);
+    if (existing) {
+      logger.info('call start repeated', { step: existing.step });
+      return existing.lastTwiml;
+    }
+    const started = Date.now();
+    const now = this.now();
+    const callerMasked = maskPhone(input.from) || 'unknown';
+    const actor = createActor(this.machineFor({ _id: input.callSid, callerMasked, idMasked: null }, 1, logger), { input: {} });
+    actor.start();
+    const snapshot = actor.getSnapshot();
+    const twiml = this.render(snapshot, 1);
+    const persisted = JSON.stringify(actor.getPersistedSnapshot());
+    actor.stop();
+    const digits = input.from.replace(/[^0-9]/g, '');
+    const created = await this.deps.store.callSessions.create({
+      _id: input.callSid,
+      snapshot: persisted,
+      state: stateName(snapshot),
+      status: 'active',
+      outcome: null,
+      language: snapshot.context.language,
+      callerMasked,
+      callerHash: keyedHash(this.deps.config.pinPepper, 'caller', digits),
+      callerLast4: digits.slice(-4),
+      to: input.to || null,
+      idHash: null,
+      idMasked: null,
+      lastTwiml: twiml,
+      startedAt: now,
+      updatedAt: now,
+      endedAt: null,
+      timeline: [
+        { step: 0, at: now, event: 'CALL_START', input: null, from: '', to: stateName(snapshot), prompts: currentMeta(snapshot).prompts, durationMs: Date.now() - started },
+      ],
+    });
+    if (!created) {
+      const winner = await this.deps.store.callSessions.find(input.callSid);
+      return winner?.lastTwiml ?? twiml;
+    }
+    logger.info('call started', { from: input.from, to: input.to });
+    return twiml;
+  }
+
+  /** Feeds one event into a call at a given step; a repeated or stale delivery returns the stored answer unchanged. */
+  async handleTurn(input: { callSid: string; step: number; event: CallEvent }): Promise<string> {
+    const logger = this.deps.logger.child({ callSid: input.callSid });
+    const session = await this.deps.store.callSessions.find(input.callSid);
+    if (!session) {
+      logger.warn('turn for unknown call', { step: input.step });
+      return this.startCall({ callSid: input.callSid, from: '', to: '' });
+    }
+    if (session.status === 'ended' || input.step !== session.step) {
+      logger.info('turn repeated', { step: input.step, current: session.step, status: session.status });
+      return session.lastTwiml;
+    }
+    try {
+      return await this.runTurn(session, input.event, logger);
+    } catch (error) {
+      logger.error('turn failed', { step: input.step, state: session.state, error });
+      return renderApology(session.language as Language);
+    }
+  }
+
+  private async runTurn(session: CallSession, event: CallEvent, logger: Logger): Promise<string> {
+    const started = Date.now();
+    const restored = JSON.parse(session.snapshot) as CallSnapshot;
+    const actor = createActor(this.machineFor(session, session.step, logger), { snapshot: restored, input: undefined });
+    const before = actor.getSnapshot();
+    const from = stateName(before);
+    const secret = before.status === 'active' ? currentMeta(before).gather?.secret : undefined;
+    actor.start();
+    let after: CallSnapshot;
+    try {
+      actor.send(event);
+      after = await waitFor(actor, (s) => s.status !== 'active' || s.hasTag('input'), { timeout: TURN_SETTLE_TIMEOUT_MS });
+    } finally {
+      actor.stop();
+    }
+    if (after.status === 'error') throw new Error(`call flow failed in ${from}`);
+    const persisted = actor.getPersistedSnapshot() as { children?: Record<string, unknown> };
+    if (persisted.children && Object.keys(persisted.children).length > 0) throw new Error(`call flow settled with a running invocation in ${stateName(after)}`);
+    const nextStep = session.step + 1;
+    const twiml = this.render(after, nextStep);
+    const meta = currentMeta(after);
+    const to = stateName(after);
+    const entry: TimelineEntryDoc = {
+      step: session.step,
+      at: this.now(),
+      event: event.type,
+      input: event.type === 'DIGITS' ? maskInput(event.digits, secret) : null,
+      from,
+      to,
+      prompts: [...after.context.notice, ...meta.prompts],
+      durationMs: Date.now() - started,
+    };
+    const won = await this.deps.store.callSessions.advance(
+      session._id,
+      session.step,
+      {
+        snapshot: JSON.stringify(persisted),
+        state: to,
+        language: after.context.language,
+        lastTwiml: twiml,
+        outcome: after.status === 'done' ? (meta.outcome ?? null) : null,
+        idHash: after.context.idHash,
+        idMasked: after.context.idMasked,
+        entry,
+        ended: after.status === 'done',
+      },
+      this.now(),
+    );
+    if (!won) {
+      const current = await this.deps.store.callSessions.find(session._id);
+      logger.info('turn lost to a concurrent delivery', { step: session.step, current: current?.step });
+      return current?.lastTwiml ?? twiml;
+    }
+    logger.info('turn', { step: session.step, event: event.type, input: entry.input, from, to, prompts: entry.prompts, durationMs: entry.durationMs });
+    if (after.status === 'done') logger.info('call ended by flow', { outcome: meta.outcome, state: to });
+    return twiml;
+  }
+
+  /** Takes Twilio's status callback: a call that ends outside a final state is recorded as abandoned. */
+  async handleStatus(input: { callSid: string; callStatus: string; durationSeconds: number | null }): Promise<void> {
+    const logger = this.deps.logger.child({ callSid: input.callSid });
+    const session = await this.deps.store.callSessions.find(input.callSid);
+    if (!session) {
+      logger.warn('status for unknown call', { callStatus: input.callStatus });
+      return;
+    }
+    const finished = ['completed', 'busy', 'failed', 'no-answer', 'canceled'].includes(input.callStatus);
+    if (finished && session.status === 'active') await this.runTurn(session, { type: 'HANGUP' }, logger);
+    if (finished) await this.deps.store.callSessions.recordEnd(input.callSid, input.callStatus, input.durationSeconds, this.now());
+    logger.info('call status', { callStatus: input.callStatus, durationSeconds: input.durationSeconds });
+  }
+
+  /** The language a call is in, for answers that must not change it (fallback). */
+  async languageOf(callSid: string): Promise<Language | null> {
+    const session = await this.deps.store.callSessions.find(callSid);
+    return session ? (session.language as Language) : null;
+  }
+}

@@ -1,0 +1,52 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { checkCitizenId } from '../domain/citizen-id.ts';
+import { hashPin, keyedHash } from '../security/secrets.ts';
+import type { Store } from '../storage/store.ts';
+
+const citizenRecord = z.object({
+  idNumber: z.string().refine((v) => checkCitizenId(v).ok, 'not a valid 18-character citizen ID number (GB 11643)'),
+  name: z.string().min(1).max(100),
+  mobile: z.string().regex(/^\+?[0-9]{6,15}$/, 'must be a phone number in E.164 form, e.g. +8613800138000').nullable().optional(),
+  email: z.email().nullable().optional(),
+  password: z.string().regex(/^[0-9]{6}$/, 'must be 6 digits').optional(),
+});
+
+/** The seed file format: an array of citizens. */
+export const seedFile = z.array(citizenRecord);
+
+/** Thrown when a seed file cannot be read or does not match the format; the message names the entry. */
+export class SeedError extends Error {}
+
+/** Reads and checks a seed file, hashing any password it gives. */
+export async function readSeedFile(path: string, pepper: string) {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    throw new SeedError(`${path}: cannot read JSON (${(error as Error).message})`);
+  }
+  const parsed = seedFile.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new SeedError(`${path}: entry ${issue.path.join('.')}: ${issue.message}`);
+  }
+  return Promise.all(
+    parsed.data.map(async (record) => {
+      const idNumber = checkCitizenId(record.idNumber).ok ? record.idNumber.toUpperCase() : record.idNumber;
+      return {
+        idNumber,
+        idHash: keyedHash(pepper, 'citizen-id', idNumber),
+        name: record.name,
+        mobile: record.mobile ?? null,
+        email: record.email ?? null,
+        pinHash: record.password ? await hashPin(record.password, pepper) : undefined,
+      };
+    }),
+  );
+}
+
+/** Loads a seed file into the citizens collection (insert or update by ID number). */
+export async function seedCitizens(store: Store, path: string, pepper: string): Promise<{ inserted: number; updated: number }> {
+  return store.citizens.upsertMany(await readSeedFile(path, pepper));
+}

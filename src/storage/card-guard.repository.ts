@@ -1,0 +1,58 @@
+import type { Models } from './models.ts';
+
+/** Counts failed verifications per card across calls and locks the card after too many in a row. */
+export class CardGuardRepository {
+  constructor(private readonly models: Models) {}
+
+  /** When the card's lock ends, or null if it is not locked. */
+  async lockedUntil(idHash: string, now: Date): Promise<Date | null> {
+    const guard = await this.models.CardGuard.findById(idHash).lean();
+    return guard?.lockedUntil && guard.lockedUntil > now ? guard.lockedUntil : null;
+  }
+
+  /**
+   * Records one failure under a key unique to the call and step (a repeated delivery counts once) and
+   * locks the card when the failures since the last reset reach the threshold. Returns the new lock, if any.
+   */
+  async recordFailure(input: {
+    key: string;
+    idHash: string;
+    idMasked: string;
+    callSid: string;
+    kind: 'code' | 'current-password';
+    threshold: number;
+    lockMinutes: number;
+    now: Date;
+  }): Promise<{ lockedUntil: Date | null; failures: number }> {
+    const { key, idHash, now } = input;
+    try {
+      await this.models.VerificationFailure.create({ _id: key, idHash, at: now, callSid: input.callSid, kind: input.kind });
+    } catch (error) {
+      if ((error as { code?: number }).code !== 11000) throw error;
+    }
+    await this.models.CardGuard.updateOne({ _id: idHash }, { $setOnInsert: { countSince: new Date(0), lockedUntil: null } }, { upsert: true });
+    const guard = await this.models.CardGuard.findById(idHash).lean();
+    const since = guard?.countSince ?? new Date(0);
+    const failures = await this.models.VerificationFailure.countDocuments({ idHash, at: { $gt: since } });
+    if (failures < input.threshold) return { lockedUntil: null, failures };
+    const until = new Date(now.getTime() + input.lockMinutes * 60_000);
+    const locked = await this.models.CardGuard.updateOne(
+      { _id: idHash, countSince: since },
+      { $set: { countSince: now, lockedUntil: until } },
+    );
+    if (locked.modifiedCount === 1) {
+      await this.models.CardLock.create({ idHash, idMasked: input.idMasked, at: now, until, callSid: input.callSid });
+    }
+    return { lockedUntil: until, failures };
+  }
+
+  /** A successful verification ends the run of failures. */
+  async recordSuccess(idHash: string, now: Date): Promise<void> {
+    await this.models.CardGuard.updateOne({ _id: idHash }, { $set: { countSince: now } }, { upsert: true });
+  }
+
+  /** How many locks were recorded for a card. */
+  async lockCount(idHash: string): Promise<number> {
+    return this.models.CardLock.countDocuments({ idHash });
+  }
+}

@@ -1,0 +1,467 @@
+import { spawn } from 'node:child_process';
+import { promises as dns } from 'node:dns';
+import { constants as fsConstants, promises as fs } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { DryMongoBinary, MongoMemoryServer } from 'mongodb-memory-server-core';
+import mongoose from 'mongoose';
+
+/** A running MongoDB-compatible server that the app can connect to. */
+export interface EmbeddedDatabase {
+  uri: string;
+  engine: 'mongodb-memory-server' | 'ferretdb';
+  stop(): Promise<void>;
+}
+
+/** Options: where data lives (persistent folder for `npm start`, fresh temp folder for tests), cache folder for built binaries, and a logger-ish callback. */
+export interface EmbeddedDatabaseOptions {
+  dataDir: string;
+  cacheDir: string;
+  log?: (message: string, fields?: Record<string, unknown>) => void;
+  engine?: 'auto' | 'mongodb-memory-server' | 'ferretdb';
+}
+
+type Log = NonNullable<EmbeddedDatabaseOptions['log']>;
+
+const FERRETDB_VERSION = 'v1.24.2';
+const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
+const MONGODB_DOWNLOAD_TIMEOUT_MS = 60_000;
+const REACHABILITY_TIMEOUT_MS = 3_000;
+const FERRETDB_READY_TIMEOUT_MS = 30_000;
+const STOP_GRACE_MS = 5_000;
+const BUILD_LOCK_STALE_MS = 15 * 60_000;
+const BUILD_LOCK_WAIT_MS = 20 * 60_000;
+const OUTPUT_TAIL_CHARS = 8_000;
+
+const noop: Log = () => undefined;
+
+/** Starts MongoDB (via mongodb-memory-server) or, failing that, a locally built FerretDB on SQLite, and returns its URI. */
+export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
+  const log = options.log ?? noop;
+  const dataDir = path.resolve(options.dataDir);
+  const cacheDir = path.resolve(options.cacheDir);
+  const engine = options.engine ?? 'auto';
+
+  if (engine === 'mongodb-memory-server') {
+    return startMongoMemoryServer(dataDir, cacheDir, log);
+  }
+  if (engine === 'auto') {
+    const reason = await mongoBinaryUnavailableReason(cacheDir);
+    if (reason === undefined) {
+      try {
+        return await startMongoMemoryServer(dataDir, cacheDir, log);
+      } catch (error) {
+        log('MongoDB binary could not be started; falling back to FerretDB', { error: errorMessage(error) });
+      }
+    } else {
+      log('MongoDB binary not available; falling back to FerretDB', { reason });
+    }
+  }
+  const binary = await ensureFerretDbBinary(cacheDir, log);
+  return startFerretDb(binary, dataDir, log);
+}
+
+async function startMongoMemoryServer(dataDir: string, cacheDir: string, log: Log): Promise<EmbeddedDatabase> {
+  const dbPath = path.join(dataDir, 'mongodb');
+  await fs.mkdir(dbPath, { recursive: true });
+  log('Starting MongoDB via mongodb-memory-server', { dbPath });
+  const creation = MongoMemoryServer.create({
+    instance: { dbPath, storageEngine: 'wiredTiger', ip: '127.0.0.1' },
+    binary: { downloadDir: path.join(cacheDir, 'mongodb-binaries') },
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`mongodb-memory-server did not start within ${MONGODB_DOWNLOAD_TIMEOUT_MS / 1000} s`)),
+      MONGODB_DOWNLOAD_TIMEOUT_MS,
+    );
+  });
+  let server: MongoMemoryServer;
+  try {
+    server = await Promise.race([creation, timeout]);
+  } catch (error) {
+    // If it finishes starting after we gave up, do not leave a mongod behind.
+    creation.then((late) => late.stop()).catch(() => undefined);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+  const uri = server.getUri();
+  log('MongoDB started', { uri });
+  return {
+    uri,
+    engine: 'mongodb-memory-server',
+    stop: async () => {
+      await server.stop();
+    },
+  };
+}
+
+/** Returns why downloading/using MongoDB's own binary is pointless right now, or undefined if it is worth trying. */
+async function mongoBinaryUnavailableReason(cacheDir: string): Promise<string | undefined> {
+  const downloadDir = path.join(cacheDir, 'mongodb-binaries');
+  try {
+    const version = DryMongoBinary.getEnsuredOptions({ downloadDir }).version;
+    if ((await DryMongoBinary.locateBinary({ version, downloadDir })) !== undefined) return undefined;
+  } catch (error) {
+    return `cannot locate a cached MongoDB binary: ${errorMessage(error)}`;
+  }
+  const proxy = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY', 'all_proxy'].some(
+    (name) => (process.env[name] ?? '') !== '',
+  );
+  if (proxy) return undefined;
+  const { host, port } = mongoDownloadEndpoint();
+  try {
+    await withTimeout(canConnect(host, port), REACHABILITY_TIMEOUT_MS, `connecting to ${host}:${port} timed out`);
+    return undefined;
+  } catch (error) {
+    return `no cached binary and download host ${host} is unreachable (${errorMessage(error)})`;
+  }
+}
+
+function mongoDownloadEndpoint(): { host: string; port: number } {
+  const configured = process.env.MONGOMS_DOWNLOAD_URL || process.env.MONGOMS_DOWNLOAD_MIRROR || 'https://fastdl.mongodb.org';
+  try {
+    const url = new URL(configured);
+    return { host: url.hostname, port: Number(url.port) || (url.protocol === 'http:' ? 80 : 443) };
+  } catch {
+    return { host: 'fastdl.mongodb.org', port: 443 };
+  }
+}
+
+async function canConnect(host: string, port: number): Promise<void> {
+  const { address } = await dns.lookup(host);
+  await new Promise<void>((resolve, reject) => {
+    const socket = net.connect({ host: address, port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error('connect timeout'));
+    }, REACHABILITY_TIMEOUT_MS);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve();
+    });
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+}
+
+function ferretDbBinaryPath(cacheDir: string): string {
+  return path.join(cacheDir, 'ferretdb', FERRETDB_VERSION, 'ferretdb');
+}
+
+async function isExecutable(file: string): Promise<boolean> {
+  try {
+    await fs.access(file, fsConstants.X_OK);
+    return (await fs.stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+async function ensureFerretDbBinary(cacheDir: string, log: Log): Promise<string> {
+  const target = ferretDbBinaryPath(cacheDir);
+  if (await isExecutable(target)) return target;
+  await fs.mkdir(path.dirname(target), { recursive: true });
+  const release = await acquireLock(`${target}.lock`, log);
+  try {
+    if (await isExecutable(target)) return target;
+    await buildFerretDb(target, log);
+    return target;
+  } finally {
+    await release();
+  }
+}
+
+async function acquireLock(lockPath: string, log: Log): Promise<() => Promise<void>> {
+  const deadline = Date.now() + BUILD_LOCK_WAIT_MS;
+  let announced = false;
+  for (;;) {
+    try {
+      const handle = await fs.open(lockPath, 'wx');
+      await handle.writeFile(`${process.pid}\n`);
+      await handle.close();
+      return async () => {
+        await fs.rm(lockPath, { force: true });
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    if (await isStaleLock(lockPath)) {
+      log('Removing stale FerretDB build lock', { lockPath });
+      await fs.rm(lockPath, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for FerretDB build lock ${lockPath}`);
+    if (!announced) {
+      log('Another process is building FerretDB; waiting', { lockPath });
+      announced = true;
+    }
+    await delay(500);
+  }
+}
+
+async function isStaleLock(lockPath: string): Promise<boolean> {
+  try {
+    const [content, stat] = await Promise.all([fs.readFile(lockPath, 'utf8'), fs.stat(lockPath)]);
+    if (Date.now() - stat.mtimeMs > BUILD_LOCK_STALE_MS) return true;
+    const pid = Number.parseInt(content.trim(), 10);
+    if (!Number.isInteger(pid) || pid <= 0) return Date.now() - stat.mtimeMs > 5_000;
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'ESRCH';
+    }
+  } catch {
+    return false;
+  }
+}
+
+function noEngineError(detail: string): Error {
+  return new Error(
+    `No embedded MongoDB-compatible database is available: ${detail}\n` +
+      'Choose one of:\n' +
+      '  1. set MONGODB_URI to a running MongoDB (e.g. mongodb://127.0.0.1:27017/);\n' +
+      '  2. allow mongodb-memory-server to download MongoDB (needs access to https://fastdl.mongodb.org, or set MONGOMS_DOWNLOAD_MIRROR);\n' +
+      `  3. install Go (https://go.dev/dl/) so FerretDB can be built; check with \`go version\`, then run \`npx tsx scripts/prepare-database.ts\` ` +
+      `(it runs \`go mod download ${FERRETDB_MODULE}@${FERRETDB_VERSION}\` and \`go build ./cmd/ferretdb\`).`,
+  );
+}
+
+async function buildFerretDb(target: string, log: Log): Promise<void> {
+  const started = Date.now();
+  log('Building FerretDB from source (first run only; about a minute)', { version: FERRETDB_VERSION, target });
+  const env = { ...process.env, GOFLAGS: [process.env.GOFLAGS, '-buildvcs=false'].filter(Boolean).join(' ') };
+  const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'ferretdb-build-'));
+  const tempTarget = `${target}.tmp-${process.pid}`;
+  try {
+    let download: RunResult;
+    try {
+      download = await run('go', ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`], { cwd: workDir, env });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw noEngineError('`go` is not on PATH.');
+      throw error;
+    }
+    if (download.code !== 0) {
+      throw noEngineError(`\`go mod download\` failed (exit ${download.code}):\n${download.stdout}${download.stderr}`);
+    }
+    let moduleDir: unknown;
+    try {
+      moduleDir = (JSON.parse(download.stdout) as { Dir?: unknown }).Dir;
+    } catch {
+      moduleDir = undefined;
+    }
+    if (typeof moduleDir !== 'string' || moduleDir === '') throw noEngineError(`\`go mod download\` printed no module Dir:\n${download.stdout}`);
+
+    const sourceDir = path.join(workDir, 'src');
+    await fs.cp(moduleDir, sourceDir, { recursive: true });
+    await makeWritable(sourceDir);
+    await fs.writeFile(path.join(sourceDir, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
+
+    const build = await run('go', ['build', '-o', tempTarget, './cmd/ferretdb'], { cwd: sourceDir, env });
+    if (build.code !== 0) {
+      throw noEngineError(`\`go build\` of FerretDB failed (exit ${build.code}):\n${build.stderr.slice(-OUTPUT_TAIL_CHARS)}`);
+    }
+    await fs.chmod(tempTarget, 0o755);
+    await fs.rename(tempTarget, target);
+    log('FerretDB built', { target, seconds: Math.round((Date.now() - started) / 100) / 10 });
+  } finally {
+    await fs.rm(tempTarget, { force: true });
+    await fs.rm(workDir, { recursive: true, force: true });
+  }
+}
+
+async function makeWritable(dir: string): Promise<void> {
+  await fs.chmod(dir, 0o755);
+  for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) await makeWritable(full);
+    else if (entry.isFile()) await fs.chmod(full, 0o644);
+  }
+}
+
+interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => (port > 0 ? resolve(port) : reject(new Error('Could not pick a free port'))));
+    });
+  });
+}
+
+async function startFerretDb(binary: string, dataDir: string, log: Log): Promise<EmbeddedDatabase> {
+  const sqliteDir = path.join(dataDir, 'ferretdb');
+  const stateDir = path.join(dataDir, 'ferretdb-state');
+  await fs.mkdir(sqliteDir, { recursive: true });
+  await fs.mkdir(stateDir, { recursive: true });
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const port = await freeLoopbackPort();
+    try {
+      return await launchFerretDb(binary, sqliteDir, stateDir, port, log);
+    } catch (error) {
+      lastError = error;
+      // Another process may have grabbed the port between our probe and FerretDB's bind; retry on a new one.
+      if (!/address already in use/i.test(errorMessage(error))) throw error;
+      log('FerretDB port was taken; retrying', { port, attempt });
+    }
+  }
+  throw lastError;
+}
+
+async function launchFerretDb(
+  binary: string,
+  sqliteDir: string,
+  stateDir: string,
+  port: number,
+  log: Log,
+): Promise<EmbeddedDatabase> {
+  const started = Date.now();
+  const args = [
+    '--handler=sqlite',
+    `--sqlite-url=file:${sqliteDir}/`,
+    `--listen-addr=127.0.0.1:${port}`,
+    '--telemetry=disable',
+    '--log-level=warn',
+    `--state-dir=${stateDir}`,
+    '--debug-addr=-',
+  ];
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DO_NOT_TRACK: '1' } });
+  let output = '';
+  const capture = (chunk: string): void => {
+    output = (output + chunk).slice(-OUTPUT_TAIL_CHARS);
+  };
+  child.stdout.setEncoding('utf8').on('data', capture);
+  child.stderr.setEncoding('utf8').on('data', capture);
+
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  let hasExited = false;
+  void exited.then(() => (hasExited = true));
+  const spawnError = new Promise<never>((_, reject) => child.once('error', reject));
+  spawnError.catch(() => undefined);
+
+  const killOnExit = (): void => {
+    if (!hasExited) child.kill('SIGKILL');
+  };
+  process.on('exit', killOnExit);
+
+  const stop = async (): Promise<void> => {
+    if (!hasExited) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => {
+        if (!hasExited) child.kill('SIGKILL');
+      }, STOP_GRACE_MS);
+      await exited;
+      clearTimeout(timer);
+    }
+    process.removeListener('exit', killOnExit);
+  };
+
+  const exitedEarly = exited.then(({ code, signal }) => {
+    throw new Error(`FerretDB exited during start-up (code ${code}, signal ${signal}):\n${output.trim()}`);
+  });
+  exitedEarly.catch(() => undefined);
+
+  const uri = `mongodb://127.0.0.1:${port}/`;
+  try {
+    await Promise.race([waitForPing(uri, port, () => hasExited), spawnError, exitedEarly]);
+  } catch (error) {
+    await stop();
+    const message = errorMessage(error);
+    throw new Error(message.includes(output.trim()) ? message : `${message}\nFerretDB output:\n${output.trim()}`, {
+      cause: error,
+    });
+  }
+  log('FerretDB started', { uri, pid: child.pid, ms: Date.now() - started });
+  return { uri, engine: 'ferretdb', stop };
+}
+
+async function waitForPing(uri: string, port: number, gaveUp: () => boolean): Promise<void> {
+  const deadline = Date.now() + FERRETDB_READY_TIMEOUT_MS;
+  let lastError: unknown;
+  while (!gaveUp()) {
+    if (Date.now() > deadline) {
+      throw new Error(`FerretDB did not answer ping within ${FERRETDB_READY_TIMEOUT_MS / 1000} s: ${errorMessage(lastError)}`);
+    }
+    if (!(await portAcceptsConnections(port))) {
+      await delay(25);
+      continue;
+    }
+    const client = new mongoose.mongo.MongoClient(uri, {
+      serverSelectionTimeoutMS: 1_000,
+      connectTimeoutMS: 1_000,
+      directConnection: true,
+    });
+    try {
+      await client.connect();
+      await client.db('admin').command({ ping: 1 });
+      return;
+    } catch (error) {
+      lastError = error;
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+    await delay(100);
+  }
+  // The caller's race reports the exit; this just stops polling.
+  await new Promise<never>(() => undefined);
+}
+
+function portAcceptsConnections(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(message)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,267 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+
+/** A registered card holder. The ID number is kept for the registry; everything else looks it up by idHash. */
+export interface CitizenDoc {
+  idNumber: string;
+  idHash: string;
+  name: string;
+  mobile?: string | null;
+  email?: string | null;
+  pinHash?: string | null;
+  pinSetAt?: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** One timeline entry of a call: what came in, where the flow went, what was played. */
+export interface TimelineEntryDoc {
+  step: number;
+  at: Date;
+  event: string;
+  input?: string | null;
+  from: string;
+  to: string;
+  prompts: string[];
+  durationMs: number;
+}
+
+/** One call, keyed by Twilio's CallSid, holding the persisted actor snapshot and its step number. */
+export interface CallSessionDoc {
+  _id: string;
+  step: number;
+  snapshot: string;
+  state: string;
+  status: 'active' | 'ended';
+  outcome?: string | null;
+  language: string;
+  callerMasked: string;
+  callerHash: string;
+  callerLast4: string;
+  to?: string | null;
+  idHash?: string | null;
+  idMasked?: string | null;
+  lastTwiml: string;
+  startedAt: Date;
+  updatedAt: Date;
+  endedAt?: Date | null;
+  twilioStatus?: string | null;
+  durationSeconds?: number | null;
+  timeline: TimelineEntryDoc[];
+}
+
+/** A record of a password change: who, when, which call, which channel, from which (masked) number. */
+export interface PasswordChangeDoc {
+  citizenId: string;
+  idHash: string;
+  idMasked: string;
+  at: Date;
+  callSid: string;
+  channel: string;
+  callerMasked: string;
+}
+
+/** A one-time code, stored only as a keyed hash. */
+export interface OneTimeCodeDoc {
+  idHash: string;
+  citizenId: string;
+  channel: 'sms' | 'email';
+  codeHash: string;
+  createdAt: Date;
+  expiresAt: Date;
+  attempts: number;
+  usedAt?: Date | null;
+  usedKey?: string | null;
+  voidedAt?: Date | null;
+  sendKey: string;
+}
+
+/** Per-card guard against guessing: when failures were last reset and until when the card is locked. */
+export interface CardGuardDoc {
+  _id: string;
+  countSince: Date;
+  lockedUntil?: Date | null;
+}
+
+/** One failed verification, keyed by call and step so a repeated delivery counts once. */
+export interface VerificationFailureDoc {
+  _id: string;
+  idHash: string;
+  at: Date;
+  callSid: string;
+  kind: 'code' | 'current-password';
+}
+
+/** A card lock, kept for audit. */
+export interface CardLockDoc {
+  idHash: string;
+  idMasked: string;
+  at: Date;
+  until: Date;
+  callSid: string;
+}
+
+/** A message the line would have sent, kept locally (sealed) when no real SMS or email is configured. */
+export interface OutboxDoc {
+  toHash: string;
+  toMasked: string;
+  channel: 'sms' | 'email';
+  sealedBody: string;
+  createdAt: Date;
+}
+
+/** Every collection the hotline uses, bound to one connection. */
+export interface Models {
+  Citizen: Model<CitizenDoc>;
+  CallSession: Model<CallSessionDoc>;
+  PasswordChange: Model<PasswordChangeDoc>;
+  OneTimeCode: Model<OneTimeCodeDoc>;
+  CardGuard: Model<CardGuardDoc>;
+  VerificationFailure: Model<VerificationFailureDoc>;
+  CardLock: Model<CardLockDoc>;
+  Outbox: Model<OutboxDoc>;
+}
+
+const opts = { versionKey: false as const };
+
+/** Registers the schemas on a connection and returns the models. */
+export function registerModels(connection: Connection): Models {
+  const citizen = new Schema<CitizenDoc>(
+    {
+      idNumber: { type: String, required: true, unique: true },
+      idHash: { type: String, required: true, unique: true },
+      name: { type: String, required: true },
+      mobile: { type: String, default: null },
+      email: { type: String, default: null },
+      pinHash: { type: String, default: null },
+      pinSetAt: { type: Date, default: null },
+    },
+    { ...opts, timestamps: true, collection: 'citizens' },
+  );
+
+  const timeline = new Schema<TimelineEntryDoc>(
+    {
+      step: Number,
+      at: Date,
+      event: String,
+      input: { type: String, default: null },
+      from: String,
+      to: String,
+      prompts: [String],
+      durationMs: Number,
+    },
+    { _id: false },
+  );
+
+  const callSession = new Schema<CallSessionDoc>(
+    {
+      _id: { type: String, required: true },
+      step: { type: Number, required: true },
+      snapshot: { type: String, required: true },
+      state: { type: String, required: true },
+      status: { type: String, required: true },
+      outcome: { type: String, default: null },
+      language: { type: String, required: true },
+      callerMasked: { type: String, required: true },
+      callerHash: { type: String, required: true },
+      callerLast4: { type: String, required: true },
+      to: { type: String, default: null },
+      idHash: { type: String, default: null },
+      idMasked: { type: String, default: null },
+      lastTwiml: { type: String, required: true },
+      startedAt: { type: Date, required: true },
+      updatedAt: { type: Date, required: true },
+      endedAt: { type: Date, default: null },
+      twilioStatus: { type: String, default: null },
+      durationSeconds: { type: Number, default: null },
+      timeline: { type: [timeline], default: [] },
+    },
+    { ...opts, collection: 'call_sessions' },
+  );
+  callSession.index({ startedAt: -1 });
+  callSession.index({ outcome: 1, startedAt: -1 });
+  callSession.index({ idHash: 1, startedAt: -1 });
+  callSession.index({ callerLast4: 1, startedAt: -1 });
+
+  const passwordChange = new Schema<PasswordChangeDoc>(
+    {
+      citizenId: { type: String, required: true },
+      idHash: { type: String, required: true },
+      idMasked: { type: String, required: true },
+      at: { type: Date, required: true },
+      callSid: { type: String, required: true, unique: true },
+      channel: { type: String, required: true },
+      callerMasked: { type: String, required: true },
+    },
+    { ...opts, collection: 'password_changes' },
+  );
+  passwordChange.index({ idHash: 1, at: -1 });
+
+  const oneTimeCode = new Schema<OneTimeCodeDoc>(
+    {
+      idHash: { type: String, required: true },
+      citizenId: { type: String, required: true },
+      channel: { type: String, required: true },
+      codeHash: { type: String, required: true },
+      createdAt: { type: Date, required: true },
+      expiresAt: { type: Date, required: true },
+      attempts: { type: Number, default: 0 },
+      usedAt: { type: Date, default: null },
+      usedKey: { type: String, default: null },
+      voidedAt: { type: Date, default: null },
+      sendKey: { type: String, required: true, unique: true },
+    },
+    { ...opts, collection: 'one_time_codes' },
+  );
+  oneTimeCode.index({ idHash: 1, createdAt: -1 });
+
+  const cardGuard = new Schema<CardGuardDoc>(
+    { _id: { type: String, required: true }, countSince: { type: Date, required: true }, lockedUntil: { type: Date, default: null } },
+    { ...opts, collection: 'card_guards' },
+  );
+
+  const verificationFailure = new Schema<VerificationFailureDoc>(
+    {
+      _id: { type: String, required: true },
+      idHash: { type: String, required: true },
+      at: { type: Date, required: true },
+      callSid: { type: String, required: true },
+      kind: { type: String, required: true },
+    },
+    { ...opts, collection: 'verification_failures' },
+  );
+  verificationFailure.index({ idHash: 1, at: -1 });
+
+  const cardLock = new Schema<CardLockDoc>(
+    {
+      idHash: { type: String, required: true },
+      idMasked: { type: String, required: true },
+      at: { type: Date, required: true },
+      until: { type: Date, required: true },
+      callSid: { type: String, required: true },
+    },
+    { ...opts, collection: 'card_locks' },
+  );
+
+  const outbox = new Schema<OutboxDoc>(
+    {
+      toHash: { type: String, required: true },
+      toMasked: { type: String, required: true },
+      channel: { type: String, required: true },
+      sealedBody: { type: String, required: true },
+      createdAt: { type: Date, required: true },
+    },
+    { ...opts, collection: 'outbox' },
+  );
+  outbox.index({ toHash: 1, createdAt: -1 });
+
+  return {
+    Citizen: connection.model<CitizenDoc>('Citizen', citizen),
+    CallSession: connection.model<CallSessionDoc>('CallSession', callSession),
+    PasswordChange: connection.model<PasswordChangeDoc>('PasswordChange', passwordChange),
+    OneTimeCode: connection.model<OneTimeCodeDoc>('OneTimeCode', oneTimeCode),
+    CardGuard: connection.model<CardGuardDoc>('CardGuard', cardGuard),
+    VerificationFailure: connection.model<VerificationFailureDoc>('VerificationFailure', verificationFailure),
+    CardLock: connection.model<CardLockDoc>('CardLock', cardLock),
+    Outbox: connection.model<OutboxDoc>('Outbox', outbox),
+  };
+}

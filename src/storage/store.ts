@@ -1,0 +1,57 @@
+import mongoose, { type Connection } from 'mongoose';
+import { CallSessionRepository } from './call-session.repository.ts';
+import { CardGuardRepository } from './card-guard.repository.ts';
+import { CitizenRepository } from './citizen.repository.ts';
+import { registerModels, type Models } from './models.ts';
+import { OneTimeCodeRepository } from './one-time-code.repository.ts';
+import { OutboxRepository } from './outbox.repository.ts';
+import { PasswordChangeRepository } from './password-change.repository.ts';
+
+/** Every repository on one database connection. */
+export interface Store {
+  citizens: CitizenRepository;
+  callSessions: CallSessionRepository;
+  passwordChanges: PasswordChangeRepository;
+  oneTimeCodes: OneTimeCodeRepository;
+  cardGuards: CardGuardRepository;
+  outbox: OutboxRepository;
+  models: Models;
+  /** Answers when the database is reachable, throws otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** How long a database operation may wait for a server before the caller hears an apology. */
+export const DB_TIMEOUT_MS = 3000;
+
+/** Connects to MongoDB, registers the models, builds indexes and returns the repositories. */
+export async function openStore(uri: string, dbName: string): Promise<Store> {
+  const connection: Connection = mongoose.createConnection(uri, {
+    dbName,
+    serverSelectionTimeoutMS: DB_TIMEOUT_MS,
+    socketTimeoutMS: 10_000,
+    bufferCommands: false,
+    autoIndex: false,
+    retryWrites: false,
+  });
+  await connection.asPromise();
+  const models = registerModels(connection);
+  await Promise.all(Object.values(models).map((model) => (model as mongoose.Model<unknown>).createIndexes()));
+  return {
+    models,
+    citizens: new CitizenRepository(models),
+    callSessions: new CallSessionRepository(models),
+    passwordChanges: new PasswordChangeRepository(models),
+    oneTimeCodes: new OneTimeCodeRepository(models),
+    cardGuards: new CardGuardRepository(models),
+    outbox: new OutboxRepository(models),
+    async ping() {
+      const db = connection.db;
+      if (!db) throw new Error('database not connected');
+      await db.admin().command({ ping: 1 }, { timeoutMS: DB_TIMEOUT_MS } as never);
+    },
+    async close() {
+      await connection.close();
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import twilio from 'twilio';
+import type { StateMeta } from '../../flows/call.machine.ts';
+import { promptText, PROMPTS, type Language, type PromptId, type PromptParams } from '../../prompts/catalogue.ts';
+
+const { VoiceResponse } = twilio.twiml;
+type Node = { say: InstanceType<typeof VoiceResponse>['say'] };
+
+/** The `<Say>` voice and language for each language the line speaks. */
+export const SAY_VOICES: Record<Language, { language: 'cmn-CN' | 'en-US'; voice: 'Polly.Zhiyu' | 'Polly.Joanna' }> = {
+  'zh-CN': { language: 'cmn-CN', voice: 'Polly.Zhiyu' },
+  'en-US': { language: 'en-US', voice: 'Polly.Joanna' },
+};
+
+/** What the renderer needs besides the state: where gathers post, how long they wait, whom to dial. */
+export interface RenderOptions {
+  language: Language;
+  step: number;
+  gatherTimeoutSeconds: number;
+  agentNumber: string;
+  params: PromptParams;
+}
+
+function speak(node: Node, id: PromptId, language: Language, params: PromptParams): void {
+  const entry = PROMPTS[id] as { bilingual?: boolean };
+  const languages: Language[] = entry.bilingual ? ['zh-CN', 'en-US'] : [language];
+  for (const lang of languages) node.say(SAY_VOICES[lang], promptText(id, lang, params));
+}
+
+/** Turns a state's meta (and any notice) into TwiML: prompts inside a `<Gather>`, then `<Dial>` or `<Hangup>`. */
+export function renderState(meta: StateMeta, notice: PromptId[], options: RenderOptions): string {
+  const response = new VoiceResponse();
+  const prompts = [...notice, ...meta.prompts];
+  if (meta.gather) {
+    const gather = response.gather({
+      input: ['dtmf'],
+      action: `/voice/gather?step=${options.step}`,
+      method: 'POST',
+      timeout: options.gatherTimeoutSeconds,
+      actionOnEmptyResult: true,
+      ...(meta.gather.kind === 'menu' ? { numDigits: 1 } : { finishOnKey: '#' }),
+    });
+    for (const id of prompts) speak(gather, id, options.language, options.params);
+    return response.toString();
+  }
+  for (const id of prompts) speak(response, id, options.language, options.params);
+  if (meta.end === 'dial') response.dial({ timeout: 30 }, options.agentNumber);
+  else response.hangup();
+  return response.toString();
+}
+
+/** The apology when a turn cannot be served: offer an agent (key 0) through a stateless route, else goodbye. */
+export function renderApology(language: Language | 'both'): string {
+  const response = new VoiceResponse();
+  const languages: Language[] = language === 'both' ? ['zh-CN', 'en-US'] : [language];
+  const gather = response.gather({
+    input: ['dtmf'],
+    numDigits: 1,
+    timeout: 5,
+    action: `/voice/recover?lang=${languages[0]}`,
+    method: 'POST',
+  });
+  for (const lang of languages) gather.say(SAY_VOICES[lang], promptText('trouble.apology', lang));
+  response.hangup();
+  return response.toString();
+}
+
+/** The answer on the stateless recovery route: an agent for 0, otherwise goodbye. */
+export function renderRecovery(language: Language, digits: string, agentNumber: string): string {
+  const response = new VoiceResponse();
+  if (digits === '0') {
+    response.say(SAY_VOICES[language], promptText('agent.transfer', language));
+    response.dial({ timeout: 30 }, agentNumber);
+  } else {
+    response.say(SAY_VOICES[language], promptText('goodbye', language));
+    response.hangup();
+  }
+  return response.toString();
+}
