@@ -164,14 +164,15 @@ export class CallTurnService {
     const secret = before.status === 'active' ? currentMeta(before).gather?.secret : undefined;
     actor.start();
     let after: CallSnapshot;
+    let persisted: { status?: string; children?: Record<string, unknown> };
     try {
       actor.send(event);
       after = await waitFor(actor, (s) => s.status !== 'active' || s.hasTag('input'), { timeout: TURN_SETTLE_TIMEOUT_MS });
+      persisted = actor.getPersistedSnapshot() as typeof persisted;
     } finally {
       actor.stop();
     }
-    if (after.status === 'error') throw new Error(`call flow failed in ${from}`);
-    const persisted = actor.getPersistedSnapshot() as { children?: Record<string, unknown> };
+    if (after.status === 'error' || persisted.status === 'error') throw new Error(`call flow failed in ${from}`);
     if (persisted.children && Object.keys(persisted.children).length > 0) throw new Error(`call flow settled with a running invocation in ${stateName(after)}`);
     const nextStep = session.step + 1;
     const twiml = this.render(after, nextStep);

@@ -1,0 +1,166 @@
+import { Writable } from 'node:stream';
+import type { Express } from 'express';
+import mongoose from 'mongoose';
+import supertest from 'supertest';
+import twilio from 'twilio';
+import winston from 'winston';
+import { createApp } from '../../src/app.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { createLogger, type Logger } from '../../src/logging/logger.ts';
+import { OutboxMessenger, type Messenger } from '../../src/messaging/messenger.ts';
+import { seedCitizens } from '../../src/services/citizen-seed.service.ts';
+import { openStore, type Store } from '../../src/storage/store.ts';
+import { parseTwiml, type ParsedTwiml } from './twiml.ts';
+import { testMongoUri } from './root-hooks.ts';
+
+/** The settings every test app runs with (override per test). */
+export const TEST_ENV = {
+  NODE_ENV: 'test',
+  PUBLIC_BASE_URL: 'https://hotline.test',
+  TWILIO_AUTH_TOKEN: 'test-auth-token-0123456789',
+  PIN_PEPPER: 'test-pepper-0123456789abcdef',
+  QA_TOKEN: 'qa-token-for-tests',
+  AGENT_NUMBER: '+861012333',
+  LOG_LEVEL: 'debug',
+  LOG_FORMAT: 'json',
+} as const;
+
+/** A running app on a fresh database, with its captured log lines. */
+export interface TestApp {
+  app: Express;
+  store: Store;
+  config: Config;
+  logger: Logger;
+  logs: string[];
+  dbName: string;
+  clock: { now: Date; advance(ms: number): void };
+  close(): Promise<void>;
+  /** Every document of every collection, serialised (to search for secrets). */
+  dumpDatabase(): Promise<string>;
+}
+
+let counter = 0;
+
+/** Starts an app on its own clean database (named after the test file) with a controllable clock. */
+export async function startTestApp(
+  name: string,
+  options: { env?: Record<string, string>; messenger?: (store: Store, config: Config) => Messenger; seed?: string | false } = {},
+): Promise<TestApp> {
+  counter += 1;
+  const dbName = `t_${name.replace(/[^A-Za-z0-9]/g, '_').slice(0, 40)}_${process.pid}_${counter}`;
+  const config = loadConfig({ ...TEST_ENV, ...options.env });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      logs.push(chunk.toString());
+      done();
+    },
+  });
+  const logger = createLogger({ level: 'debug', format: 'json', transports: [new winston.transports.Stream({ stream: sink })] });
+  const store = await openStore(testMongoUri(), dbName);
+  const clock = {
+    now: new Date('2026-03-01T08:00:00Z'),
+    advance(ms: number) {
+      this.now = new Date(this.now.getTime() + ms);
+    },
+  };
+  if (options.seed !== false) await seedCitizens(store, options.seed ?? 'data/demo-citizens.json', config.pinPepper);
+  const messenger = options.messenger ? options.messenger(store, config) : new OutboxMessenger(store.outbox, config.pinPepper);
+  const app = createApp({ config, store, logger, messenger, now: () => clock.now });
+  return {
+    app,
+    store,
+    config,
+    logger,
+    logs,
+    dbName,
+    clock,
+    async dumpDatabase() {
+      const connection = await mongoose.createConnection(testMongoUri(), { dbName }).asPromise();
+      try {
+        const db = connection.db!;
+        const collections = await db.listCollections().toArray();
+        const parts: string[] = [];
+        for (const c of collections) parts.push(JSON.stringify(await db.collection(c.name).find({}).toArray()));
+        return parts.join('\n');
+      } finally {
+        await connection.close();
+      }
+    },
+    async close() {
+      const connection = await mongoose.createConnection(testMongoUri(), { dbName }).asPromise();
+      await connection.dropDatabase().catch(() => undefined);
+      await connection.close();
+      await store.close();
+    },
+  };
+}
+
+/** Signs a webhook the way Twilio does (HMAC-SHA1 of the full URL plus sorted params, with the auth token). */
+export function twilioSignature(authToken: string, url: string, params: Record<string, string>): string {
+  return twilio.getExpectedTwilioSignature(authToken, url, params);
+}
+
+/** Posts a form to the app signed as Twilio would sign it. */
+export function signedPost(t: Pick<TestApp, 'app' | 'config'>, path: string, params: Record<string, string>) {
+  const signature = twilioSignature(t.config.twilio.authToken, `${t.config.publicBaseUrl}${path}`, params);
+  return supertest(t.app).post(path).type('form').set('X-Twilio-Signature', signature).send(params);
+}
+
+/** A random-looking Twilio CallSid. */
+export function newCallSid(): string {
+  return `CA${Array.from({ length: 32 }, () => '0123456789abcdef'[Math.floor(Math.random() * 16)]).join('')}`;
+}
+
+/** A scripted caller: answers, presses keys, stays silent, reads codes from the outbox; every turn signed. */
+export class TestCall {
+  readonly callSid = newCallSid();
+  last!: ParsedTwiml;
+  lastStatus = 0;
+
+  constructor(
+    private readonly t: TestApp,
+    readonly from = '+8613800138000',
+  ) {}
+
+  /** Dials in and returns the welcome. */
+  async start(): Promise<ParsedTwiml> {
+    const res = await signedPost(this.t, '/voice', { CallSid: this.callSid, From: this.from, To: '+8610123456', Caller: this.from, CallStatus: 'ringing' });
+    return this.take(res);
+  }
+
+  private take(res: { status: number; text: string }): ParsedTwiml {
+    this.lastStatus = res.status;
+    this.last = parseTwiml(res.text);
+    return this.last;
+  }
+
+  /** Answers the current `<Gather>` with keys (`#` is added for entry gathers by the caller as a real phone would). */
+  async press(digits: string): Promise<ParsedTwiml> {
+    if (!this.last.gather) throw new Error(`no Gather to answer; last TwiML: ${this.last.xml}`);
+    const res = await signedPost(this.t, this.last.gather.action, { CallSid: this.callSid, Digits: digits, From: this.from });
+    return this.take(res);
+  }
+
+  /** Lets the current `<Gather>` time out (Twilio posts with empty Digits because actionOnEmptyResult is set). */
+  async silence(): Promise<ParsedTwiml> {
+    if (!this.last.gather) throw new Error('no Gather to time out');
+    const res = await signedPost(this.t, this.last.gather.action, { CallSid: this.callSid, Digits: '', From: this.from });
+    return this.take(res);
+  }
+
+  /** Sends Twilio's final status callback. */
+  async hangUp(status = 'completed'): Promise<number> {
+    const res = await signedPost(this.t, '/voice/status', { CallSid: this.callSid, CallStatus: status, CallDuration: '42' });
+    return res.status;
+  }
+}
+
+/** The newest one-time code in the QA outbox for a number or address. */
+export async function latestCode(t: TestApp, to: string): Promise<string | null> {
+  const res = await supertest(t.app).get('/qa/outbox').query({ to }).set('Authorization', `Bearer ${TEST_ENV.QA_TOKEN}`);
+  if (res.status !== 200) throw new Error(`outbox answered ${res.status}`);
+  const messages = res.body.messages as Array<{ body: string }>;
+  const match = messages.map((m) => /(\d{6})/.exec(m.body)).find((m) => m !== null);
+  return match ? match[1] : null;
+}
