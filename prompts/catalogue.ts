@@ -25,9 +25,9 @@ export const PROMPTS = {
       'To set, reset or change your card password, press 1. To hear other ways to reset a password, press 2. For insurance policy information, press 3. To speak with an agent, press 0. To hear this again, press star.',
   },
   'password.menu': {
-    'zh-CN': '忘记密码或从未设置过密码，请按1。记得当前密码并想修改，请按2。返回主菜单，请按9。人工服务，请按0。',
+    'zh-CN': '忘记密码或从未设置过密码，请按1。记得当前密码并想修改，请按2。返回主菜单，请按9。人工服务，请按0。重听，请按星号键。',
     'en-US':
-      'If you forgot your password or never set one, press 1. To change a password you know, press 2. To return to the main menu, press 9. To speak with an agent, press 0.',
+      'If you forgot your password or never set one, press 1. To change a password you know, press 2. To return to the main menu, press 9. To speak with an agent, press 0. To hear this again, press star.',
   },
   'id.enter': {
     'zh-CN': '请输入您的18位公民身份号码，以井号键结束。如果最后一位是X，请按星号键代替。',
@@ -39,9 +39,9 @@ export const PROMPTS = {
     'en-US': 'That ID number is not valid. Please check it and try again.',
   },
   'verify.menu': {
-    'zh-CN': '我们需要核实您的身份。通过预留手机短信接收验证码，请按1。通过预留电子邮箱接收验证码，请按2。如果手机和邮箱都无法使用，请按3。',
+    'zh-CN': '我们需要核实您的身份。通过预留手机短信接收验证码，请按1。通过预留电子邮箱接收验证码，请按2。如果手机和邮箱都无法使用，请按3。人工服务，请按0。重听，请按星号键。',
     'en-US':
-      'We need to confirm who you are. To receive a code by text message on your registered mobile phone, press 1. To receive a code by email at your registered address, press 2. If you can use neither, press 3.',
+      'We need to confirm who you are. To receive a code by text message on your registered mobile phone, press 1. To receive a code by email at your registered address, press 2. If you can use neither, press 3. To speak with an agent, press 0. To hear this again, press star.',
   },
   'verify.neither': {
     'zh-CN': '身份核实只能通过您当初预留的手机或电子邮箱进行。如果两者都无法使用，请携带身份证原件到社会保障局前台办理密码重置。',
@@ -130,9 +130,9 @@ export const PROMPTS = {
       'Besides this phone line, there are two other ways to reset a password. One: on your local social security website, choose forgot password, and follow the steps with your registered mobile phone or email. Two: at the touch screens in the medical insurance centre, insert your card and follow the screen step by step. If you can use neither your registered mobile nor your email, bring your original ID card to the front desk of the Social Security Bureau.',
   },
   'policy.menu': {
-    'zh-CN': '养老保险，请按1。基本医疗保险，请按2。工伤保险，请按3。失业保险，请按4。生育保险，请按5。返回主菜单，请按9。',
+    'zh-CN': '养老保险，请按1。基本医疗保险，请按2。工伤保险，请按3。失业保险，请按4。生育保险，请按5。返回主菜单，请按9。人工服务，请按0。重听，请按星号键。',
     'en-US':
-      'For old-age insurance, press 1. For basic medical insurance, press 2. For work-related injury insurance, press 3. For unemployment insurance, press 4. For maternity insurance, press 5. To return to the main menu, press 9.',
+      'For old-age insurance, press 1. For basic medical insurance, press 2. For work-related injury insurance, press 3. For unemployment insurance, press 4. For maternity insurance, press 5. To return to the main menu, press 9. To speak with an agent, press 0. To hear this again, press star.',
   },
   'policy.article12': {
     'zh-CN':

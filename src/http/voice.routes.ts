@@ -10,7 +10,7 @@ const callSid = z.string().regex(/^CA[0-9A-Za-z]{10,40}$/, 'CallSid must look li
 const phone = z.string().max(64).optional().default('');
 const startBody = z.object({ CallSid: callSid, From: phone, To: phone, Caller: phone });
 const gatherBody = z.object({ CallSid: callSid, Digits: z.string().max(64).regex(/^[0-9*#]*$/, 'Digits may hold only 0-9, * and #').optional() });
-const gatherQuery = z.object({ step: z.coerce.number().int().min(1).max(10_000) });
+const gatherQuery = z.object({ step: z.coerce.number().int().min(1).max(10_000), lang: z.enum(['zh-CN', 'en-US']).optional() });
 const statusBody = z.object({
   CallSid: callSid,
   CallStatus: z.string().max(32),
@@ -48,9 +48,9 @@ export function voiceRoutes(calls: CallTurnService, options: { agentNumber: stri
   });
 
   router.post('/gather', async (req, res) => {
-    const { step } = parse(gatherQuery, req.query);
+    const { step, lang } = parse(gatherQuery, req.query);
     const body = parse(gatherBody, req.body);
-    sendTwiml(res, await calls.handleTurn({ callSid: body.CallSid, step, event: eventFromDigits(body.Digits) }));
+    sendTwiml(res, await calls.handleTurn({ callSid: body.CallSid, step, event: eventFromDigits(body.Digits), language: lang }));
   });
 
   router.post('/status', async (req, res) => {

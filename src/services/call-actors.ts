@@ -60,18 +60,24 @@ export function callActors(scope: TurnScope) {
   const turnKey = `${scope.callSid}:${scope.step}`;
   const pepper = config.pinPepper;
 
-  const recordFailure = async (idHash: string, kind: 'code' | 'current-password'): Promise<VerifyResult> => {
+  const recordFailure = async (idHash: string, kind: 'code' | 'current-password', codeId: string | null = null): Promise<VerifyResult> => {
+    const now = scope.now();
     const result = await store.cardGuards.recordFailure({
       key: turnKey,
       idHash,
       idMasked: scope.idMasked ?? 'unknown',
       callSid: scope.callSid,
       kind,
+      codeId,
       threshold: config.lock.afterFailures,
       lockMinutes: config.lock.minutes,
-      now: scope.now(),
+      now,
     });
     logger.info('verification failed', { kind, failures: result.failures });
+    if (codeId && result.codeFailures >= CODE_MAX_ATTEMPTS) {
+      await store.oneTimeCodes.void(codeId, now);
+      logger.info('code void after wrong entries', { wrongEntries: result.codeFailures });
+    }
     if (result.lockedUntil) {
       logger.warn('card locked', { kind, lockedUntil: result.lockedUntil.toISOString(), lockMinutes: config.lock.minutes });
       return 'locked';
@@ -124,7 +130,7 @@ export function callActors(scope: TurnScope) {
 
     verifyCode: fromPromise<VerifyResult, { idHash: string; code: string }>(async ({ input }) => {
       const now = scope.now();
-      if (await store.oneTimeCodes.usedByTurn(input.idHash, turnKey)) return 'ok';
+      if (await store.oneTimeCodes.usedByTurn(turnKey)) return 'ok';
       if (await store.cardGuards.lockedUntil(input.idHash, now)) {
         logger.info('verification refused', { kind: 'code', reason: 'locked' });
         return 'wrong';
@@ -137,8 +143,7 @@ export function callActors(scope: TurnScope) {
           return 'ok';
         }
       }
-      if (open) await store.oneTimeCodes.countWrongEntry(open.id, CODE_MAX_ATTEMPTS, now);
-      return recordFailure(input.idHash, 'code');
+      return recordFailure(input.idHash, 'code', open?.id ?? null);
     }),
 
     verifyCurrentPin: fromPromise<VerifyResult, { idHash: string; citizenId: string | null; pin: string }>(async ({ input }) => {

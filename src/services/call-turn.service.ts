@@ -8,8 +8,7 @@ import type { Logger } from '../logging/logger.ts';
 import type { Messenger } from '../messaging/messenger.ts';
 import { keyedHash } from '../security/secrets.ts';
 import { Semaphore } from '../security/semaphore.ts';
-import type { CallSession } from '../storage/call-session.repository.ts';
-import type { TimelineEntryDoc } from '../storage/models.ts';
+import { turnId, type CallSession, type CallTurn } from '../storage/call-session.repository.ts';
 import type { Store } from '../storage/store.ts';
 import { renderApology, renderState } from '../twiml/call-response.renderer.ts';
 import { callActors } from './call-actors.ts';
@@ -106,27 +105,46 @@ export class CallTurnService {
     const persisted = JSON.stringify(actor.getPersistedSnapshot());
     actor.stop();
     const digits = input.from.replace(/[^0-9]/g, '');
-    const created = await this.deps.store.callSessions.create({
-      _id: input.callSid,
-      snapshot: persisted,
-      state: stateName(snapshot),
-      status: 'active',
-      outcome: null,
-      language: snapshot.context.language,
-      callerMasked,
-      callerHash: keyedHash(this.deps.config.pinPepper, 'caller', digits),
-      callerLast4: digits.slice(-4),
-      to: input.to || null,
-      idHash: null,
-      idMasked: null,
-      lastTwiml: twiml,
-      startedAt: now,
-      updatedAt: now,
-      endedAt: null,
-      timeline: [
-        { step: 0, at: now, event: 'CALL_START', input: null, from: '', to: stateName(snapshot), prompts: currentMeta(snapshot).prompts, durationMs: Date.now() - started },
-      ],
-    });
+    const state = stateName(snapshot);
+    const created = await this.deps.store.callSessions.create(
+      {
+        _id: input.callSid,
+        snapshot: persisted,
+        state,
+        status: 'active',
+        outcome: null,
+        language: snapshot.context.language,
+        callerMasked,
+        callerHash: keyedHash(this.deps.config.pinPepper, 'caller', digits),
+        callerLast4: digits.slice(-4),
+        to: input.to || null,
+        idHash: null,
+        idMasked: null,
+        lastTwiml: twiml,
+        startedAt: now,
+        updatedAt: now,
+        endedAt: null,
+      },
+      {
+        _id: turnId(input.callSid, 0),
+        callSid: input.callSid,
+        step: 0,
+        at: now,
+        event: 'CALL_START',
+        input: null,
+        from: '',
+        to: state,
+        prompts: currentMeta(snapshot).prompts,
+        durationMs: Date.now() - started,
+        twiml,
+        snapshot: persisted,
+        language: snapshot.context.language,
+        outcome: null,
+        ended: false,
+        idHash: null,
+        idMasked: null,
+      },
+    );
     if (!created) {
       const winner = await this.deps.store.callSessions.find(input.callSid);
       return winner?.lastTwiml ?? twiml;
@@ -136,22 +154,24 @@ export class CallTurnService {
   }
 
   /** Feeds one event into a call at a given step; a repeated or stale delivery returns the stored answer unchanged. */
-  async handleTurn(input: { callSid: string; step: number; event: CallEvent }): Promise<string> {
+  async handleTurn(input: { callSid: string; step: number; event: CallEvent; language?: Language }): Promise<string> {
     const logger = this.deps.logger.child({ callSid: input.callSid });
-    const session = await this.deps.store.callSessions.find(input.callSid);
-    if (!session) {
-      logger.warn('turn for unknown call', { step: input.step });
-      return this.startCall({ callSid: input.callSid, from: '', to: '' });
-    }
-    if (session.status === 'ended' || input.step !== session.step) {
-      logger.info('turn repeated', { step: input.step, current: session.step, status: session.status });
-      return session.lastTwiml;
-    }
+    let session: CallSession | null = null;
     try {
+      session = await this.deps.store.callSessions.find(input.callSid);
+      if (!session) {
+        logger.warn('turn for unknown call', { step: input.step });
+        return await this.startCall({ callSid: input.callSid, from: '', to: '' });
+      }
+      if (session.status === 'ended' || input.step !== session.step) {
+        logger.info('turn repeated', { step: input.step, current: session.step, status: session.status });
+        const answered = input.step < session.step ? await this.deps.store.callSessions.findTurn(input.callSid, input.step) : null;
+        return answered?.twiml ?? session.lastTwiml;
+      }
       return await this.runTurn(session, input.event, logger);
     } catch (error) {
-      logger.error('turn failed', { step: input.step, state: session.state, error });
-      return renderApology(session.language as Language);
+      logger.error('turn failed', { step: input.step, state: session?.state, error });
+      return renderApology((session?.language as Language | undefined) ?? input.language ?? 'both');
     }
   }
 
@@ -178,7 +198,9 @@ export class CallTurnService {
     const twiml = this.render(after, nextStep);
     const meta = currentMeta(after);
     const to = stateName(after);
-    const entry: TimelineEntryDoc = {
+    const turn: CallTurn = {
+      _id: turnId(session._id, session.step),
+      callSid: session._id,
       step: session.step,
       at: this.now(),
       event: event.type,
@@ -187,29 +209,23 @@ export class CallTurnService {
       to,
       prompts: [...after.context.notice, ...meta.prompts],
       durationMs: Date.now() - started,
+      twiml,
+      snapshot: JSON.stringify(persisted),
+      language: after.context.language,
+      outcome: after.status === 'done' ? (meta.outcome ?? null) : null,
+      ended: after.status === 'done',
+      idHash: after.context.idHash,
+      idMasked: after.context.idMasked,
     };
-    const won = await this.deps.store.callSessions.advance(
-      session._id,
-      session.step,
-      {
-        snapshot: JSON.stringify(persisted),
-        state: to,
-        language: after.context.language,
-        lastTwiml: twiml,
-        outcome: after.status === 'done' ? (meta.outcome ?? null) : null,
-        idHash: after.context.idHash,
-        idMasked: after.context.idMasked,
-        entry,
-        ended: after.status === 'done',
-      },
-      this.now(),
-    );
+    const won = await this.deps.store.callSessions.claimTurn(turn);
+    const applied = won ? turn : await this.deps.store.callSessions.findTurn(session._id, session.step);
+    if (!applied) throw new Error(`turn ${session.step} vanished after a lost claim`);
+    await this.deps.store.callSessions.applyTurn(applied, this.now());
     if (!won) {
-      const current = await this.deps.store.callSessions.find(session._id);
-      logger.info('turn lost to a concurrent delivery', { step: session.step, current: current?.step });
-      return current?.lastTwiml ?? twiml;
+      logger.info('turn lost to a concurrent delivery', { step: session.step });
+      return applied.twiml;
     }
-    logger.info('turn', { step: session.step, event: event.type, input: entry.input, from, to, prompts: entry.prompts, durationMs: entry.durationMs });
+    logger.info('turn', { step: session.step, event: event.type, input: turn.input, from, to, prompts: turn.prompts, durationMs: turn.durationMs });
     if (after.status === 'done') logger.info('call ended by flow', { outcome: meta.outcome, state: to });
     return twiml;
   }

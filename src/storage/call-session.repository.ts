@@ -1,22 +1,20 @@
-import type { CallSessionDoc, Models, TimelineEntryDoc } from './models.ts';
+import type { CallSessionDoc, CallTurnDoc, Models } from './models.ts';
 
 /** A call session as the services see it (plain object). */
 export type CallSession = CallSessionDoc;
 
-/** What one turn writes back: the new snapshot and the response for that step. */
-export interface TurnWrite {
-  snapshot: string;
-  state: string;
-  language: string;
-  lastTwiml: string;
-  outcome: string | null;
-  idHash: string | null;
-  idMasked: string | null;
-  entry: TimelineEntryDoc;
-  ended: boolean;
-}
+/** One turn of a call as stored: the timeline entry plus what it produced. */
+export type CallTurn = CallTurnDoc;
 
-/** Loads and saves call sessions; every save is conditional on the step it read. */
+const isDuplicate = (error: unknown) => (error as { code?: number }).code === 11000;
+
+/** The id of a call's turn document. */
+export const turnId = (callSid: string, step: number) => `${callSid}:${step}`;
+
+/**
+ * Loads and saves call sessions. A turn is claimed by inserting its document (unique `CallSid:step`), then
+ * applied to the session with plain `$set`s, so applying it twice changes nothing.
+ */
 export class CallSessionRepository {
   constructor(private readonly models: Models) {}
 
@@ -25,49 +23,66 @@ export class CallSessionRepository {
     return this.models.CallSession.findById(callSid).lean<CallSession>();
   }
 
-  /** Creates the session at step 1; returns false when it already exists (a repeated first webhook). */
-  async create(session: Omit<CallSession, 'step'>): Promise<boolean> {
+  /** Creates the session at step 1 with its opening turn; false when it already exists (a repeated first webhook). */
+  async create(session: Omit<CallSession, 'step'>, opening: CallTurn): Promise<boolean> {
     try {
       await this.models.CallSession.collection.insertOne({ ...session, step: 1 } as never);
+    } catch (error) {
+      if (isDuplicate(error)) return false;
+      throw error;
+    }
+    await this.claimTurn(opening);
+    return true;
+  }
+
+  /** Claims a turn; false when another delivery of the same step got there first. */
+  async claimTurn(turn: CallTurn): Promise<boolean> {
+    try {
+      await this.models.CallTurn.collection.insertOne(turn as never);
       return true;
     } catch (error) {
-      if ((error as { code?: number }).code === 11000) return false;
+      if (isDuplicate(error)) return false;
       throw error;
     }
   }
 
-  /** Saves a turn if nobody else advanced the call from `fromStep`; returns whether this write won. */
-  async advance(callSid: string, fromStep: number, write: TurnWrite, now: Date): Promise<boolean> {
-    const set: Record<string, unknown> = {
-      snapshot: write.snapshot,
-      state: write.state,
-      language: write.language,
-      lastTwiml: write.lastTwiml,
-      updatedAt: now,
-    };
-    if (write.outcome) set.outcome = write.outcome;
-    if (write.idHash) set.idHash = write.idHash;
-    if (write.idMasked) set.idMasked = write.idMasked;
-    if (write.ended) {
-      set.status = 'ended';
-      set.endedAt = now;
-    }
-    const result = await this.models.CallSession.collection.updateOne(
-      { _id: callSid, step: fromStep } as never,
-      { $set: set, $inc: { step: 1 }, $push: { timeline: write.entry } } as never,
-    );
-    return result.modifiedCount === 1;
+  /** The stored turn of a call at a step, or null. */
+  async findTurn(callSid: string, step: number): Promise<CallTurn | null> {
+    return this.models.CallTurn.findById(turnId(callSid, step)).lean<CallTurn>();
   }
 
-  /** Records Twilio's final call status; fills the outcome (abandoned) only if the flow did not set one. */
+  /** Moves the session to the state a claimed turn produced (idempotent). */
+  async applyTurn(turn: CallTurn, now: Date): Promise<void> {
+    const set: Record<string, unknown> = {
+      step: turn.step + 1,
+      snapshot: turn.snapshot,
+      state: turn.to,
+      language: turn.language,
+      lastTwiml: turn.twiml,
+      updatedAt: now,
+    };
+    if (turn.outcome) set.outcome = turn.outcome;
+    if (turn.idHash) set.idHash = turn.idHash;
+    if (turn.idMasked) set.idMasked = turn.idMasked;
+    if (turn.ended) {
+      set.status = 'ended';
+      set.endedAt = turn.at;
+    }
+    await this.models.CallSession.collection.updateOne({ _id: turn.callSid, step: turn.step } as never, { $set: set } as never);
+  }
+
+  /** Every turn of a call in order: the timeline supervisors read. */
+  async timeline(callSid: string): Promise<CallTurn[]> {
+    return this.models.CallTurn.find({ callSid }).sort({ step: 1 }).lean<CallTurn[]>();
+  }
+
+  /** Records Twilio's final call status and marks the session ended. */
   async recordEnd(callSid: string, status: string, durationSeconds: number | null, now: Date): Promise<void> {
+    const session = await this.find(callSid);
+    if (!session) return;
     await this.models.CallSession.collection.updateOne(
       { _id: callSid } as never,
-      { $set: { twilioStatus: status, durationSeconds, status: 'ended' } } as never,
-    );
-    await this.models.CallSession.collection.updateOne(
-      { _id: callSid, endedAt: null } as never,
-      { $set: { endedAt: now } } as never,
+      { $set: { twilioStatus: status, durationSeconds, status: 'ended', endedAt: session.endedAt ?? now } } as never,
     );
   }
 }

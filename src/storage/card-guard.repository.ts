@@ -1,5 +1,7 @@
 import type { Models } from './models.ts';
 
+const isDuplicate = (error: unknown) => (error as { code?: number }).code === 11000;
+
 /** Counts failed verifications per card across calls and locks the card after too many in a row. */
 export class CardGuardRepository {
   constructor(private readonly models: Models) {}
@@ -11,8 +13,9 @@ export class CardGuardRepository {
   }
 
   /**
-   * Records one failure under a key unique to the call and step (a repeated delivery counts once) and
-   * locks the card when the failures since the last reset reach the threshold. Returns the new lock, if any.
+   * Records one failure under a key unique to the call and step (a repeated delivery counts once) and locks
+   * the card when the failures since the last reset reach the threshold. Returns the lock (if any), the run
+   * length, and how many wrong entries the code (if given) has had.
    */
   async recordFailure(input: {
     key: string;
@@ -20,30 +23,32 @@ export class CardGuardRepository {
     idMasked: string;
     callSid: string;
     kind: 'code' | 'current-password';
+    codeId?: string | null;
     threshold: number;
     lockMinutes: number;
     now: Date;
-  }): Promise<{ lockedUntil: Date | null; failures: number }> {
+  }): Promise<{ lockedUntil: Date | null; failures: number; codeFailures: number }> {
     const { key, idHash, now } = input;
     try {
-      await this.models.VerificationFailure.create({ _id: key, idHash, at: now, callSid: input.callSid, kind: input.kind });
+      await this.models.VerificationFailure.create({ _id: key, idHash, at: now, callSid: input.callSid, kind: input.kind, codeId: input.codeId ?? null });
     } catch (error) {
-      if ((error as { code?: number }).code !== 11000) throw error;
+      if (!isDuplicate(error)) throw error;
     }
-    await this.models.CardGuard.updateOne({ _id: idHash }, { $setOnInsert: { countSince: new Date(0), lockedUntil: null } }, { upsert: true });
     const guard = await this.models.CardGuard.findById(idHash).lean();
     const since = guard?.countSince ?? new Date(0);
     const failures = await this.models.VerificationFailure.countDocuments({ idHash, at: { $gt: since } });
-    if (failures < input.threshold) return { lockedUntil: null, failures };
+    const codeFailures = input.codeId ? await this.models.VerificationFailure.countDocuments({ codeId: input.codeId }) : 0;
+    if (failures < input.threshold) return { lockedUntil: null, failures, codeFailures };
     const until = new Date(now.getTime() + input.lockMinutes * 60_000);
-    const locked = await this.models.CardGuard.updateOne(
-      { _id: idHash, countSince: since },
-      { $set: { countSince: now, lockedUntil: until } },
-    );
-    if (locked.modifiedCount === 1) {
-      await this.models.CardLock.create({ idHash, idMasked: input.idMasked, at: now, until, callSid: input.callSid });
+    try {
+      await this.models.CardLock.create({ _id: `${idHash}:${since.getTime()}`, idHash, idMasked: input.idMasked, at: now, until, callSid: input.callSid });
+    } catch (error) {
+      if (!isDuplicate(error)) throw error;
+      const lock = await this.models.CardLock.findById(`${idHash}:${since.getTime()}`).lean();
+      return { lockedUntil: lock?.until ?? until, failures, codeFailures };
     }
-    return { lockedUntil: until, failures };
+    await this.models.CardGuard.updateOne({ _id: idHash }, { $set: { countSince: now, lockedUntil: until } }, { upsert: true });
+    return { lockedUntil: until, failures, codeFailures };
   }
 
   /** A successful verification ends the run of failures. */

@@ -46,7 +46,23 @@ export interface CallSessionDoc {
   endedAt?: Date | null;
   twilioStatus?: string | null;
   durationSeconds?: number | null;
-  timeline: TimelineEntryDoc[];
+}
+
+/**
+ * One turn of a call, keyed `CallSid:step`. Inserting it is how a turn is claimed: a unique-key insert is
+ * atomic on MongoDB and FerretDB alike, where a conditional update is not on FerretDB 1.x. It carries the
+ * whole result so a later request can roll the session forward if the writer died before applying it.
+ */
+export interface CallTurnDoc extends TimelineEntryDoc {
+  _id: string;
+  callSid: string;
+  twiml: string;
+  snapshot: string;
+  language: string;
+  outcome: string | null;
+  ended: boolean;
+  idHash: string | null;
+  idMasked: string | null;
 }
 
 /** A record of a password change: who, when, which call, which channel, from which (masked) number. */
@@ -68,9 +84,7 @@ export interface OneTimeCodeDoc {
   codeHash: string;
   createdAt: Date;
   expiresAt: Date;
-  attempts: number;
   usedAt?: Date | null;
-  usedKey?: string | null;
   voidedAt?: Date | null;
   sendKey: string;
 }
@@ -89,15 +103,24 @@ export interface VerificationFailureDoc {
   at: Date;
   callSid: string;
   kind: 'code' | 'current-password';
+  codeId?: string | null;
 }
 
-/** A card lock, kept for audit. */
+/** A card lock, kept for audit; keyed by card and run of failures so a race records it once. */
 export interface CardLockDoc {
+  _id: string;
   idHash: string;
   idMasked: string;
   at: Date;
   until: Date;
   callSid: string;
+}
+
+/** The single use of a one-time code: keyed by the code, so only one turn can ever use it. */
+export interface OneTimeCodeUseDoc {
+  _id: string;
+  turnKey: string;
+  at: Date;
 }
 
 /** A message the line would have sent, kept locally (sealed) when no real SMS or email is configured. */
@@ -113,8 +136,10 @@ export interface OutboxDoc {
 export interface Models {
   Citizen: Model<CitizenDoc>;
   CallSession: Model<CallSessionDoc>;
+  CallTurn: Model<CallTurnDoc>;
   PasswordChange: Model<PasswordChangeDoc>;
   OneTimeCode: Model<OneTimeCodeDoc>;
+  OneTimeCodeUse: Model<OneTimeCodeUseDoc>;
   CardGuard: Model<CardGuardDoc>;
   VerificationFailure: Model<VerificationFailureDoc>;
   CardLock: Model<CardLockDoc>;
@@ -138,19 +163,29 @@ export function registerModels(connection: Connection): Models {
     { ...opts, timestamps: true, collection: 'citizens' },
   );
 
-  const timeline = new Schema<TimelineEntryDoc>(
+  const callTurn = new Schema<CallTurnDoc>(
     {
-      step: Number,
-      at: Date,
-      event: String,
+      _id: { type: String, required: true },
+      callSid: { type: String, required: true },
+      step: { type: Number, required: true },
+      at: { type: Date, required: true },
+      event: { type: String, required: true },
       input: { type: String, default: null },
-      from: String,
-      to: String,
-      prompts: [String],
-      durationMs: Number,
+      from: { type: String, default: '' },
+      to: { type: String, required: true },
+      prompts: { type: [String], default: [] },
+      durationMs: { type: Number, default: 0 },
+      twiml: { type: String, required: true },
+      snapshot: { type: String, required: true },
+      language: { type: String, required: true },
+      outcome: { type: String, default: null },
+      ended: { type: Boolean, default: false },
+      idHash: { type: String, default: null },
+      idMasked: { type: String, default: null },
     },
-    { _id: false },
+    { ...opts, collection: 'call_turns' },
   );
+  callTurn.index({ callSid: 1, step: 1 });
 
   const callSession = new Schema<CallSessionDoc>(
     {
@@ -173,7 +208,6 @@ export function registerModels(connection: Connection): Models {
       endedAt: { type: Date, default: null },
       twilioStatus: { type: String, default: null },
       durationSeconds: { type: Number, default: null },
-      timeline: { type: [timeline], default: [] },
     },
     { ...opts, collection: 'call_sessions' },
   );
@@ -204,15 +238,18 @@ export function registerModels(connection: Connection): Models {
       codeHash: { type: String, required: true },
       createdAt: { type: Date, required: true },
       expiresAt: { type: Date, required: true },
-      attempts: { type: Number, default: 0 },
       usedAt: { type: Date, default: null },
-      usedKey: { type: String, default: null },
       voidedAt: { type: Date, default: null },
       sendKey: { type: String, required: true, unique: true },
     },
     { ...opts, collection: 'one_time_codes' },
   );
   oneTimeCode.index({ idHash: 1, createdAt: -1 });
+
+  const oneTimeCodeUse = new Schema<OneTimeCodeUseDoc>(
+    { _id: { type: String, required: true }, turnKey: { type: String, required: true }, at: { type: Date, required: true } },
+    { ...opts, collection: 'one_time_code_uses' },
+  );
 
   const cardGuard = new Schema<CardGuardDoc>(
     { _id: { type: String, required: true }, countSince: { type: Date, required: true }, lockedUntil: { type: Date, default: null } },
@@ -226,13 +263,16 @@ export function registerModels(connection: Connection): Models {
       at: { type: Date, required: true },
       callSid: { type: String, required: true },
       kind: { type: String, required: true },
+      codeId: { type: String, default: null },
     },
     { ...opts, collection: 'verification_failures' },
   );
   verificationFailure.index({ idHash: 1, at: -1 });
+  verificationFailure.index({ codeId: 1 });
 
   const cardLock = new Schema<CardLockDoc>(
     {
+      _id: { type: String, required: true },
       idHash: { type: String, required: true },
       idMasked: { type: String, required: true },
       at: { type: Date, required: true },
@@ -257,8 +297,10 @@ export function registerModels(connection: Connection): Models {
   return {
     Citizen: connection.model<CitizenDoc>('Citizen', citizen),
     CallSession: connection.model<CallSessionDoc>('CallSession', callSession),
+    CallTurn: connection.model<CallTurnDoc>('CallTurn', callTurn),
     PasswordChange: connection.model<PasswordChangeDoc>('PasswordChange', passwordChange),
     OneTimeCode: connection.model<OneTimeCodeDoc>('OneTimeCode', oneTimeCode),
+    OneTimeCodeUse: connection.model<OneTimeCodeUseDoc>('OneTimeCodeUse', oneTimeCodeUse),
     CardGuard: connection.model<CardGuardDoc>('CardGuard', cardGuard),
     VerificationFailure: connection.model<VerificationFailureDoc>('VerificationFailure', verificationFailure),
     CardLock: connection.model<CardLockDoc>('CardLock', cardLock),

@@ -3,6 +3,8 @@ import type { Models, OneTimeCodeDoc } from './models.ts';
 /** A one-time code record (hash only) as the services see it. */
 export type OneTimeCode = OneTimeCodeDoc & { id: string };
 
+const isDuplicate = (error: unknown) => (error as { code?: number }).code === 11000;
+
 /** Issues, checks and voids one-time codes; never sees a code in clear. */
 export class OneTimeCodeRepository {
   constructor(private readonly models: Models) {}
@@ -13,15 +15,14 @@ export class OneTimeCodeRepository {
   }
 
   /** Voids every open code of the card and stores the new one; false if this send key was already used. */
-  async issue(code: Omit<OneTimeCodeDoc, 'attempts' | 'usedAt' | 'usedKey' | 'voidedAt'>): Promise<boolean> {
-    const existing = await this.models.OneTimeCode.exists({ sendKey: code.sendKey });
-    if (existing) return false;
+  async issue(code: Omit<OneTimeCodeDoc, 'usedAt' | 'voidedAt'>): Promise<boolean> {
+    if (await this.models.OneTimeCode.exists({ sendKey: code.sendKey })) return false;
     await this.models.OneTimeCode.updateMany({ idHash: code.idHash, usedAt: null, voidedAt: null }, { $set: { voidedAt: code.createdAt } });
     try {
-      await this.models.OneTimeCode.create({ ...code, attempts: 0, usedAt: null, voidedAt: null });
+      await this.models.OneTimeCode.create({ ...code, usedAt: null, voidedAt: null });
       return true;
     } catch (error) {
-      if ((error as { code?: number }).code === 11000) return false;
+      if (isDuplicate(error)) return false;
       throw error;
     }
   }
@@ -34,24 +35,29 @@ export class OneTimeCodeRepository {
     return doc ? { ...doc, id: String(doc._id) } : null;
   }
 
-  /** Marks a code used, once; true also when this same turn (`key`) already used it (a repeated delivery). */
-  async consume(id: string, key: string, now: Date): Promise<boolean> {
-    const result = await this.models.OneTimeCode.updateOne({ _id: id, usedAt: null, voidedAt: null }, { $set: { usedAt: now, usedKey: key } });
-    if (result.modifiedCount === 1) return true;
-    const doc = await this.models.OneTimeCode.findById(id, { usedKey: 1 }).lean();
-    return doc?.usedKey === key;
-  }
-
-  /** True when this turn (`key`) already used a code of the card: a repeated delivery of a correct entry. */
-  async usedByTurn(idHash: string, key: string): Promise<boolean> {
-    return (await this.models.OneTimeCode.exists({ idHash, usedKey: key })) !== null;
-  }
-
-  /** Counts a wrong entry against a code and voids it at the limit. */
-  async countWrongEntry(id: string, maxAttempts: number, now: Date): Promise<void> {
-    const doc = await this.models.OneTimeCode.findOneAndUpdate({ _id: id }, { $inc: { attempts: 1 } }, { returnDocument: 'after' }).lean();
-    if (doc && doc.attempts >= maxAttempts) {
-      await this.models.OneTimeCode.updateOne({ _id: id, voidedAt: null }, { $set: { voidedAt: now } });
+  /**
+   * Uses a code once. The use is a unique-key insert (atomic on MongoDB and FerretDB), so of two turns only
+   * one wins; true also when this same turn (`turnKey`) already used it (a repeated delivery).
+   */
+  async consume(id: string, turnKey: string, now: Date): Promise<boolean> {
+    try {
+      await this.models.OneTimeCodeUse.create({ _id: id, turnKey, at: now });
+    } catch (error) {
+      if (!isDuplicate(error)) throw error;
+      const use = await this.models.OneTimeCodeUse.findById(id).lean();
+      return use?.turnKey === turnKey;
     }
+    await this.models.OneTimeCode.updateOne({ _id: id }, { $set: { usedAt: now } });
+    return true;
+  }
+
+  /** True when this turn already used a code: a repeated delivery of a correct entry. */
+  async usedByTurn(turnKey: string): Promise<boolean> {
+    return (await this.models.OneTimeCodeUse.exists({ turnKey })) !== null;
+  }
+
+  /** Voids a code (after too many wrong entries). */
+  async void(id: string, now: Date): Promise<void> {
+    await this.models.OneTimeCode.updateOne({ _id: id, voidedAt: null }, { $set: { voidedAt: now } });
   }
 }

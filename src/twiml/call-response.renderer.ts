@@ -33,7 +33,7 @@ export function renderState(meta: StateMeta, notice: PromptId[], options: Render
   if (meta.gather) {
     const gather = response.gather({
       input: ['dtmf'],
-      action: `/voice/gather?step=${options.step}`,
+      action: `/voice/gather?step=${options.step}&lang=${options.language}`,
       method: 'POST',
       timeout: options.gatherTimeoutSeconds,
       actionOnEmptyResult: true,

@@ -18,7 +18,7 @@ export interface ParsedTwiml {
   redirect?: string;
 }
 
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', preserveOrder: true, trimValues: true });
+const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', preserveOrder: true, trimValues: true, parseTagValue: false, parseAttributeValue: false });
 
 type Ordered = Record<string, unknown> & { ':@'?: Record<string, string> };
 

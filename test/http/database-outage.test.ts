@@ -1,0 +1,74 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { expect } from 'chai';
+import supertest from 'supertest';
+import winston from 'winston';
+import { createApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/logging/logger.ts';
+import { OutboxMessenger } from '../../src/messaging/messenger.ts';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../src/storage/embedded-database.ts';
+import { openStore, type Store } from '../../src/storage/store.ts';
+import { signedPost, TEST_ENV, type TestApp } from '../support/test-app.ts';
+import { parseTwiml } from '../support/twiml.ts';
+
+describe('when the database goes away mid-call', function () {
+  this.timeout(60_000);
+  let dataDir: string;
+  let database: EmbeddedDatabase;
+  let store: Store;
+  let t: Pick<TestApp, 'app' | 'config'>;
+  const logs: string[] = [];
+
+  before(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'hotline-outage-'));
+    database = await startEmbeddedDatabase({ dataDir, cacheDir: path.resolve('.cache') });
+    store = await openStore(database.uri, 'outage');
+    const config = loadConfig({ ...TEST_ENV });
+    const sink = new Writable({
+      write(chunk: Buffer, _e, done) {
+        logs.push(chunk.toString());
+        done();
+      },
+    });
+    const logger = createLogger({ level: 'debug', format: 'json', transports: [new winston.transports.Stream({ stream: sink })] });
+    t = { app: createApp({ config, store, logger, messenger: new OutboxMessenger(store.outbox, config.pinPepper) }), config };
+  });
+
+  after(async () => {
+    await store.close().catch(() => undefined);
+    await database.stop().catch(() => undefined);
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('the caller hears an apology in their language with an agent offer, and the process keeps answering', async () => {
+    const callSid = `CA${'e'.repeat(32)}`;
+    const welcome = parseTwiml((await signedPost(t, '/voice', { CallSid: callSid, From: '+8613800138000' })).text);
+    const menu = parseTwiml((await signedPost(t, welcome.gather!.action, { CallSid: callSid, Digits: '2' })).text);
+    expect(menu.says[0].language).to.equal('en-US');
+
+    await database.stop();
+
+    const res = await signedPost(t, menu.gather!.action, { CallSid: callSid, Digits: '1' });
+    expect(res.status).to.equal(200);
+    expect(res.type).to.equal('text/xml');
+    const apology = parseTwiml(res.text);
+    expect(apology.says.map((s) => s.language)).to.deep.equal(['en-US']);
+    expect(apology.text).to.contain('Sorry, we are having a technical problem.');
+    expect(apology.gather?.action).to.match(/^\/voice\/recover\?lang=/);
+    expect(apology.hangup).to.equal(true);
+
+    const agent = parseTwiml((await signedPost(t, apology.gather!.action, { CallSid: callSid, Digits: '0' })).text);
+    expect(agent.dial).to.equal(TEST_ENV.AGENT_NUMBER);
+
+    const newCall = await signedPost(t, '/voice', { CallSid: `CA${'f'.repeat(32)}`, From: '+8613800138000' });
+    expect(newCall.status).to.equal(200);
+    expect(parseTwiml(newCall.text).says.map((s) => s.language)).to.deep.equal(['cmn-CN', 'en-US']);
+
+    expect((await supertest(t.app).get('/readyz')).status).to.equal(503);
+    expect((await supertest(t.app).get('/healthz')).status).to.equal(200);
+    expect(logs.some((l) => l.includes('"level":"error"') && l.includes(callSid))).to.equal(true);
+  });
+});

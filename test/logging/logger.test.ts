@@ -1,0 +1,49 @@
+import { Writable } from 'node:stream';
+import { expect } from 'chai';
+import winston from 'winston';
+import { createLogger } from '../../src/logging/logger.ts';
+
+function capture() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _e, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  const logger = createLogger({ level: 'debug', format: 'json', transports: [new winston.transports.Stream({ stream })] });
+  return { logger, lines };
+}
+
+describe('logger masking', () => {
+  it('drops PINs and codes and masks ID numbers, phone numbers and addresses, whoever logs them', () => {
+    const { logger, lines } = capture();
+    logger.child({ callSid: 'CA1' }).info('something happened', {
+      digits: '258036',
+      pin: '258036',
+      code: '771234',
+      idNumber: '11010519491231002X',
+      from: '+8613800138000',
+      email: 'wang.fang@example.org',
+      nested: { note: 'caller 11010519491231002X from +8613800138000' },
+    });
+    const line = JSON.parse(lines[0]) as Record<string, unknown>;
+    expect(line.callSid).to.equal('CA1');
+    expect(line.digits).to.equal('[redacted]');
+    expect(line.code).to.equal('[redacted]');
+    expect(line.idNumber).to.equal('1101**********002X');
+    expect(line.from).to.equal('+86 138****8000');
+    expect(line.email).to.equal('w***@example.org');
+    expect(lines[0]).not.to.contain('258036');
+    expect(lines[0]).not.to.contain('771234');
+    expect(lines[0]).not.to.contain('13800138000');
+    expect(lines[0]).not.to.contain('11010519491231002X');
+  });
+
+  it('masks an ID number that appears in an error message', () => {
+    const { logger, lines } = capture();
+    logger.error('request failed', { error: new Error('duplicate key 11010519491231002X') });
+    expect(lines[0]).to.contain('1101**********002X');
+    expect(lines[0]).not.to.contain('11010519491231002X');
+  });
+});

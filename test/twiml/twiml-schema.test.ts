@@ -1,0 +1,245 @@
+import { expect } from 'chai';
+import { XMLParser } from 'fast-xml-parser';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AnyStateNode } from 'xstate';
+import { validateXML, type XMLFileInfo } from 'xmllint-wasm';
+import { callMachine, type StateMeta } from '../../flows/call.machine.ts';
+import { LANGUAGES, PROMPTS, promptText, type Language, type PromptId, type PromptParams } from '../../prompts/catalogue.ts';
+import { renderApology, renderRecovery, renderState, type RenderOptions } from '../../src/twiml/call-response.renderer.ts';
+
+/**
+ * Every TwiML answer the line can give is checked against Twilio's own XML schema (read from
+ * ../shared/twiml-schema, never copied into the repository) and against the shape the flow relies on.
+ */
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const schemaDir = path.resolve(repoRoot, '..', 'shared', 'twiml-schema');
+const MAIN_XSD = 'twiml_v20100401_twilioRealtimeCallSchema.xsd';
+const IMPORTED_XSDS = ['xml.xsd', 'twilio-extensions.xsd', 'synthesis-nonamespace.xsd'];
+
+const AGENT = '+861012333';
+const STEP = 7;
+const PARAMS: PromptParams = { otpMinutes: 5, lockMinutes: 30 };
+const NOTICES: PromptId[][] = [[], ['input.invalid']];
+
+/** Voices Twilio offers for Mandarin and for US English on `<Say>` (Polly standard/neural, Google). */
+const MANDARIN_VOICE = /^(Polly\.Zhiyu(-Neural)?|Google\.cmn-CN-[A-Za-z0-9]+-[A-Z])$/;
+const ENGLISH_VOICE =
+  /^(Polly\.(Joanna|Matthew|Salli|Kimberly|Kendra|Ivy|Justin|Joey|Kevin|Ruth|Stephen|Danielle|Gregory|Patrick)(-Neural|-Generative)?|Google\.en-US-[A-Za-z0-9]+-[A-Z])$/;
+const SAY_LANGUAGE: Record<Language, string> = { 'zh-CN': 'cmn-CN', 'en-US': 'en-US' };
+const SAY_VOICE: Record<Language, RegExp> = { 'zh-CN': MANDARIN_VOICE, 'en-US': ENGLISH_VOICE };
+const CJK = /[\u4e00-\u9fff]/;
+
+/** Twilio's schema predates neural and Google voices; widen its one voice pattern, in memory only. */
+const OLD_VOICE_PATTERN = 'man|woman|male|female|eve|brian|Polly\\.[a-zA-Z]+';
+const WIDE_VOICE_PATTERN = `${OLD_VOICE_PATTERN}|Polly\\.[a-zA-Z]+-(Neural|Generative)|Google\\.[a-z]{2,3}-[A-Z]{2}-[A-Za-z0-9]+-[A-Z]`;
+
+interface Schema {
+  main: XMLFileInfo;
+  preload: XMLFileInfo[];
+}
+
+async function loadSchema(): Promise<Schema> {
+  const mainText = await readFile(path.join(schemaDir, MAIN_XSD), 'utf8');
+  const widened = mainText.replace(`value="${OLD_VOICE_PATTERN}"`, `value="${WIDE_VOICE_PATTERN}"`);
+  const preload = await Promise.all(
+    IMPORTED_XSDS.map(async (fileName) => ({ fileName, contents: await readFile(path.join(schemaDir, fileName), 'utf8') })),
+  );
+  return { main: { fileName: MAIN_XSD, contents: widened }, preload };
+}
+
+async function expectValid(schema: Schema, xml: string): Promise<void> {
+  const result = await validateXML({ xml: { fileName: 'twiml.xml', contents: xml }, schema: schema.main, preload: schema.preload });
+  const errors = result.errors.map((e) => e.rawMessage).join('\n');
+  expect(result.valid, `TwiML is not valid against Twilio's schema:\n${errors}\n${xml}`).to.equal(true);
+}
+
+/* ---------- a small ordered view of a TwiML document ---------- */
+
+interface TwimlNode {
+  name: string;
+  attrs: Record<string, string>;
+  text: string;
+  children: TwimlNode[];
+}
+
+const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', preserveOrder: true, trimValues: true, parseTagValue: false, parseAttributeValue: false });
+
+type Ordered = Record<string, unknown> & { ':@'?: Record<string, string> };
+
+function toNodes(items: Ordered[]): TwimlNode[] {
+  const nodes: TwimlNode[] = [];
+  for (const item of items) {
+    const name = Object.keys(item).find((key) => key !== ':@');
+    if (!name || name === '#text' || name === '?xml') continue;
+    const inner = (item[name] as Ordered[] | undefined) ?? [];
+    nodes.push({
+      name,
+      attrs: item[':@'] ?? {},
+      text: inner.map((c) => (c['#text'] === undefined ? '' : String(c['#text']))).join(''),
+      children: toNodes(inner),
+    });
+  }
+  return nodes;
+}
+
+/** The children of `<Response>`, in order. */
+function responseChildren(xml: string): TwimlNode[] {
+  const top = toNodes(parser.parse(xml) as Ordered[]);
+  expect(top.map((n) => n.name), xml).to.deep.equal(['Response']);
+  return top[0].children;
+}
+
+/** The `<Say>` lines the caller hears for these prompts, in order (bilingual prompts in both languages). */
+function expectedSays(ids: PromptId[], language: Language): { lang: Language; text: string }[] {
+  return ids.flatMap((id) => {
+    const entry = PROMPTS[id] as { bilingual?: boolean };
+    const langs: Language[] = entry.bilingual ? ['zh-CN', 'en-US'] : [language];
+    return langs.map((lang) => ({ lang, text: promptText(id, lang, PARAMS) }));
+  });
+}
+
+function expectSays(says: TwimlNode[], expected: { lang: Language; text: string }[], xml: string): void {
+  expect(says.map((s) => s.name), xml).to.deep.equal(expected.map(() => 'Say'));
+  says.forEach((say, i) => {
+    const { lang, text } = expected[i];
+    expect(say.attrs.language, `<Say> #${i + 1} language`).to.equal(SAY_LANGUAGE[lang]);
+    expect(say.attrs.voice, `<Say> #${i + 1} voice for ${lang}`).to.match(SAY_VOICE[lang]);
+    expect(say.text, `<Say> #${i + 1} text`).to.equal(text);
+    expect(say.text, `<Say> #${i + 1} has an unfilled placeholder`).not.to.match(/\{\w+\}/);
+    if (lang === 'zh-CN') expect(say.text, 'Mandarin <Say> holds Chinese text').to.match(CJK);
+    else expect(say.text, 'English <Say> holds no Chinese text').not.to.match(CJK);
+  });
+}
+
+/* ---------- the machine's states ---------- */
+
+function allStateNodes(node: AnyStateNode): AnyStateNode[] {
+  return [node, ...Object.values(node.states).flatMap((child) => allStateNodes(child))];
+}
+
+const stateNodes = allStateNodes(callMachine.root);
+const withMeta = stateNodes
+  .map((node) => ({ node, meta: node.meta as StateMeta | undefined }))
+  .filter((entry): entry is { node: AnyStateNode; meta: StateMeta } => Array.isArray(entry.meta?.prompts));
+
+describe('TwiML against Twilio\u2019s schema', function () {
+  let schema: Schema;
+
+  before(async function () {
+    if (!existsSync(path.join(schemaDir, MAIN_XSD))) {
+      console.warn(`    skipped: Twilio's TwiML schema not found at ${schemaDir} (expected ../shared/twiml-schema beside the clone)`);
+      this.skip();
+    }
+    schema = await loadSchema();
+  });
+
+  it('the machine has states to render, and every state without meta is a transient one that invokes a service', () => {
+    expect(withMeta.length).to.be.greaterThan(10);
+    for (const node of stateNodes) {
+      if (node === callMachine.root || node.meta !== undefined) continue;
+      expect(node.type, `${node.id} has no meta`).to.equal('atomic');
+      expect(node.invoke.length, `${node.id} has no meta and invokes nothing, so it would be rendered`).to.be.greaterThan(0);
+    }
+  });
+
+  it('the schema check is live: it rejects TwiML Twilio would refuse', async () => {
+    const result = await validateXML({
+      xml: { fileName: 'bad.xml', contents: '<?xml version="1.0" encoding="UTF-8"?><Response><Gather numDigits="one"><Dial>+1</Dial></Gather></Response>' },
+      schema: schema.main,
+      preload: schema.preload,
+    });
+    expect(result.valid).to.equal(false);
+  });
+
+  for (const { node, meta } of withMeta) {
+    for (const language of LANGUAGES) {
+      for (const notice of NOTICES) {
+        const label = `${node.id} in ${language}${notice.length ? ` with notice ${notice.join(',')}` : ''}`;
+        it(`${label}: valid TwiML of the right shape`, async () => {
+          const options: RenderOptions = { language, step: STEP, gatherTimeoutSeconds: 6, agentNumber: AGENT, params: PARAMS };
+          const xml = renderState(meta, notice, options);
+          await expectValid(schema, xml);
+          const children = responseChildren(xml);
+          const says = expectedSays([...notice, ...meta.prompts], language);
+
+          if (meta.gather) {
+            expect(meta.end, `${node.id} both gathers and ends`).to.equal(undefined);
+            expect(children.map((c) => c.name), xml).to.deep.equal(['Gather']);
+            const gather = children[0];
+            expect(gather.attrs.input).to.equal('dtmf');
+            expect(gather.attrs.actionOnEmptyResult).to.equal('true');
+            // `/voice/gather?step=N`; a `lang` parameter, when present, names the call's language.
+            const action = new URL(gather.attrs.action ?? '', 'https://hotline.invalid');
+            expect(`${action.origin}${action.pathname}`, gather.attrs.action).to.equal('https://hotline.invalid/voice/gather');
+            expect(action.searchParams.get('step'), gather.attrs.action).to.equal(String(STEP));
+            expect([...action.searchParams.keys()].filter((key) => key !== 'step' && key !== 'lang'), gather.attrs.action).to.deep.equal([]);
+            if (action.searchParams.has('lang')) expect(action.searchParams.get('lang')).to.equal(language);
+            expect(gather.attrs.method).to.equal('POST');
+            expect(gather.attrs.timeout).to.equal('6');
+            if (meta.gather.kind === 'menu') {
+              expect(gather.attrs.numDigits, 'a menu takes one key').to.equal('1');
+              expect(gather.attrs.finishOnKey, 'a menu has no finish key').to.equal(undefined);
+            } else {
+              expect(gather.attrs.finishOnKey, 'an entry ends with #').to.equal('#');
+              expect(gather.attrs.numDigits, 'an entry is not cut at one key').to.equal(undefined);
+            }
+            expectSays(gather.children, says, xml);
+          } else {
+            expect(node.type, `${node.id} neither gathers nor is final`).to.equal('final');
+            const last = children[children.length - 1];
+            expectSays(children.slice(0, -1), says, xml);
+            if (meta.end === 'dial') {
+              expect(last.name, 'a transfer ends with <Dial>').to.equal('Dial');
+              expect(last.text).to.equal(AGENT);
+            } else {
+              expect(last.name, 'a final state ends with <Hangup/>').to.equal('Hangup');
+            }
+          }
+        });
+      }
+    }
+  }
+
+  for (const language of ['zh-CN', 'en-US', 'both'] as const) {
+    it(`the apology (${language}): valid TwiML, one key for an agent, else hang up`, async () => {
+      const xml = renderApology(language);
+      await expectValid(schema, xml);
+      const children = responseChildren(xml);
+      expect(children.map((c) => c.name), xml).to.deep.equal(['Gather', 'Hangup']);
+      const gather = children[0];
+      expect(gather.attrs.input).to.equal('dtmf');
+      expect(gather.attrs.numDigits).to.equal('1');
+      expect(gather.attrs.method).to.equal('POST');
+      expect(gather.attrs.action).to.equal(`/voice/recover?lang=${language === 'both' ? 'zh-CN' : language}`);
+      const langs: Language[] = language === 'both' ? ['zh-CN', 'en-US'] : [language];
+      expectSays(
+        gather.children,
+        langs.map((lang) => ({ lang, text: promptText('trouble.apology', lang) })),
+        xml,
+      );
+    });
+  }
+
+  for (const language of LANGUAGES) {
+    it(`recovery in ${language}, key 0: valid TwiML that dials the agent`, async () => {
+      const xml = renderRecovery(language, '0', AGENT);
+      await expectValid(schema, xml);
+      const children = responseChildren(xml);
+      expect(children.map((c) => c.name), xml).to.deep.equal(['Say', 'Dial']);
+      expectSays(children.slice(0, 1), [{ lang: language, text: promptText('agent.transfer', language) }], xml);
+      expect(children[1].text).to.equal(AGENT);
+    });
+
+    it(`recovery in ${language}, key 1: valid TwiML that says goodbye and hangs up`, async () => {
+      const xml = renderRecovery(language, '1', AGENT);
+      await expectValid(schema, xml);
+      const children = responseChildren(xml);
+      expect(children.map((c) => c.name), xml).to.deep.equal(['Say', 'Hangup']);
+      expectSays(children.slice(0, 1), [{ lang: language, text: promptText('goodbye', language) }], xml);
+    });
+  }
+});
