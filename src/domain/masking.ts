@@ -23,12 +23,16 @@ export function maskAddress(address: string): string {
   return address.includes('@') ? maskEmail(address) : maskPhone(address);
 }
 
-const ID_PATTERN = /(?<![0-9A-Za-z])[0-9]{17}[0-9Xx](?![0-9A-Za-z])/g;
+const ID_PATTERN = /(?<![0-9A-Za-z])[0-9]{17}[0-9Xx*](?![0-9A-Za-z*])/g;
+const LONG_DIGITS = /(?<![0-9A-Za-z*])[0-9*]{16,}(?![0-9A-Za-z])/g;
 const PHONE_PATTERN = /(?<![0-9A-Za-z*])\+?[0-9]{8,15}(?![0-9A-Za-z])/g;
 
-/** Masks ID numbers and phone numbers found anywhere in free text. */
+/** Masks ID numbers (also as keyed, `*` for X), other long digit runs and phone numbers found in free text. */
 export function maskFreeText(text: string): string {
-  return text.replace(ID_PATTERN, (id) => maskCitizenId(id.toUpperCase())).replace(PHONE_PATTERN, (phone) => maskPhone(phone));
+  return text
+    .replace(ID_PATTERN, (id) => maskCitizenId(id.toUpperCase().replace('*', 'X')))
+    .replace(LONG_DIGITS, (run) => maskCitizenId(run))
+    .replace(PHONE_PATTERN, (phone) => maskPhone(phone));
 }
 
 export { maskCitizenId };

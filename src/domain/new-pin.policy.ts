@@ -15,7 +15,7 @@ export function weakPinReason(pin: string, idNumber: string | undefined): WeakPi
     const dd = birth.slice(6, 8);
     const exact = new Set([`${yy}${mm}${dd}`, `${dd}${mm}${yy}`, `${mm}${dd}${yy}`, `${yyyy}${mm}`, `${mm}${yyyy}`]);
     if (exact.has(pin) || birth.includes(pin) || pin.includes(`${mm}${dd}`) || pin.includes(`${dd}${mm}`)) return 'birth-date';
-    if (pin === idNumber.replace(/X$/, '').slice(-6)) return 'id-tail';
+    if (pin === idNumber.replace(/X$/i, '').slice(-6)) return 'id-tail';
   }
   return null;
 }

@@ -119,9 +119,15 @@ export class TestCall {
   lastStatus = 0;
 
   constructor(
-    private readonly t: TestApp,
+    private t: TestApp,
     readonly from = '+8613800138000',
   ) {}
+
+  /** Sends the following webhooks to another app instance (as a load balancer would). */
+  via(t: TestApp): this {
+    this.t = t;
+    return this;
+  }
 
   /** Dials in and returns the welcome. */
   async start(): Promise<ParsedTwiml> {

@@ -1,0 +1,54 @@
+import { readFile } from 'node:fs/promises';
+import { expect } from 'chai';
+import { ConfigError, loadConfig, realDeliveryConfigured } from '../../src/config.ts';
+
+describe('configuration', () => {
+  it('starts with safe defaults for a developer machine', () => {
+    const config = loadConfig({});
+    expect(config.port).to.equal(3000);
+    expect(config.publicBaseUrl).to.equal('http://localhost:3000');
+    expect(config.twilio.signatureCheck).to.equal(true);
+    expect(config.lock).to.deep.equal({ afterFailures: 5, minutes: 30 });
+    expect(config.otp).to.deep.equal({ ttlSeconds: 300, maxSends: 3, sendWindowMinutes: 15 });
+    expect(realDeliveryConfigured(config)).to.equal(false);
+  });
+
+  for (const [name, value] of [
+    ['PORT', 'eighty'],
+    ['PUBLIC_BASE_URL', 'ftp://example.org'],
+    ['MONGODB_URI', 'postgres://x'],
+    ['PIN_PEPPER', 'short'],
+    ['TWILIO_SIGNATURE_CHECK', 'maybe'],
+    ['LOCK_MINUTES', '0'],
+    ['AGENT_NUMBER', 'call me'],
+  ] as const) {
+    it(`when ${name} is ${JSON.stringify(value)}, start-up stops naming ${name}`, () => {
+      expect(() => loadConfig({ [name]: value })).to.throw(ConfigError, name);
+    });
+  }
+
+  it('in production, refuses the development pepper and auth token', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).to.throw(ConfigError, /PIN_PEPPER[\s\S]*TWILIO_AUTH_TOKEN/);
+  });
+
+  it('needs a sending number when Twilio Messaging is configured', () => {
+    expect(() => loadConfig({ TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}` })).to.throw(ConfigError, 'TWILIO_SMS_FROM');
+    const config = loadConfig({ TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_SMS_FROM: '+15005550006' });
+    expect(realDeliveryConfigured(config)).to.equal(true);
+  });
+
+  it('derives the public base URL from the port and strips a trailing slash', () => {
+    expect(loadConfig({ PORT: '8080' }).publicBaseUrl).to.equal('http://localhost:8080');
+    expect(loadConfig({ PUBLIC_BASE_URL: 'https://hotline.example.org/' }).publicBaseUrl).to.equal('https://hotline.example.org');
+  });
+
+  it('.env.example lists exactly the variables the configuration reads', async () => {
+    const source = await readFile('src/config.ts', 'utf8');
+    const schemaBlock = source.slice(source.indexOf('const schema = z.object({'), source.indexOf('});', source.indexOf('const schema = z.object({')));
+    const read = [...schemaBlock.matchAll(/^ {2}([A-Z_]+):/gm)].map((m) => m[1]).sort();
+    const example = await readFile('.env.example', 'utf8');
+    const listed = [...example.matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]).sort();
+    expect(read.length).to.be.greaterThan(20);
+    expect(listed).to.deep.equal(read);
+  });
+});
