@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.log);
   const database = await connectDatabase(config, logger);
   if (config.loadDemoData) {
-    const result = await seedCitizens(database.store, DEMO_FILE, config.pinPepper);
+    const result = await seedCitizens(database.store, DEMO_FILE, config.pinPepper, { keepExisting: true });
     logger.info('demo citizens loaded', result);
   }
   const messenger = realDeliveryConfigured(config) ? new RealMessenger(config, logger) : new OutboxMessenger(database.store.outbox, config.pinPepper);

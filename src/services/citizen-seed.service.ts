@@ -46,7 +46,7 @@ export async function readSeedFile(path: string, pepper: string) {
   );
 }
 
-/** Loads a seed file into the citizens collection (insert or update by ID number). */
-export async function seedCitizens(store: Store, path: string, pepper: string): Promise<{ inserted: number; updated: number }> {
-  return store.citizens.upsertMany(await readSeedFile(path, pepper));
+/** Loads a seed file into the citizens collection by ID number: updating existing ones, or keeping them with `keepExisting`. */
+export async function seedCitizens(store: Store, path: string, pepper: string, options: { keepExisting?: boolean } = {}) {
+  return store.citizens.upsertMany(await readSeedFile(path, pepper), options);
 }

@@ -61,18 +61,24 @@ export class CitizenRepository {
     await this.models.Citizen.updateOne({ _id: id }, { $set: { pinHash, pinSetAt: at } });
   }
 
-  /** Inserts or updates card holders by ID number; returns how many were inserted and updated. */
-  async upsertMany(seeds: CitizenSeed[]): Promise<{ inserted: number; updated: number }> {
+  /**
+   * Inserts card holders by ID number; existing ones are updated, or left as they are with `keepExisting`
+   * (so demo data loaded at every start never undoes a password set on a call). Returns the counts.
+   */
+  async upsertMany(seeds: CitizenSeed[], options: { keepExisting?: boolean } = {}): Promise<{ inserted: number; updated: number; kept: number }> {
     let inserted = 0;
     let updated = 0;
+    let kept = 0;
     for (const seed of seeds) {
-      const set: Record<string, unknown> = { idHash: seed.idHash, name: seed.name, mobile: seed.mobile ?? null, email: seed.email ?? null };
-      if (seed.pinHash !== undefined) set.pinHash = seed.pinHash;
-      const result = await this.models.Citizen.updateOne({ idNumber: seed.idNumber }, { $set: set }, { upsert: true });
+      const fields: Record<string, unknown> = { idHash: seed.idHash, name: seed.name, mobile: seed.mobile ?? null, email: seed.email ?? null };
+      if (seed.pinHash !== undefined) fields.pinHash = seed.pinHash;
+      const update = options.keepExisting ? { $setOnInsert: fields } : { $set: fields };
+      const result = await this.models.Citizen.updateOne({ idNumber: seed.idNumber }, update, { upsert: true });
       if (result.upsertedCount > 0) inserted += 1;
+      else if (options.keepExisting) kept += 1;
       else updated += 1;
     }
-    return { inserted, updated };
+    return { inserted, updated, kept };
   }
 
   /** How many card holders are registered. */

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { seedCitizens } from '../../src/services/citizen-seed.service.ts';
 import { keyedHash } from '../../src/security/secrets.ts';
 import { turnId, type CallTurn } from '../../src/storage/call-session.repository.ts';
 import { startTestApp, type TestApp } from '../support/test-app.ts';
@@ -117,5 +118,15 @@ describe('repositories against the real server', () => {
     expect(await t.store.oneTimeCodes.consume(open!.id, winner, now)).to.equal(true);
     expect(await t.store.oneTimeCodes.usedByTurn(winner)).to.equal(true);
     expect(await t.store.oneTimeCodes.findOpen('card-2', now)).to.equal(null);
+  });
+
+  it('loading the demo file at start adds missing citizens but never undoes a password set on a call', async () => {
+    const first = await seedCitizens(t.store, 'data/demo-citizens.json', t.config.pinPepper, { keepExisting: true });
+    expect(first.inserted).to.equal(6);
+    const li = await t.store.citizens.findByIdHash(keyedHash(t.config.pinPepper, 'citizen-id', '440524188001010014'));
+    await t.store.citizens.setPinHash(li!.id, 'changed-on-a-call', new Date());
+    const again = await seedCitizens(t.store, 'data/demo-citizens.json', t.config.pinPepper, { keepExisting: true });
+    expect(again).to.deep.equal({ inserted: 0, updated: 0, kept: 6 });
+    expect((await t.store.citizens.findById(li!.id))?.pinHash).to.equal('changed-on-a-call');
   });
 });
