@@ -52,8 +52,9 @@ export class RealMessenger implements Messenger {
   constructor(
     private readonly config: Config,
     private readonly logger: Logger,
+    options: { twilioHttpClient?: InstanceType<typeof twilio.RequestClient> } = {},
   ) {
-    if (config.twilio.accountSid) this.sms = twilio(config.twilio.accountSid, config.twilio.authToken);
+    if (config.twilio.accountSid) this.sms = twilio(config.twilio.accountSid, config.twilio.authToken, { httpClient: options.twilioHttpClient });
     if (config.email.smtpUrl) this.mail = nodemailer.createTransport(config.email.smtpUrl);
   }
 

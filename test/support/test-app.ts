@@ -44,7 +44,7 @@ let counter = 0;
 /** Starts an app on its own clean database (named after the test file) with a controllable clock. */
 export async function startTestApp(
   name: string,
-  options: { env?: Record<string, string>; messenger?: (store: Store, config: Config) => Messenger; seed?: string | false } = {},
+  options: { env?: Record<string, string>; messenger?: (store: Store, config: Config, logger: Logger) => Messenger; seed?: string | false } = {},
 ): Promise<TestApp> {
   counter += 1;
   const dbName = `t_${name.replace(/[^A-Za-z0-9]/g, '_').slice(0, 40)}_${process.pid}_${counter}`;
@@ -65,7 +65,7 @@ export async function startTestApp(
     },
   };
   if (options.seed !== false) await seedCitizens(store, options.seed ?? 'data/demo-citizens.json', config.pinPepper);
-  const messenger = options.messenger ? options.messenger(store, config) : new OutboxMessenger(store.outbox, config.pinPepper);
+  const messenger = options.messenger ? options.messenger(store, config, logger) : new OutboxMessenger(store.outbox, config.pinPepper);
   const app = createApp({ config, store, logger, messenger, now: () => clock.now });
   return {
     app,
