@@ -25,14 +25,14 @@ export const PROMPTS = {
       'To set, reset or change your card password, press 1. To hear other ways to reset a password, press 2. For insurance policy information, press 3. To speak with an agent, press 0. To hear this again, press star.',
   },
   'password.menu': {
-    'zh-CN': '忘记密码或从未设置过密码，请按1。记得当前密码并想修改，请按2。返回主菜单，请按9。人工服务，请按0。重听，请按星号键。',
+    'zh-CN': '忘记密码或首次设置密码，请按1。记得当前密码并想修改，请按2。返回主菜单，请按9。人工服务，请按0。重听，请按星号键。',
     'en-US':
-      'If you forgot your password or never set one, press 1. To change a password you know, press 2. To return to the main menu, press 9. To speak with an agent, press 0. To hear this again, press star.',
+      'To reset a forgotten password, or to set one for the first time, press 1. To change a password you know, press 2. To return to the main menu, press 9. To speak with an agent, press 0. To hear this again, press star.',
   },
   'id.enter': {
-    'zh-CN': '请输入您的18位公民身份号码，以井号键结束。如果最后一位是X，请按星号键代替。',
+    'zh-CN': '请输入您的18位公民身份号码，以井号键结束。最后一位是X的，请按星号键代替。',
     'en-US':
-      'Please enter your 18-character citizen ID number, then press the hash key. If your number ends in X, press star for the X.',
+      'Please enter your 18-character citizen ID number, then press the hash key. For an X at the end of your number, press star.',
   },
   'id.invalid': {
     'zh-CN': '您输入的身份号码无效，请核对后重新输入。',
@@ -41,7 +41,7 @@ export const PROMPTS = {
   'verify.menu': {
     'zh-CN': '我们需要核实您的身份。通过预留手机短信接收验证码，请按1。通过预留电子邮箱接收验证码，请按2。如果手机和邮箱都无法使用，请按3。人工服务，请按0。重听，请按星号键。',
     'en-US':
-      'We need to confirm who you are. To receive a code by text message on your registered mobile phone, press 1. To receive a code by email at your registered address, press 2. If you can use neither, press 3. To speak with an agent, press 0. To hear this again, press star.',
+      'We need to confirm who you are. To receive a code by text message on your registered mobile phone, press 1. To receive a code by email at your registered address, press 2. For help if you can use neither, press 3. To speak with an agent, press 0. To hear this again, press star.',
   },
   'verify.neither': {
     'zh-CN': '身份核实只能通过您当初预留的手机或电子邮箱进行。如果两者都无法使用，请携带身份证原件到社会保障局前台办理密码重置。',
@@ -61,21 +61,21 @@ export const PROMPTS = {
     'en-US': 'Please enter the 6-digit code, then press the hash key. To have a new code sent, press 9 and then the hash key.',
   },
   'code.wrong': {
-    'zh-CN': '验证码不正确。',
-    'en-US': 'That code is not correct.',
+    'zh-CN': '验证码未通过。',
+    'en-US': 'That code was not accepted.',
   },
   'current.enter': {
     'zh-CN': '请输入您当前的6位密码，以井号键结束。',
     'en-US': 'Please enter your current 6-digit password, then press the hash key.',
   },
   'current.wrong': {
-    'zh-CN': '密码不正确。',
-    'en-US': 'That password is not correct.',
+    'zh-CN': '密码未通过。',
+    'en-US': 'That password was not accepted.',
   },
   'verify.failed': {
-    'zh-CN': '很抱歉，我们无法核实您的身份。请稍后再试，或携带身份证原件到社会保障局前台办理。再见。',
+    'zh-CN': '很抱歉，我们无法核实您的身份。多次验证失败后，电话验证将暂停{lockMinutes}分钟。请稍后再试，或携带身份证原件到社会保障局前台办理。再见。',
     'en-US':
-      'Sorry, we could not confirm who you are. Please try again later, or bring your original ID card to the front desk of the Social Security Bureau. Goodbye.',
+      'Sorry, we could not confirm who you are. After repeated failed attempts, telephone verification pauses for {lockMinutes} minutes. Please try again later, or bring your original ID card to the front desk of the Social Security Bureau. Goodbye.',
   },
   'card.locked': {
     'zh-CN': '由于验证失败次数过多，为保护您的账户安全，此卡的电话验证已暂停{lockMinutes}分钟。您也可以携带身份证原件到社会保障局前台办理。再见。',
@@ -119,9 +119,9 @@ export const PROMPTS = {
     'en-US': 'The two entries did not match. Let us start the new password again.',
   },
   'pin.changed': {
-    'zh-CN': '您的社保卡密码已设置成功，我们会向您预留的手机发送通知。请妥善保管密码。',
+    'zh-CN': '您的社保卡密码已设置成功，我们会向您预留的手机或邮箱发送通知。请妥善保管密码。',
     'en-US':
-      'Your card password has been set. We will send a notice to your registered mobile phone. Please keep your password in a safe place.',
+      'Your card password has been set. We will send a notice to your registered mobile phone or email. Please keep your password in a safe place.',
   },
   'other.ways': {
     'zh-CN':
@@ -176,16 +176,20 @@ export const PROMPTS = {
     'en-US': 'Please hold while we connect you to an agent.',
   },
   'agent.too-many-tries': {
-    'zh-CN': '看来您遇到了困难，我们为您转接人工服务。',
+    'zh-CN': '您多次输入未成功，现为您转接人工服务。',
     'en-US': 'It seems you are having trouble, so we will connect you to an agent.',
+  },
+  'agent.busy': {
+    'zh-CN': '很抱歉，人工座席暂时繁忙，请稍后再拨。再见。',
+    'en-US': 'Sorry, all our agents are busy. Please call again later. Goodbye.',
   },
   goodbye: {
     'zh-CN': '感谢您的来电，再见。',
     'en-US': 'Thank you for calling. Goodbye.',
   },
   'trouble.apology': {
-    'zh-CN': '很抱歉，系统暂时出现故障。人工服务，请按0。其他情况请稍后再拨，再见。',
-    'en-US': 'Sorry, we are having a technical problem. To speak with an agent, press 0. Otherwise, please call again later. Goodbye.',
+    'zh-CN': '很抱歉，系统暂时出现故障。人工服务，请按0。您也可以稍后再拨。',
+    'en-US': 'Sorry, we are having a technical problem. To speak with an agent, press 0. Otherwise, please call again later.',
   },
 } as const satisfies Record<string, PromptEntry>;
 

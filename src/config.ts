@@ -30,7 +30,8 @@ const schema = z.object({
   AGENT_NUMBER: z.string().regex(/^\+?[0-9]{3,15}$/, 'must be a phone number such as +8612345678901').default('+861012333'),
   SMTP_URL: optionalText.pipe(z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional()),
   EMAIL_FROM: z.string().default('hotline@example.org'),
-  OTP_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
+  OTP_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(300),
+  CODE_SEND_FLOOR_MS: z.coerce.number().int().min(0).max(5000).default(300),
   OTP_MAX_SENDS: z.coerce.number().int().min(1).max(20).default(3),
   OTP_SEND_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
   LOCK_AFTER_FAILURES: z.coerce.number().int().min(1).max(50).default(5),
@@ -57,6 +58,8 @@ export interface Config {
   lock: { afterFailures: number; minutes: number };
   gatherTimeoutSeconds: number;
   messageSendTimeoutMs: number;
+  /** Every "send a code" turn takes at least this long, so timing does not tell registered cards from others. */
+  codeSendFloorMs: number;
   log: { level: 'error' | 'warn' | 'info' | 'debug'; format: 'json' | 'pretty' };
 }
 
@@ -75,6 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const problems: string[] = [];
     if (e.PIN_PEPPER.startsWith('dev-')) problems.push('PIN_PEPPER: must be set to a secret in production');
     if (e.TWILIO_AUTH_TOKEN.startsWith('dev-')) problems.push('TWILIO_AUTH_TOKEN: must be set in production');
+    if (!e.PUBLIC_BASE_URL) problems.push('PUBLIC_BASE_URL: must be set in production (the URL Twilio calls)');
     if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   if (e.TWILIO_ACCOUNT_SID && !e.TWILIO_SMS_FROM) {
@@ -95,11 +99,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     lock: { afterFailures: e.LOCK_AFTER_FAILURES, minutes: e.LOCK_MINUTES },
     gatherTimeoutSeconds: e.GATHER_TIMEOUT_SECONDS,
     messageSendTimeoutMs: e.MESSAGE_SEND_TIMEOUT_MS,
+    codeSendFloorMs: e.CODE_SEND_FLOOR_MS,
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (e.NODE_ENV === 'production' || !process.stdout.isTTY ? 'json' : 'pretty') },
   };
 }
 
-/** True when SMS or email leaves the building, in which case the QA outbox route is not mounted. */
+/** Which channels really leave the building; the others go to the local outbox. */
+export function realChannels(config: Config): { sms: boolean; email: boolean } {
+  return { sms: Boolean(config.twilio.accountSid && config.twilio.smsFrom), email: Boolean(config.email.smtpUrl) };
+}
+
+/** True when both SMS and email are really delivered, in which case the QA outbox route is not mounted. */
 export function realDeliveryConfigured(config: Config): boolean {
-  return Boolean(config.twilio.accountSid || config.email.smtpUrl);
+  const real = realChannels(config);
+  return real.sms && real.email;
+}
+
+/** A code's lifetime in whole minutes, as callers hear it. */
+export function otpMinutes(config: Config): number {
+  return Math.ceil(config.otp.ttlSeconds / 60);
 }

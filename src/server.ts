@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.ts';
-import { ConfigError, loadConfig, realDeliveryConfigured } from './config.ts';
+import { ConfigError, loadConfig, realChannels, realDeliveryConfigured } from './config.ts';
 import { connectDatabase } from './database.ts';
 import { createLogger } from './logging/logger.ts';
 import { OutboxMessenger, RealMessenger } from './messaging/messenger.ts';
@@ -26,13 +26,19 @@ async function main(): Promise<void> {
     const result = await seedCitizens(database.store, DEMO_FILE, config.pinPepper, { keepExisting: true });
     logger.info('demo citizens loaded', result);
   }
-  const messenger = realDeliveryConfigured(config) ? new RealMessenger(config, logger) : new OutboxMessenger(database.store.outbox, config.pinPepper);
+  const outbox = new OutboxMessenger(database.store.outbox, config.pinPepper);
+  const channels = realChannels(config);
+  for (const channel of ['sms', 'email'] as const) {
+    if (!channels[channel]) logger.warn('channel goes to the local outbox', { channel, reason: 'not configured' });
+  }
+  const messenger = channels.sms || channels.email ? new RealMessenger(config, logger, { fallback: outbox }) : outbox;
   const app = createApp({ config, store: database.store, logger, messenger });
   const server = app.listen(config.port, () => {
     logger.info('hotline listening', {
       port: config.port,
       publicBaseUrl: config.publicBaseUrl,
-      delivery: realDeliveryConfigured(config) ? 'real' : 'outbox',
+      sms: channels.sms ? 'twilio' : 'outbox',
+      email: channels.email ? 'smtp' : 'outbox',
       qaOutbox: Boolean(config.qaToken) && !realDeliveryConfigured(config),
     });
   });

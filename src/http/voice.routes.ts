@@ -3,11 +3,11 @@ import { z } from 'zod';
 import type { CallEvent } from '../../flows/call.machine.ts';
 import type { Language } from '../../prompts/catalogue.ts';
 import type { CallTurnService } from '../services/call-turn.service.ts';
-import { renderApology, renderRecovery } from '../twiml/call-response.renderer.ts';
+import { renderApology, renderDialDone, renderRecovery } from '../twiml/call-response.renderer.ts';
 import { AppError } from './app-error.ts';
 
 const callSid = z.string().regex(/^CA[0-9A-Za-z]{10,40}$/, 'CallSid must look like a Twilio call id');
-const phone = z.string().max(64).optional().default('');
+const phone = z.string().max(256).optional().default('');
 const startBody = z.object({ CallSid: callSid, From: phone, To: phone, Caller: phone });
 const gatherBody = z.object({ CallSid: callSid, Digits: z.string().max(64).regex(/^[0-9*#]*$/, 'Digits may hold only 0-9, * and #').optional() });
 const gatherQuery = z.object({ step: z.coerce.number().int().min(1).max(10_000), lang: z.enum(['zh-CN', 'en-US']).optional() });
@@ -30,8 +30,7 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
 
 /** The event a `<Gather>` answer stands for: digits, or silence when it came back empty. */
 export function eventFromDigits(digits: string | undefined): CallEvent {
-  const cleaned = (digits ?? '').replace(/#$/, '');
-  return cleaned === '' ? { type: 'NO_INPUT' } : { type: 'DIGITS', digits: cleaned };
+  return !digits ? { type: 'NO_INPUT' } : { type: 'DIGITS', digits };
 }
 
 function sendTwiml(res: import('express').Response, twiml: string, status = 200): void {
@@ -66,10 +65,17 @@ export function voiceRoutes(calls: CallTurnService, options: { agentNumber: stri
     sendTwiml(res, renderApology(language ?? 'both'));
   });
 
-  router.post('/recover', (req, res) => {
+  router.post('/recover', async (req, res) => {
     const { lang } = parse(langQuery, req.query);
-    const digits = typeof (req.body as Record<string, unknown> | undefined)?.Digits === 'string' ? String(req.body.Digits) : '';
-    sendTwiml(res, renderRecovery(lang, digits, options.agentNumber));
+    const body = parse(gatherBody, req.body);
+    await calls.recordRecovery(body.CallSid, body.Digits === '0' ? 'transferred' : 'goodbye');
+    sendTwiml(res, renderRecovery(lang, body.Digits ?? '', options.agentNumber));
+  });
+
+  router.post('/dial-done', (req, res) => {
+    const { lang } = parse(langQuery, req.query);
+    const status = typeof (req.body as Record<string, unknown> | undefined)?.DialCallStatus === 'string' ? String(req.body.DialCallStatus) : '';
+    sendTwiml(res, renderDialDone(lang, status));
   });
 
   return router;

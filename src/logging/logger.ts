@@ -10,17 +10,25 @@ const ID_KEYS = new Set(['idnumber', 'citizenidnumber']);
 const PHONE_KEYS = new Set(['caller', 'from', 'to', 'mobile', 'phone', 'called']);
 const ADDRESS_KEYS = new Set(['email', 'address', 'recipient']);
 
+const SIX_DIGITS = /(?<![0-9A-Za-z])[0-9]{6}(?![0-9A-Za-z])/g;
+
+/** Free text in a log line: IDs and phone numbers masked, and any lone 6-digit run (a PIN or code?) hidden. */
+function scrubText(text: string): string {
+  return maskFreeText(text).replace(SIX_DIGITS, '••••••');
+}
+
 function scrub(value: unknown, key: string, depth: number): unknown {
   const k = key.toLowerCase();
+  if (k === 'callsid') return value;
   if (SECRET_KEYS.has(k)) return value === undefined || value === null || value === '' ? value : '[redacted]';
   if (typeof value === 'string') {
     if (ID_KEYS.has(k)) return maskCitizenId(value);
     if (PHONE_KEYS.has(k)) return maskPhone(value);
     if (ADDRESS_KEYS.has(k)) return maskAddress(value);
-    return maskFreeText(value);
+    return scrubText(value);
   }
   if (depth > 4 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return { name: value.name, message: maskFreeText(value.message), stack: value.stack ? maskFreeText(value.stack) : undefined };
+  if (value instanceof Error) return { name: value.name, message: scrubText(value.message), stack: value.stack ? scrubText(value.stack) : undefined };
   if (Array.isArray(value)) return value.map((item) => scrub(item, '', depth + 1));
   return Object.fromEntries(Object.entries(value).map(([childKey, child]) => [childKey, scrub(child, childKey, depth + 1)]));
 }

@@ -44,7 +44,7 @@ export class OutboxMessenger implements Messenger {
   }
 }
 
-/** Sends SMS through Twilio's Messaging API and email through SMTP, whichever is configured. */
+/** Sends SMS through Twilio's Messaging API and email through SMTP; a channel not configured goes to `fallback` (the outbox). */
 export class RealMessenger implements Messenger {
   private readonly sms?: ReturnType<typeof twilio>;
   private readonly mail?: Transporter;
@@ -52,7 +52,7 @@ export class RealMessenger implements Messenger {
   constructor(
     private readonly config: Config,
     private readonly logger: Logger,
-    options: { twilioHttpClient?: InstanceType<typeof twilio.RequestClient> } = {},
+    private readonly options: { twilioHttpClient?: InstanceType<typeof twilio.RequestClient>; fallback?: Messenger } = {},
   ) {
     if (config.twilio.accountSid) this.sms = twilio(config.twilio.accountSid, config.twilio.authToken, { httpClient: options.twilioHttpClient });
     if (config.email.smtpUrl) this.mail = nodemailer.createTransport(config.email.smtpUrl);
@@ -61,14 +61,14 @@ export class RealMessenger implements Messenger {
   async send(message: OutgoingMessage): Promise<void> {
     if (message.channel === 'sms') {
       if (!this.sms || !this.config.twilio.smsFrom) {
-        this.logger.warn('sms delivery not configured', { channel: 'sms' });
+        if (this.options.fallback) return this.options.fallback.send(message);
         throw new Error('sms delivery not configured');
       }
       await this.sms.messages.create({ to: message.to, from: this.config.twilio.smsFrom, body: message.body });
       return;
     }
     if (!this.mail) {
-      this.logger.warn('email delivery not configured', { channel: 'email' });
+      if (this.options.fallback) return this.options.fallback.send(message);
       throw new Error('email delivery not configured');
     }
     await this.mail.sendMail({ to: message.to, from: this.config.email.from, subject: message.subject, text: message.body });

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { fromPromise } from 'xstate';
 import type { IdentifyResult, ScreenResult, VerificationChannel, VerifyResult } from '../../flows/call.machine.ts';
 import type { Language } from '../../prompts/catalogue.ts';
-import type { Config } from '../config.ts';
+import { otpMinutes, type Config } from '../config.ts';
 import { maskCitizenId } from '../domain/citizen-id.ts';
 import { weakPinReason } from '../domain/new-pin.policy.ts';
 import type { Logger } from '../logging/logger.ts';
-import { sendWithin, type Messenger } from '../messaging/messenger.ts';
+import { sendWithin, type Messenger, type OutgoingMessage } from '../messaging/messenger.ts';
 import { hashPin, keyedHash, newOneTimeCode, sameDigest, verifyPin } from '../security/secrets.ts';
 import type { Semaphore } from '../security/semaphore.ts';
 import type { Store } from '../storage/store.ts';
@@ -85,6 +85,48 @@ export function callActors(scope: TurnScope) {
     return 'wrong';
   };
 
+  /**
+   * Decides whether a code goes out and issues it; returns the delivery (not awaited here) or null. Every
+   * outcome is answered in the same words, and the caller waits the same floor time either way.
+   */
+  const issueCode = async (input: { idHash: string; citizenId: string | null; channel: 'sms' | 'email'; language: Language }) => {
+    const now = scope.now();
+    const skip = (reason: string): null => {
+      logger.info('code not sent', { channel: input.channel, reason });
+      return null;
+    };
+    if (!input.citizenId) return skip('unregistered');
+    if (await store.cardGuards.lockedUntil(input.idHash, now)) return skip('locked');
+    const since = new Date(now.getTime() - config.otp.sendWindowMinutes * 60_000);
+    if ((await store.oneTimeCodes.countSentSince(input.idHash, since)) >= config.otp.maxSends) return skip('send-limit');
+    const citizen = await store.citizens.findById(input.citizenId);
+    const address = input.channel === 'sms' ? citizen?.mobile : citizen?.email;
+    if (!citizen || !address) return skip('no-contact');
+    const code = newOneTimeCode();
+    const issued = await store.oneTimeCodes.issue({
+      idHash: input.idHash,
+      citizenId: citizen.id,
+      channel: input.channel,
+      codeHash: keyedHash(pepper, `otp:${input.idHash}`, code),
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + config.otp.ttlSeconds * 1000),
+      sendKey: turnKey,
+    });
+    if (!issued) return skip('repeated-delivery');
+    const message = { channel: input.channel, to: address, subject: 'Verification code', body: SMS_TEXT[input.language](code, otpMinutes(config)) };
+    return deliver(message, 'code');
+  };
+
+  /** Sends in the background, bounded by MESSAGE_SEND_TIMEOUT_MS, and logs how it went; never rejects. */
+  const deliver = (message: OutgoingMessage, kind: 'code' | 'change notice'): Promise<void> =>
+    sendWithin(scope.messenger, message, config.messageSendTimeoutMs)
+      .then((delivery) => {
+        logger.info(`${kind} sent`, { channel: message.channel, delivery, to: message.to });
+      })
+      .catch((error: unknown) => {
+        logger.error(`${kind} delivery failed`, { channel: message.channel, to: message.to, error });
+      });
+
   return {
     identifyCaller: fromPromise<IdentifyResult, { idNumber: string }>(async ({ input }) => {
       const idHash = keyedHash(pepper, 'citizen-id', input.idNumber);
@@ -94,38 +136,12 @@ export function callActors(scope: TurnScope) {
     }),
 
     sendCode: fromPromise<void, { idHash: string; citizenId: string | null; channel: 'sms' | 'email'; language: Language }>(async ({ input }) => {
-      const now = scope.now();
-      const skip = (reason: string): void => {
-        logger.info('code not sent', { channel: input.channel, reason });
-      };
-      if (!input.citizenId) return skip('unregistered');
-      if (await store.cardGuards.lockedUntil(input.idHash, now)) return skip('locked');
-      const since = new Date(now.getTime() - config.otp.sendWindowMinutes * 60_000);
-      if ((await store.oneTimeCodes.countSentSince(input.idHash, since)) >= config.otp.maxSends) return skip('send-limit');
-      const citizen = await store.citizens.findById(input.citizenId);
-      const address = input.channel === 'sms' ? citizen?.mobile : citizen?.email;
-      if (!citizen || !address) return skip('no-contact');
-      const code = newOneTimeCode();
-      const issued = await store.oneTimeCodes.issue({
-        idHash: input.idHash,
-        citizenId: citizen.id,
-        channel: input.channel,
-        codeHash: keyedHash(pepper, `otp:${input.idHash}`, code),
-        createdAt: now,
-        expiresAt: new Date(now.getTime() + config.otp.ttlSeconds * 1000),
-        sendKey: turnKey,
-      });
-      if (!issued) return skip('repeated-delivery');
-      const minutes = Math.round(config.otp.ttlSeconds / 60);
-      const outcome = await sendWithin(
-        scope.messenger,
-        { channel: input.channel, to: address, subject: 'Verification code', body: SMS_TEXT[input.language](code, minutes) },
-        config.messageSendTimeoutMs,
-      ).catch((error: unknown) => {
-        logger.error('code delivery failed', { channel: input.channel, error });
-        return 'failed' as const;
-      });
-      logger.info('code sent', { channel: input.channel, delivery: outcome, to: address });
+      const started = Date.now();
+      const floor = config.codeSendFloorMs;
+      const delivery = await issueCode(input);
+      const untilFloor = () => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, floor - (Date.now() - started))));
+      if (delivery) await Promise.race([delivery, untilFloor()]);
+      await untilFloor();
     }),
 
     verifyCode: fromPromise<VerifyResult, { idHash: string; code: string }>(async ({ input }) => {
@@ -191,9 +207,7 @@ export function callActors(scope: TurnScope) {
       const citizen = await store.citizens.findById(input.citizenId);
       if (!citizen) throw new Error('verified citizen not found');
       const now = scope.now();
-      const pinHash = await scope.hashing.run(() => hashPin(input.pin, pepper));
-      await store.citizens.setPinHash(citizen.id, pinHash, now);
-      await store.passwordChanges.record({
+      const claimed = await store.passwordChanges.claim({
         citizenId: citizen.id,
         idHash: citizen.idHash,
         idMasked: maskCitizenId(citizen.idNumber),
@@ -202,18 +216,24 @@ export function callActors(scope: TurnScope) {
         channel: input.verifiedBy,
         callerMasked: scope.callerMasked,
       });
-      logger.info('password changed', { channel: input.verifiedBy });
-      if (citizen.mobile) {
-        const delivery = await sendWithin(
-          scope.messenger,
-          { channel: 'sms', to: citizen.mobile, subject: 'Password changed', body: CHANGED_TEXT[input.language] },
-          config.messageSendTimeoutMs,
-        ).catch((error: unknown) => {
-          logger.error('change notice failed', { error });
-          return 'failed' as const;
-        });
-        logger.info('change notice sent', { delivery, to: citizen.mobile });
+      if (!claimed) {
+        logger.info('password change already made by a concurrent delivery');
+        return 'saved';
       }
+      try {
+        const pinHash = await scope.hashing.run(() => hashPin(input.pin, pepper));
+        await store.citizens.setPinHash(citizen.id, pinHash, now);
+      } catch (error) {
+        await store.passwordChanges.release(scope.callSid).catch(() => undefined);
+        throw error;
+      }
+      logger.info('password changed', { channel: input.verifiedBy });
+      const notice = citizen.mobile
+        ? { channel: 'sms' as const, to: citizen.mobile }
+        : citizen.email
+          ? { channel: 'email' as const, to: citizen.email }
+          : null;
+      if (notice) await deliver({ ...notice, subject: 'Card password changed', body: CHANGED_TEXT[input.language] }, 'change notice');
       return 'saved';
     }),
   };

@@ -93,7 +93,7 @@ export class CallTurnService {
     const existing = await this.deps.store.callSessions.find(input.callSid);
     if (existing) {
       logger.info('call start repeated', { step: existing.step });
-      return existing.lastTwiml;
+      return (await this.deps.store.callSessions.findTurn(input.callSid, 0))?.twiml ?? existing.lastTwiml;
     }
     const started = Date.now();
     const now = this.now();
@@ -239,9 +239,21 @@ export class CallTurnService {
       return;
     }
     const finished = ['completed', 'busy', 'failed', 'no-answer', 'canceled'].includes(input.callStatus);
-    if (finished && session.status === 'active') await this.runTurn(session, { type: 'HANGUP' }, logger);
-    if (finished) await this.deps.store.callSessions.recordEnd(input.callSid, input.callStatus, input.durationSeconds, this.now());
+    if (!finished) return;
+    let current: CallSession | null = session;
+    for (let attempt = 0; attempt < 3 && current?.status === 'active'; attempt += 1) {
+      await this.runTurn(current, { type: 'HANGUP' }, logger);
+      current = await this.deps.store.callSessions.find(input.callSid);
+    }
+    await this.deps.store.callSessions.recordEnd(input.callSid, input.callStatus, input.durationSeconds, this.now());
     logger.info('call status', { callStatus: input.callStatus, durationSeconds: input.durationSeconds });
+  }
+
+  /** Notes, best effort, how a call left the stateless recovery path (agent or goodbye) after a failed turn. */
+  async recordRecovery(callSid: string, outcome: 'transferred' | 'goodbye'): Promise<void> {
+    await this.deps.store.callSessions.recordOutcome(callSid, outcome, this.now()).catch((error: unknown) => {
+      this.deps.logger.child({ callSid }).warn('recovery not recorded', { outcome, error });
+    });
   }
 
   /** The language a call is in, for answers that must not change it (fallback). */

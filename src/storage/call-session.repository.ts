@@ -76,13 +76,21 @@ export class CallSessionRepository {
     return this.models.CallTurn.find({ callSid }).sort({ step: 1 }).lean<CallTurn[]>();
   }
 
-  /** Records Twilio's final call status and marks the session ended. */
+  /** Records Twilio's final call status and marks the session ended; a call without an outcome was abandoned. */
   async recordEnd(callSid: string, status: string, durationSeconds: number | null, now: Date): Promise<void> {
     const session = await this.find(callSid);
     if (!session) return;
     await this.models.CallSession.collection.updateOne(
       { _id: callSid } as never,
-      { $set: { twilioStatus: status, durationSeconds, status: 'ended', endedAt: session.endedAt ?? now } } as never,
+      { $set: { twilioStatus: status, durationSeconds, status: 'ended', endedAt: session.endedAt ?? now, outcome: session.outcome ?? 'abandoned' } } as never,
+    );
+  }
+
+  /** Ends a call with an outcome decided outside the flow (the recovery path after a failed turn). */
+  async recordOutcome(callSid: string, outcome: string, now: Date): Promise<void> {
+    await this.models.CallSession.collection.updateOne(
+      { _id: callSid, status: 'active' } as never,
+      { $set: { outcome, status: 'ended', endedAt: now, updatedAt: now } } as never,
     );
   }
 }

@@ -14,17 +14,23 @@ export class OneTimeCodeRepository {
     return this.models.OneTimeCode.countDocuments({ idHash, createdAt: { $gte: since } });
   }
 
-  /** Voids every open code of the card and stores the new one; false if this send key was already used. */
+  /**
+   * Stores a new code and voids the card's older open codes. The insert comes first (unique send key), so a
+   * repeated delivery of the same send neither issues a second code nor voids the one that was sent.
+   */
   async issue(code: Omit<OneTimeCodeDoc, 'usedAt' | 'voidedAt'>): Promise<boolean> {
-    if (await this.models.OneTimeCode.exists({ sendKey: code.sendKey })) return false;
-    await this.models.OneTimeCode.updateMany({ idHash: code.idHash, usedAt: null, voidedAt: null }, { $set: { voidedAt: code.createdAt } });
+    let created;
     try {
-      await this.models.OneTimeCode.create({ ...code, usedAt: null, voidedAt: null });
-      return true;
+      created = await this.models.OneTimeCode.create({ ...code, usedAt: null, voidedAt: null });
     } catch (error) {
       if (isDuplicate(error)) return false;
       throw error;
     }
+    await this.models.OneTimeCode.updateMany(
+      { idHash: code.idHash, _id: { $ne: created._id }, usedAt: null, voidedAt: null },
+      { $set: { voidedAt: code.createdAt } },
+    );
+    return true;
   }
 
   /** The card's newest code that is neither used, voided nor expired. */

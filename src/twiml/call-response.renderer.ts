@@ -20,16 +20,20 @@ export interface RenderOptions {
   params: PromptParams;
 }
 
-function speak(node: Node, id: PromptId, language: Language, params: PromptParams): void {
+function speak(node: Node, id: PromptId, language: Language, params: PromptParams, bilingual = false): void {
   const entry = PROMPTS[id] as { bilingual?: boolean };
-  const languages: Language[] = entry.bilingual ? ['zh-CN', 'en-US'] : [language];
+  const languages: Language[] = entry.bilingual || bilingual ? ['zh-CN', 'en-US'] : [language];
   for (const lang of languages) node.say(SAY_VOICES[lang], promptText(id, lang, params));
+}
+
+function dial(response: InstanceType<typeof VoiceResponse>, language: Language, agentNumber: string): void {
+  response.dial({ timeout: 30, action: `/voice/dial-done?lang=${language}`, method: 'POST' }, agentNumber);
 }
 
 /** Turns a state's meta (and any notice) into TwiML: prompts inside a `<Gather>`, then `<Dial>` or `<Hangup>`. */
 export function renderState(meta: StateMeta, notice: PromptId[], options: RenderOptions): string {
   const response = new VoiceResponse();
-  const prompts = [...notice, ...meta.prompts];
+  const bilingualState = meta.prompts.some((id) => (PROMPTS[id] as { bilingual?: boolean }).bilingual);
   if (meta.gather) {
     const gather = response.gather({
       input: ['dtmf'],
@@ -37,13 +41,14 @@ export function renderState(meta: StateMeta, notice: PromptId[], options: Render
       method: 'POST',
       timeout: options.gatherTimeoutSeconds,
       actionOnEmptyResult: true,
-      ...(meta.gather.kind === 'menu' ? { numDigits: 1 } : { finishOnKey: '#' }),
+      ...(meta.gather.kind === 'menu' ? { numDigits: 1, finishOnKey: '' } : { finishOnKey: '#' }),
     });
-    for (const id of prompts) speak(gather, id, options.language, options.params);
+    for (const id of notice) speak(gather, id, options.language, options.params, bilingualState);
+    for (const id of meta.prompts) speak(gather, id, options.language, options.params);
     return response.toString();
   }
-  for (const id of prompts) speak(response, id, options.language, options.params);
-  if (meta.end === 'dial') response.dial({ timeout: 30 }, options.agentNumber);
+  for (const id of [...notice, ...meta.prompts]) speak(response, id, options.language, options.params);
+  if (meta.end === 'dial') dial(response, options.language, options.agentNumber);
   else response.hangup();
   return response.toString();
 }
@@ -60,6 +65,7 @@ export function renderApology(language: Language | 'both'): string {
     method: 'POST',
   });
   for (const lang of languages) gather.say(SAY_VOICES[lang], promptText('trouble.apology', lang));
+  for (const lang of languages) response.say(SAY_VOICES[lang], promptText('goodbye', lang));
   response.hangup();
   return response.toString();
 }
@@ -69,10 +75,20 @@ export function renderRecovery(language: Language, digits: string, agentNumber: 
   const response = new VoiceResponse();
   if (digits === '0') {
     response.say(SAY_VOICES[language], promptText('agent.transfer', language));
-    response.dial({ timeout: 30 }, agentNumber);
+    dial(response, language, agentNumber);
   } else {
     response.say(SAY_VOICES[language], promptText('goodbye', language));
     response.hangup();
   }
+  return response.toString();
+}
+
+/** After the agent's line: nothing more if the agent answered, otherwise say they are busy and hang up. */
+export function renderDialDone(language: Language, dialCallStatus: string): string {
+  const response = new VoiceResponse();
+  if (dialCallStatus !== 'completed' && dialCallStatus !== 'answered') {
+    response.say(SAY_VOICES[language], promptText('agent.busy', language));
+  }
+  response.hangup();
   return response.toString();
 }

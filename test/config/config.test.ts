@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { expect } from 'chai';
-import { ConfigError, loadConfig, realDeliveryConfigured } from '../../src/config.ts';
+import { ConfigError, loadConfig, realChannels, realDeliveryConfigured } from '../../src/config.ts';
 
 describe('configuration', () => {
   it('starts with safe defaults for a developer machine', () => {
@@ -27,14 +27,16 @@ describe('configuration', () => {
     });
   }
 
-  it('in production, refuses the development pepper and auth token', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).to.throw(ConfigError, /PIN_PEPPER[\s\S]*TWILIO_AUTH_TOKEN/);
+  it('in production, refuses the development pepper and auth token and needs the public URL', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).to.throw(ConfigError, /PIN_PEPPER[\s\S]*TWILIO_AUTH_TOKEN[\s\S]*PUBLIC_BASE_URL/);
   });
 
   it('needs a sending number when Twilio Messaging is configured', () => {
     expect(() => loadConfig({ TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}` })).to.throw(ConfigError, 'TWILIO_SMS_FROM');
     const config = loadConfig({ TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_SMS_FROM: '+15005550006' });
-    expect(realDeliveryConfigured(config)).to.equal(true);
+    expect(realChannels(config)).to.deep.equal({ sms: true, email: false });
+    expect(realDeliveryConfigured(config)).to.equal(false);
+    expect(realDeliveryConfigured(loadConfig({ TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_SMS_FROM: '+1', SMTP_URL: 'smtp://127.0.0.1:25' }))).to.equal(true);
   });
 
   it('derives the public base URL from the port and strips a trailing slash', () => {

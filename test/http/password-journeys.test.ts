@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import supertest from 'supertest';
 import { checkCharacter } from '../../src/domain/citizen-id.ts';
 import { latestCode, startTestApp, TestCall, type TestApp } from '../support/test-app.ts';
 
@@ -53,7 +54,7 @@ describe('password journeys over signed webhooks', () => {
     expect(session?.outcome).to.equal('password-changed');
     const citizen = await t.store.citizens.findByIdHash(change!.idHash);
     expect(citizen?.pinHash).to.match(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
-    const res = await import('supertest').then((m) => m.default(t.app).get('/qa/outbox').query({ to: WANG.mobile }).set('Authorization', 'Bearer qa-token-for-tests'));
+    const res = await supertest(t.app).get('/qa/outbox').query({ to: WANG.mobile }).set('Authorization', 'Bearer qa-token-for-tests');
     expect(res.body.messages[0].body).to.contain('password was changed');
     const dump = await t.dumpDatabase();
     expect(dump).not.to.contain('258036');
@@ -74,6 +75,8 @@ describe('password journeys over signed webhooks', () => {
     const done = await call.press('947261');
     expect(done.text).to.contain('Your card password has been set');
     expect(await t.store.passwordChanges.findByCall(call.callSid)).to.include({ channel: 'email', callerMasked: '+86 131****0000' });
+    const inbox = await supertest(t.app).get('/qa/outbox').query({ to: CHEN.email }).set('Authorization', 'Bearer qa-token-for-tests');
+    expect(inbox.body.messages[0].body).to.contain('password was changed');
   });
 
   it('when the caller has neither a mobile nor an email, the line points to the bureau counter and offers an agent', async () => {
@@ -100,6 +103,12 @@ describe('password journeys over signed webhooks', () => {
     const done = await call.press('860457');
     expect(done.text).to.contain('密码已设置成功');
     expect(await t.store.passwordChanges.findByCall(call.callSid)).to.include({ channel: 'current-password' });
+    const dump = await t.dumpDatabase();
+    const logs = t.logs.join('');
+    for (const secret of [LI.password, '860457']) {
+      expect(dump).not.to.contain(secret);
+      expect(logs).not.to.contain(secret);
+    }
   });
 
   it('when the new password is weak, the caller hears why, and after the entries differ they start again', async () => {
@@ -186,7 +195,8 @@ describe('password journeys over signed webhooks', () => {
     await call.press('2');
     const first = await call.press('7');
     expect(first.text).to.match(/^That key is not valid\. To set/);
-    await call.press('8');
+    const second = await call.press('#');
+    expect(second.text).to.match(/^That key is not valid\./);
     const third = await call.press('6');
     expect(third.dial).to.equal('+861012333');
     expect((await t.store.callSessions.find(call.callSid))?.outcome).to.equal('transferred');
@@ -198,7 +208,7 @@ describe('password journeys over signed webhooks', () => {
     await call.press('2');
     await call.press('1');
     const repeat = await call.press('*');
-    expect(repeat.text).to.contain('If you forgot your password or never set one, press 1.');
+    expect(repeat.text).to.contain('To reset a forgotten password, or to set one for the first time, press 1.');
     const agent = await call.press('0');
     expect(agent.text).to.contain('connect you to an agent');
     expect(agent.dial).to.equal('+861012333');

@@ -78,7 +78,8 @@ describe('webhook security and malformed input', () => {
     expect(session?.step).to.equal(2);
     expect(await t.store.callSessions.timeline(call.callSid)).to.have.length(2);
     const repeatStart = await signedPost(t, '/voice', { CallSid: call.callSid, From: call.from });
-    expect(repeatStart.text).to.equal(first.text);
+    expect(parseTwiml(repeatStart.text).text).to.contain('For English, press 2.');
+    expect((await t.store.callSessions.find(call.callSid))?.step).to.equal(2);
   });
 
   it('when a wrong password is delivered twice, the failure is counted once', async () => {
@@ -161,19 +162,23 @@ describe('webhook security and malformed input', () => {
     const res = await signedPost(t, '/voice/fallback', { CallSid: call.callSid, ErrorCode: '11200' });
     const twiml = parseTwiml(res.text);
     expect(res.status).to.equal(200);
-    expect(twiml.says.map((s) => s.language)).to.deep.equal(['en-US']);
+    expect([...new Set(twiml.says.map((s) => s.language))]).to.deep.equal(['en-US']);
     expect(twiml.text).to.contain('To speak with an agent, press 0.');
     const after = await t.store.callSessions.find(call.callSid);
     expect(after?.step).to.equal(before?.step);
     const recover = await signedPost(t, twiml.gather!.action, { CallSid: call.callSid, Digits: '0' });
     expect(parseTwiml(recover.text).dial).to.equal('+861012333');
+    expect(await t.store.callSessions.find(call.callSid)).to.include({ outcome: 'transferred', status: 'ended' });
   });
 
   it('the QA outbox needs the QA token and does not exist without one or with real delivery', async () => {
     expect((await supertest(t.app).get('/qa/outbox').query({ to: '+8613800138000' })).status).to.equal(401);
     expect((await supertest(t.app).get('/qa/outbox').query({ to: '+8613800138000' }).set('Authorization', 'Bearer wrong')).status).to.equal(401);
     const noToken = await startTestApp('security-noqa', { env: { QA_TOKEN: '' }, seed: false });
-    const real = await startTestApp('security-real', { env: { SMTP_URL: 'smtp://127.0.0.1:2525' }, seed: false });
+    const real = await startTestApp('security-real', {
+      env: { SMTP_URL: 'smtp://127.0.0.1:2525', TWILIO_ACCOUNT_SID: `AC${'3'.repeat(32)}`, TWILIO_SMS_FROM: '+15005550006' },
+      seed: false,
+    });
     try {
       expect((await supertest(noToken.app).get('/qa/outbox').query({ to: 'x@y.z' }).set('Authorization', 'Bearer qa-token-for-tests')).status).to.equal(404);
       expect((await supertest(real.app).get('/qa/outbox').query({ to: 'x@y.z' }).set('Authorization', 'Bearer qa-token-for-tests')).status).to.equal(404);
@@ -181,6 +186,21 @@ describe('webhook security and malformed input', () => {
       await noToken.close();
       await real.close();
     }
+  });
+
+  it('after the agent line, a busy or unanswered agent gets an apology in the call language, an answered one just ends', async () => {
+    const busy = parseTwiml((await signedPost(t, '/voice/dial-done?lang=en-US', { CallSid: newCallSid(), DialCallStatus: 'busy' })).text);
+    expect(busy.says).to.deep.equal([{ text: 'Sorry, all our agents are busy. Please call again later. Goodbye.', language: 'en-US', voice: 'Polly.Joanna' }]);
+    expect(busy.hangup).to.equal(true);
+    const done = parseTwiml((await signedPost(t, '/voice/dial-done?lang=zh-CN', { CallSid: newCallSid(), DialCallStatus: 'completed' })).text);
+    expect(done.says).to.have.length(0);
+    expect(done.hangup).to.equal(true);
+  });
+
+  it('accepts a long SIP caller id rather than refusing the call', async () => {
+    const from = `sip:${'a'.repeat(60)}@pbx.example.org;transport=tls`;
+    const res = await signedPost(t, '/voice', { CallSid: newCallSid(), From: from, To: '+8610123456' });
+    expect(res.status).to.equal(200);
   });
 
   it('answers health and readiness', async () => {

@@ -46,4 +46,14 @@ describe('logger masking', () => {
     expect(lines[0]).to.contain('1101**********002X');
     expect(lines[0]).not.to.contain('11010519491231002X');
   });
+
+  it('hides a lone 6-digit run in free text under any key, but keeps the callSid whole', () => {
+    const { logger, lines } = capture();
+    logger.child({ callSid: 'CA123456abcdef123456abcdef123456ab' }).info('caller typed 602481 at the prompt', { note: 'pin 602481', other: 'x602481y' });
+    const line = JSON.parse(lines[0]) as Record<string, string>;
+    expect(line.callSid).to.equal('CA123456abcdef123456abcdef123456ab');
+    expect(line.message).to.equal('caller typed •••••• at the prompt');
+    expect(line.note).to.equal('pin ••••••');
+    expect(line.other).to.equal('x602481y');
+  });
 });

@@ -137,14 +137,14 @@ describe('prompt catalogue', () => {
     expect(catalogueIds.filter((id) => !used.has(id)), 'unused prompts').to.deep.equal([]);
   });
 
-  it('English prompts phrase each choice as "To/For/If …, press N." with one choice per sentence', () => {
+  it('English prompts phrase each choice as "To/For …, press N." with one choice per sentence', () => {
     const problems: string[] = [];
     for (const id of catalogueIds) {
       for (const sentence of sentences(catalogue[id]['en-US'])) {
         if (englishKeys(sentence).size === 0) continue;
         const presses = sentence.match(/\bpress\b/gi)?.length ?? 0;
         if (presses !== 1) problems.push(`${id}: ${presses} "press" in one sentence: "${sentence}"`);
-        else if (!/^(To|For|If) .+, press (\d|star)\b/.test(sentence)) problems.push(`${id}: not "To/For/If …, press N.": "${sentence}"`);
+        else if (!/^(To|For) .+, press (\d|star)\b/.test(sentence)) problems.push(`${id}: not "To/For …, press N.": "${sentence}"`);
       }
     }
     expect(problems).to.deep.equal([]);

@@ -88,3 +88,24 @@ describe('embedded database', function () {
     expect(connectError).to.be.instanceOf(Error);
   });
 });
+
+describe('embedded database without any engine', () => {
+  it('stops with a message naming the three options', async function () {
+    this.timeout(30_000);
+    const emptyDir = await mkdtemp(path.join(os.tmpdir(), 'no-engine-'));
+    const savedPath = process.env.PATH;
+    process.env.PATH = emptyDir;
+    try {
+      const error = await startEmbeddedDatabase({ dataDir: path.join(emptyDir, 'data'), cacheDir: path.join(emptyDir, 'cache'), engine: 'ferretdb' }).then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
+      expect(error?.message).to.contain('MONGODB_URI');
+      expect(error?.message).to.contain('mongodb-memory-server');
+      expect(error?.message).to.contain('install Go');
+    } finally {
+      process.env.PATH = savedPath;
+      await rm(emptyDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -93,11 +93,11 @@ function responseChildren(xml: string): TwimlNode[] {
   return top[0].children;
 }
 
-/** The `<Say>` lines the caller hears for these prompts, in order (bilingual prompts in both languages). */
-function expectedSays(ids: PromptId[], language: Language): { lang: Language; text: string }[] {
+/** The `<Say>` lines the caller hears for these prompts, in order (bilingual prompts, or all of them in a bilingual state, in both languages). */
+function expectedSays(ids: PromptId[], language: Language, bilingual = false): { lang: Language; text: string }[] {
   return ids.flatMap((id) => {
     const entry = PROMPTS[id] as { bilingual?: boolean };
-    const langs: Language[] = entry.bilingual ? ['zh-CN', 'en-US'] : [language];
+    const langs: Language[] = entry.bilingual || bilingual ? ['zh-CN', 'en-US'] : [language];
     return langs.map((lang) => ({ lang, text: promptText(id, lang, PARAMS) }));
   });
 }
@@ -164,7 +164,8 @@ describe('TwiML against Twilio\u2019s schema', function () {
           const xml = renderState(meta, notice, options);
           await expectValid(schema, xml);
           const children = responseChildren(xml);
-          const says = expectedSays([...notice, ...meta.prompts], language);
+          const bilingualState = meta.prompts.some((id) => (PROMPTS[id] as { bilingual?: boolean }).bilingual);
+          const says = [...expectedSays(notice, language, bilingualState), ...expectedSays(meta.prompts, language)];
 
           if (meta.gather) {
             expect(meta.end, `${node.id} both gathers and ends`).to.equal(undefined);
@@ -182,7 +183,7 @@ describe('TwiML against Twilio\u2019s schema', function () {
             expect(gather.attrs.timeout).to.equal('6');
             if (meta.gather.kind === 'menu') {
               expect(gather.attrs.numDigits, 'a menu takes one key').to.equal('1');
-              expect(gather.attrs.finishOnKey, 'a menu has no finish key').to.equal(undefined);
+              expect(gather.attrs.finishOnKey, 'a menu has no finish key, so # is a key like any other').to.equal('');
             } else {
               expect(gather.attrs.finishOnKey, 'an entry ends with #').to.equal('#');
               expect(gather.attrs.numDigits, 'an entry is not cut at one key').to.equal(undefined);
@@ -195,6 +196,7 @@ describe('TwiML against Twilio\u2019s schema', function () {
             if (meta.end === 'dial') {
               expect(last.name, 'a transfer ends with <Dial>').to.equal('Dial');
               expect(last.text).to.equal(AGENT);
+              expect(last.attrs.action, 'a busy agent is handled').to.equal(`/voice/dial-done?lang=${language}`);
             } else {
               expect(last.name, 'a final state ends with <Hangup/>').to.equal('Hangup');
             }
@@ -209,13 +211,18 @@ describe('TwiML against Twilio\u2019s schema', function () {
       const xml = renderApology(language);
       await expectValid(schema, xml);
       const children = responseChildren(xml);
-      expect(children.map((c) => c.name), xml).to.deep.equal(['Gather', 'Hangup']);
+      const langs: Language[] = language === 'both' ? ['zh-CN', 'en-US'] : [language];
+      expect(children.map((c) => c.name), xml).to.deep.equal(['Gather', ...langs.map(() => 'Say'), 'Hangup']);
+      expectSays(
+        children.slice(1, -1),
+        langs.map((lang) => ({ lang, text: promptText('goodbye', lang) })),
+        xml,
+      );
       const gather = children[0];
       expect(gather.attrs.input).to.equal('dtmf');
       expect(gather.attrs.numDigits).to.equal('1');
       expect(gather.attrs.method).to.equal('POST');
       expect(gather.attrs.action).to.equal(`/voice/recover?lang=${language === 'both' ? 'zh-CN' : language}`);
-      const langs: Language[] = language === 'both' ? ['zh-CN', 'en-US'] : [language];
       expectSays(
         gather.children,
         langs.map((lang) => ({ lang, text: promptText('trouble.apology', lang) })),

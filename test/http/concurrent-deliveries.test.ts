@@ -1,0 +1,98 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { checkCharacter } from '../../src/domain/citizen-id.ts';
+import { keyedHash } from '../../src/security/secrets.ts';
+import { latestCode, signedPost, startTestApp, TestCall, type TestApp } from '../support/test-app.ts';
+import { parseTwiml } from '../support/twiml.ts';
+
+const UNREGISTERED = `11010119900307777${checkCharacter('11010119900307777')}`;
+
+const WANG = { id: '11010519491231002X', keys: '11010519491231002*', mobile: '+8613800138000' };
+
+async function outbox(t: TestApp, to: string): Promise<string[]> {
+  const res = await supertest(t.app).get('/qa/outbox').query({ to }).set('Authorization', 'Bearer qa-token-for-tests');
+  return (res.body.messages as Array<{ body: string }>).map((m) => m.body);
+}
+
+async function toChannelChoice(t: TestApp): Promise<TestCall> {
+  const call = new TestCall(t);
+  await call.start();
+  for (const keys of ['2', '1', '1', WANG.keys]) await call.press(keys);
+  return call;
+}
+
+describe('repeated deliveries that arrive at the same time', () => {
+  let t: TestApp;
+  beforeEach(async function () {
+    t = await startTestApp(`concurrent-${this.currentTest?.title.slice(0, 12) ?? ''}`);
+  });
+  afterEach(async () => t.close());
+
+  it('when "send me a code" arrives twice at once, one code is sent and it verifies', async () => {
+    const call = await toChannelChoice(t);
+    const action = call.last.gather!.action;
+    const [a, b] = await Promise.all([signedPost(t, action, { CallSid: call.callSid, Digits: '1' }), signedPost(t, action, { CallSid: call.callSid, Digits: '1' })]);
+    expect(a.text).to.equal(b.text);
+    expect(await outbox(t, WANG.mobile)).to.have.length(1);
+    const idHash = keyedHash(t.config.pinPepper, 'citizen-id', WANG.id);
+    expect(await t.store.models.OneTimeCode.countDocuments({ idHash, voidedAt: null })).to.equal(1);
+    call.last = parseTwiml(a.text);
+    expect((await call.press((await latestCode(t, WANG.mobile))!)).text).to.contain('You are verified');
+  });
+
+  it('when the confirmation of the new password arrives twice at once, the password is saved and notified once', async () => {
+    const call = await toChannelChoice(t);
+    await call.press('1');
+    await call.press((await latestCode(t, WANG.mobile))!);
+    await call.press('602481');
+    const action = call.last.gather!.action;
+    const [a, b] = await Promise.all([
+      signedPost(t, action, { CallSid: call.callSid, Digits: '602481' }),
+      signedPost(t, action, { CallSid: call.callSid, Digits: '602481' }),
+    ]);
+    expect(a.text).to.equal(b.text);
+    expect(a.text).to.contain('Your card password has been set');
+    expect(await t.store.models.PasswordChange.countDocuments({ callSid: call.callSid })).to.equal(1);
+    expect((await outbox(t, WANG.mobile)).filter((body) => body.includes('password was changed'))).to.have.length(1);
+  });
+
+  it('when the hang-up status races a key press, the call still ends recorded with an outcome', async () => {
+    const call = new TestCall(t);
+    await call.start();
+    await call.press('2');
+    await call.press('1');
+    const action = call.last.gather!.action;
+    await Promise.all([
+      signedPost(t, action, { CallSid: call.callSid, Digits: '9' }),
+      signedPost(t, '/voice/status', { CallSid: call.callSid, CallStatus: 'completed', CallDuration: '12' }),
+    ]);
+    const session = await t.store.callSessions.find(call.callSid);
+    expect(session).to.include({ status: 'ended', outcome: 'abandoned', twilioStatus: 'completed' });
+  });
+});
+
+describe('what timing tells a caller', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp('timing-floor', { env: { CODE_SEND_FLOOR_MS: '300' } });
+  });
+  after(async () => t.close());
+
+  it('a code request takes at least the configured floor whether or not the card is registered', async () => {
+    const durations: Record<string, number> = {};
+    for (const [name, id] of [
+      ['registered', WANG.keys],
+      ['unregistered', UNREGISTERED],
+    ] as const) {
+      const call = new TestCall(t);
+      await call.start();
+      for (const k of ['2', '1', '1']) await call.press(k);
+      await call.press(id);
+      await call.press('1');
+      const turns = await t.store.callSessions.timeline(call.callSid);
+      durations[name] = turns.find((turn) => turn.from === 'chooseChannel')!.durationMs;
+    }
+    expect(durations.registered).to.be.at.least(300);
+    expect(durations.unregistered).to.be.at.least(300);
+  });
+});
