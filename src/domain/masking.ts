@@ -35,4 +35,3 @@ export function maskFreeText(text: string): string {
     .replace(PHONE_PATTERN, (phone) => maskPhone(phone));
 }
 
-export { maskCitizenId };

@@ -1,6 +1,7 @@
 import winston from 'winston';
 import type Transport from 'winston-transport';
-import { maskAddress, maskCitizenId, maskFreeText, maskPhone } from '../domain/masking.ts';
+import { maskCitizenId } from '../domain/citizen-id.ts';
+import { maskAddress, maskFreeText, maskPhone } from '../domain/masking.ts';
 
 /** The logger type used across the service. */
 export type Logger = winston.Logger;

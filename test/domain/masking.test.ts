@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { maskAddress, maskCitizenId, maskEmail, maskFreeText, maskPhone } from '../../src/domain/masking.ts';
+import { maskCitizenId } from '../../src/domain/citizen-id.ts';
+import { maskAddress, maskEmail, maskFreeText, maskPhone } from '../../src/domain/masking.ts';
 
 describe('masking what supervisors and logs see', () => {
   describe('phone numbers', () => {

@@ -15,11 +15,7 @@ async function outboxCount(t: TestApp, to: string): Promise<number> {
 async function toCodePrompt(t: TestApp): Promise<TestCall> {
   const call = new TestCall(t, '+8613900000001');
   await call.start();
-  await call.press('2');
-  await call.press('1');
-  await call.press('1');
-  await call.press(WANG.keys);
-  await call.press('1');
+  await call.pressAll(['2', '1', '1', WANG.keys, '1']);
   return call;
 }
 

@@ -85,10 +85,7 @@ describe('webhook security and malformed input', () => {
   it('when a wrong password is delivered twice, the failure is counted once', async () => {
     const call = new TestCall(t);
     await call.start();
-    await call.press('2');
-    await call.press('1');
-    await call.press('2');
-    await call.press('310115198503171231');
+    await call.pressAll(['2', '1', '2', '310115198503171231']);
     const action = call.last.gather!.action;
     const first = await signedPost(t, action, { CallSid: call.callSid, Digits: '000001' });
     const second = await signedPost(t, action, { CallSid: call.callSid, Digits: '000001' });
@@ -99,10 +96,7 @@ describe('webhook security and malformed input', () => {
   it('when the same webhook arrives twice at once, only one state change is made', async () => {
     const call = new TestCall(t);
     await call.start();
-    await call.press('2');
-    await call.press('1');
-    await call.press('2');
-    await call.press('310115198503171231');
+    await call.pressAll(['2', '1', '2', '310115198503171231']);
     const action = call.last.gather!.action;
     const [a, b] = await Promise.all([
       signedPost(t, action, { CallSid: call.callSid, Digits: '000002' }),

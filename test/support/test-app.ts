@@ -149,6 +149,12 @@ export class TestCall {
     return this.take(res);
   }
 
+  /** Presses several entries in turn and returns the last answer. */
+  async pressAll(entries: string[]): Promise<ParsedTwiml> {
+    for (const entry of entries) await this.press(entry);
+    return this.last;
+  }
+
   /** Lets the current `<Gather>` time out (Twilio posts with empty Digits because actionOnEmptyResult is set). */
   async silence(): Promise<ParsedTwiml> {
     if (!this.last.gather) throw new Error('no Gather to time out');
