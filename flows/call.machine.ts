@@ -146,7 +146,7 @@ export const callMachine = setup({
     firstPinDigest: null,
   }),
   on: {
-    HANGUP: '.abandoned',
+    HANGUP: { target: '.abandoned', actions: 'clearNotice' },
   },
   states: {
     welcome: {
@@ -460,7 +460,7 @@ export const callMachine = setup({
       meta: menuMeta(['trouble.apology']),
       entry: 'resetCounters',
       on: {
-        DIGITS: [{ guard: pressed('0'), target: 'agent' }, { target: 'goodbye' }],
+        DIGITS: [...common('trouble'), ...invalidKey],
         NO_INPUT: 'goodbye',
       },
     },

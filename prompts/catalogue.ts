@@ -119,9 +119,9 @@ export const PROMPTS = {
     'en-US': 'The two entries did not match. Let us start the new password again.',
   },
   'pin.changed': {
-    'zh-CN': '您的社保卡密码已设置成功，我们会向您预留的手机或邮箱发送通知。请妥善保管密码。',
+    'zh-CN': '您的社保卡密码已设置成功。如您预留了手机或邮箱，我们会发送通知。请妥善保管密码。',
     'en-US':
-      'Your card password has been set. We will send a notice to your registered mobile phone or email. Please keep your password in a safe place.',
+      'Your card password has been set. If you registered a mobile phone or email, we will send a notice there. Please keep your password in a safe place.',
   },
   'other.ways': {
     'zh-CN':

@@ -79,6 +79,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (e.PIN_PEPPER.startsWith('dev-')) problems.push('PIN_PEPPER: must be set to a secret in production');
     if (e.TWILIO_AUTH_TOKEN.startsWith('dev-')) problems.push('TWILIO_AUTH_TOKEN: must be set in production');
     if (!e.PUBLIC_BASE_URL) problems.push('PUBLIC_BASE_URL: must be set in production (the URL Twilio calls)');
+    if (!e.TWILIO_ACCOUNT_SID) problems.push('TWILIO_ACCOUNT_SID: must be set in production (SMS codes and change notices)');
+    if (!e.SMTP_URL) problems.push('SMTP_URL: must be set in production (email codes)');
     if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   if (e.TWILIO_ACCOUNT_SID && !e.TWILIO_SMS_FROM) {

@@ -4,7 +4,7 @@ import { createApp } from './app.ts';
 import { ConfigError, loadConfig, realChannels, realDeliveryConfigured } from './config.ts';
 import { connectDatabase } from './database.ts';
 import { createLogger } from './logging/logger.ts';
-import { OutboxMessenger, RealMessenger } from './messaging/messenger.ts';
+import { drainDeliveries, OutboxMessenger, RealMessenger } from './messaging/messenger.ts';
 import { seedCitizens } from './services/citizen-seed.service.ts';
 
 const DEMO_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../data/demo-citizens.json');
@@ -49,10 +49,13 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info('draining', { signal });
     server.close(() => {
-      void database.close().then(() => {
-        logger.info('stopped');
-        process.exit(0);
-      });
+      void drainDeliveries(5_000)
+        .then((pending) => logger.info('deliveries drained', { pending }))
+        .then(() => database.close())
+        .then(() => {
+          logger.info('stopped');
+          process.exit(0);
+        });
     });
     server.closeIdleConnections();
     setTimeout(() => process.exit(1), 15_000).unref();

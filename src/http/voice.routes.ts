@@ -16,6 +16,7 @@ const statusBody = z.object({
   CallStatus: z.string().max(32),
   CallDuration: z.coerce.number().int().min(0).max(86_400).optional(),
 });
+const dialBody = z.object({ CallSid: callSid, DialCallStatus: z.string().max(32).default('') });
 const langQuery = z.object({ lang: z.enum(['zh-CN', 'en-US']).default('zh-CN') });
 
 /** Parses a request part against a schema or throws a 400 naming the first problem. */
@@ -72,10 +73,11 @@ export function voiceRoutes(calls: CallTurnService, options: { agentNumber: stri
     sendTwiml(res, renderRecovery(lang, body.Digits ?? '', options.agentNumber));
   });
 
-  router.post('/dial-done', (req, res) => {
+  router.post('/dial-done', async (req, res) => {
     const { lang } = parse(langQuery, req.query);
-    const status = typeof (req.body as Record<string, unknown> | undefined)?.DialCallStatus === 'string' ? String(req.body.DialCallStatus) : '';
-    sendTwiml(res, renderDialDone(lang, status));
+    const body = parse(dialBody, req.body);
+    await calls.recordDialResult(body.CallSid, body.DialCallStatus);
+    sendTwiml(res, renderDialDone(lang, body.DialCallStatus));
   });
 
   return router;

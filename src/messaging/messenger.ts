@@ -75,15 +75,46 @@ export class RealMessenger implements Messenger {
   }
 }
 
-/** Waits for a send at most `ms`; a slow provider must not hold up the caller's turn. */
-export async function sendWithin(messenger: Messenger, message: OutgoingMessage, ms: number): Promise<'sent' | 'timeout'> {
+const inFlight = new Set<Promise<unknown>>();
+
+/**
+ * Waits for a send at most `ms`; a slow provider must not hold up the caller's turn. A send still going on
+ * after that is kept track of (see drainDeliveries) and a late failure is passed to `onLateFailure`.
+ */
+export async function sendWithin(
+  messenger: Messenger,
+  message: OutgoingMessage,
+  ms: number,
+  onLateFailure: (error: unknown) => void = () => undefined,
+): Promise<'sent' | 'timeout'> {
   let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
+  const sending = messenger.send(message);
+  inFlight.add(sending);
+  sending.then(
+    () => inFlight.delete(sending),
+    (error: unknown) => {
+      inFlight.delete(sending);
+      if (timedOut) onLateFailure(error);
+    },
+  );
   const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), ms);
+    timer = setTimeout(() => {
+      timedOut = true;
+      resolve('timeout');
+    }, ms);
   });
   try {
-    return await Promise.race([messenger.send(message).then(() => 'sent' as const), timeout]);
+    return await Promise.race([sending.then(() => 'sent' as const), timeout]);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Waits (at most `ms`) for messages still being delivered, so a draining server does not drop a code it announced. */
+export async function drainDeliveries(ms: number): Promise<number> {
+  const pending = [...inFlight];
+  if (pending.length === 0) return 0;
+  await Promise.race([Promise.allSettled(pending), new Promise((resolve) => setTimeout(resolve, ms).unref())]);
+  return pending.length;
 }

@@ -29,6 +29,12 @@ export interface TurnScope {
 /** Wrong entries after which a one-time code is void. */
 export const CODE_MAX_ATTEMPTS = 5;
 
+/** How long a repeated confirmation waits for the delivery that is saving the password. */
+const COMMIT_WAIT_MS = 5000;
+
+/** How long the caller waits, at most, for the change notice to be handed over before hearing "done". */
+const NOTICE_WAIT_MS = 1000;
+
 const SMS_TEXT: Record<Language, (code: string, minutes: number) => string> = {
   'zh-CN': (code, minutes) => `【医保密码热线】您的验证码是${code}，${minutes}分钟内有效。请勿告诉任何人。`,
   'en-US': (code, minutes) => `Medical insurance hotline: your code is ${code}. It is valid for ${minutes} minutes. Never share it.`,
@@ -117,9 +123,11 @@ export function callActors(scope: TurnScope) {
     return deliver(message, 'code');
   };
 
-  /** Sends in the background, bounded by MESSAGE_SEND_TIMEOUT_MS, and logs how it went; never rejects. */
-  const deliver = (message: OutgoingMessage, kind: 'code' | 'change notice'): Promise<void> =>
-    sendWithin(scope.messenger, message, config.messageSendTimeoutMs)
+  /** Sends, waiting at most `waitMs`, and logs how it went (late failures too); never rejects. */
+  const deliver = (message: OutgoingMessage, kind: 'code' | 'change notice', waitMs = config.messageSendTimeoutMs): Promise<void> =>
+    sendWithin(scope.messenger, message, waitMs, (error) => {
+      logger.error(`${kind} delivery failed late`, { channel: message.channel, to: message.to, error });
+    })
       .then((delivery) => {
         logger.info(`${kind} sent`, { channel: message.channel, delivery, to: message.to });
       })
@@ -137,10 +145,13 @@ export function callActors(scope: TurnScope) {
 
     sendCode: fromPromise<void, { idHash: string; citizenId: string | null; channel: 'sms' | 'email'; language: Language }>(async ({ input }) => {
       const started = Date.now();
-      const floor = config.codeSendFloorMs;
-      const delivery = await issueCode(input);
-      const untilFloor = () => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, floor - (Date.now() - started))));
-      if (delivery) await Promise.race([delivery, untilFloor()]);
+      const untilFloor = () => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, config.codeSendFloorMs - (Date.now() - started))));
+      const work = issueCode(input)
+        .then((delivery) => delivery ?? undefined)
+        .catch((error: unknown) => {
+          logger.error('code request failed', { channel: input.channel, error });
+        });
+      await Promise.race([work, untilFloor()]);
       await untilFloor();
     }),
 
@@ -215,25 +226,28 @@ export function callActors(scope: TurnScope) {
         callSid: scope.callSid,
         channel: input.verifiedBy,
         callerMasked: scope.callerMasked,
+        status: 'pending',
       });
       if (!claimed) {
-        logger.info('password change already made by a concurrent delivery');
-        return 'saved';
+        logger.info('password change claimed by a concurrent delivery; waiting for it');
+        if ((await store.passwordChanges.waitUntilSettled(scope.callSid, COMMIT_WAIT_MS)) === 'done') return 'saved';
+        throw new Error('concurrent password change did not complete');
       }
       try {
         const pinHash = await scope.hashing.run(() => hashPin(input.pin, pepper));
         await store.citizens.setPinHash(citizen.id, pinHash, now);
       } catch (error) {
-        await store.passwordChanges.release(scope.callSid).catch(() => undefined);
+        await store.passwordChanges.settle(scope.callSid, 'failed').catch(() => undefined);
         throw error;
       }
+      await store.passwordChanges.settle(scope.callSid, 'done');
       logger.info('password changed', { channel: input.verifiedBy });
       const notice = citizen.mobile
         ? { channel: 'sms' as const, to: citizen.mobile }
         : citizen.email
           ? { channel: 'email' as const, to: citizen.email }
           : null;
-      if (notice) await deliver({ ...notice, subject: 'Card password changed', body: CHANGED_TEXT[input.language] }, 'change notice');
+      if (notice) await deliver({ ...notice, subject: 'Card password changed', body: CHANGED_TEXT[input.language] }, 'change notice', NOTICE_WAIT_MS);
       return 'saved';
     }),
   };

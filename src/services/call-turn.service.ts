@@ -1,7 +1,7 @@
 import { createActor, waitFor, type SnapshotFrom } from 'xstate';
 import { callMachine, type CallEvent, type GatherSpec, type StateMeta } from '../../flows/call.machine.ts';
 import type { Language } from '../../prompts/catalogue.ts';
-import type { Config } from '../config.ts';
+import { otpMinutes, type Config } from '../config.ts';
 import { idFromKeypad, maskCitizenId } from '../domain/citizen-id.ts';
 import { maskPhone } from '../domain/masking.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -66,7 +66,7 @@ export class CallTurnService {
       step,
       gatherTimeoutSeconds: this.deps.config.gatherTimeoutSeconds,
       agentNumber: this.deps.config.agentNumber,
-      params: { otpMinutes: Math.round(this.deps.config.otp.ttlSeconds / 60), lockMinutes: this.deps.config.lock.minutes },
+      params: { otpMinutes: otpMinutes(this.deps.config), lockMinutes: this.deps.config.lock.minutes },
     });
   }
 
@@ -225,7 +225,7 @@ export class CallTurnService {
       logger.info('turn lost to a concurrent delivery', { step: session.step });
       return applied.twiml;
     }
-    logger.info('turn', { step: session.step, event: event.type, input: turn.input, from, to, prompts: turn.prompts, durationMs: turn.durationMs });
+    logger.info('turn', { step: session.step, event: event.type, input: turn.input, fromState: from, toState: to, prompts: turn.prompts, durationMs: turn.durationMs });
     if (after.status === 'done') logger.info('call ended by flow', { outcome: meta.outcome, state: to });
     return twiml;
   }
@@ -242,7 +242,11 @@ export class CallTurnService {
     if (!finished) return;
     let current: CallSession | null = session;
     for (let attempt = 0; attempt < 3 && current?.status === 'active'; attempt += 1) {
-      await this.runTurn(current, { type: 'HANGUP' }, logger);
+      try {
+        await this.runTurn(current, { type: 'HANGUP' }, logger);
+      } catch (error) {
+        logger.error('hang-up turn failed', { attempt, error });
+      }
       current = await this.deps.store.callSessions.find(input.callSid);
     }
     await this.deps.store.callSessions.recordEnd(input.callSid, input.callStatus, input.durationSeconds, this.now());
@@ -254,6 +258,15 @@ export class CallTurnService {
     await this.deps.store.callSessions.recordOutcome(callSid, outcome, this.now()).catch((error: unknown) => {
       this.deps.logger.child({ callSid }).warn('recovery not recorded', { outcome, error });
     });
+  }
+
+  /** Records that the agent line was busy or unanswered, so the call does not count as transferred. */
+  async recordDialResult(callSid: string, dialCallStatus: string): Promise<void> {
+    if (dialCallStatus === 'completed' || dialCallStatus === 'answered') return;
+    await this.deps.store.callSessions.recordAgentUnavailable(callSid, dialCallStatus, this.now()).catch((error: unknown) => {
+      this.deps.logger.child({ callSid }).warn('dial result not recorded', { dialCallStatus, error });
+    });
+    this.deps.logger.child({ callSid }).info('agent unavailable', { dialCallStatus });
   }
 
   /** The language a call is in, for answers that must not change it (fallback). */

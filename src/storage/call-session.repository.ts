@@ -86,6 +86,14 @@ export class CallSessionRepository {
     );
   }
 
+  /** Marks a transferred call whose agent line was busy, unanswered or failed. */
+  async recordAgentUnavailable(callSid: string, dialCallStatus: string, now: Date): Promise<void> {
+    await this.models.CallSession.collection.updateOne(
+      { _id: callSid } as never,
+      { $set: { outcome: 'agent-unavailable', dialCallStatus, updatedAt: now } } as never,
+    );
+  }
+
   /** Ends a call with an outcome decided outside the flow (the recovery path after a failed turn). */
   async recordOutcome(callSid: string, outcome: string, now: Date): Promise<void> {
     await this.models.CallSession.collection.updateOne(

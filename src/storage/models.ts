@@ -46,6 +46,7 @@ export interface CallSessionDoc {
   endedAt?: Date | null;
   twilioStatus?: string | null;
   durationSeconds?: number | null;
+  dialCallStatus?: string | null;
 }
 
 /**
@@ -74,6 +75,8 @@ export interface PasswordChangeDoc {
   callSid: string;
   channel: string;
   callerMasked: string;
+  /** `pending` while the hash is being written; only `done` changes happened. */
+  status: 'pending' | 'done' | 'failed';
 }
 
 /** A one-time code, stored only as a keyed hash. */
@@ -225,6 +228,7 @@ export function registerModels(connection: Connection): Models {
       callSid: { type: String, required: true, unique: true },
       channel: { type: String, required: true },
       callerMasked: { type: String, required: true },
+      status: { type: String, required: true },
     },
     { ...opts, collection: 'password_changes' },
   );

@@ -15,8 +15,9 @@ export class OneTimeCodeRepository {
   }
 
   /**
-   * Stores a new code and voids the card's older open codes. The insert comes first (unique send key), so a
-   * repeated delivery of the same send neither issues a second code nor voids the one that was sent.
+   * Stores a new code and voids the card's older open codes (never a newer one, so two sends racing from two
+   * calls leave the newer code standing). The insert comes first (unique send key), so a repeated delivery
+   * of the same send neither issues a second code nor voids the one that was sent.
    */
   async issue(code: Omit<OneTimeCodeDoc, 'usedAt' | 'voidedAt'>): Promise<boolean> {
     let created;
@@ -27,7 +28,7 @@ export class OneTimeCodeRepository {
       throw error;
     }
     await this.models.OneTimeCode.updateMany(
-      { idHash: code.idHash, _id: { $ne: created._id }, usedAt: null, voidedAt: null },
+      { idHash: code.idHash, _id: { $lt: created._id }, usedAt: null, voidedAt: null },
       { $set: { voidedAt: code.createdAt } },
     );
     return true;

@@ -21,9 +21,20 @@ export class PasswordChangeRepository {
     }
   }
 
-  /** Withdraws a claimed change whose password could not be saved. */
-  async release(callSid: string): Promise<void> {
-    await this.models.PasswordChange.deleteOne({ callSid });
+  /** Marks a claimed change done (the hash is written) or failed (it could not be). */
+  async settle(callSid: string, status: 'done' | 'failed'): Promise<void> {
+    await this.models.PasswordChange.updateOne({ callSid, status: 'pending' }, { $set: { status } });
+  }
+
+  /** Waits (polling, at most `ms`) until a claimed change of a call is done or failed; `pending` if it never settles. */
+  async waitUntilSettled(callSid: string, ms: number): Promise<'pending' | 'done' | 'failed'> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const change = await this.models.PasswordChange.findOne({ callSid }, { status: 1 }).lean();
+      const status = change?.status ?? 'failed';
+      if (status !== 'pending' || Date.now() >= deadline) return status;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   /** The change made on a call, if any. */

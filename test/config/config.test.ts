@@ -28,7 +28,7 @@ describe('configuration', () => {
   }
 
   it('in production, refuses the development pepper and auth token and needs the public URL', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).to.throw(ConfigError, /PIN_PEPPER[\s\S]*TWILIO_AUTH_TOKEN[\s\S]*PUBLIC_BASE_URL/);
+    expect(() => loadConfig({ NODE_ENV: 'production' })).to.throw(ConfigError, /PIN_PEPPER[\s\S]*TWILIO_AUTH_TOKEN[\s\S]*PUBLIC_BASE_URL[\s\S]*TWILIO_ACCOUNT_SID[\s\S]*SMTP_URL/);
   });
 
   it('needs a sending number when Twilio Messaging is configured', () => {

@@ -798,12 +798,15 @@ describe('call flow (pure statechart, fake actors)', () => {
         expect(walk.state).to.equal('agent');
       });
 
-      it(`when ${actor} fails and the caller presses another key, the call says goodbye`, async () => {
+      it(`when ${actor} fails, another key is named invalid and * repeats the apology`, async () => {
         const walk = await walkTo(from, { [actor]: fail } as Partial<Behaviour>);
         await walk.press(keys);
         await walk.press('5');
-        expect(walk.state).to.equal('goodbye');
-        expect(walk.meta).to.deep.include({ prompts: ['goodbye'], end: 'hangup', outcome: 'goodbye' });
+        expect(walk.state).to.equal('trouble');
+        expect(walk.context.notice).to.deep.equal(['input.invalid']);
+        await walk.press('*');
+        expect(walk.state).to.equal('trouble');
+        expect(walk.context.notice).to.deep.equal([]);
       });
     }
 

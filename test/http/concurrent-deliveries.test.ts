@@ -68,6 +68,37 @@ describe('repeated deliveries that arrive at the same time', () => {
     ]);
     const session = await t.store.callSessions.find(call.callSid);
     expect(session).to.include({ status: 'ended', outcome: 'abandoned', twilioStatus: 'completed' });
+    const timeline = await t.store.callSessions.timeline(call.callSid);
+    expect(timeline.at(-1)).to.include({ event: 'HANGUP', to: 'abandoned' });
+    expect(timeline.at(-1)?.prompts).to.deep.equal([]);
+  });
+
+  it('when saving the new password fails, both deliveries of the confirmation hear an apology, never "done"', async () => {
+    const call = await toChannelChoice(t);
+    await call.press('1');
+    await call.press((await latestCode(t, WANG.mobile))!);
+    await call.press('602481');
+    const action = call.last.gather!.action;
+    const realSave = t.store.citizens.setPinHash.bind(t.store.citizens);
+    t.store.citizens.setPinHash = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      throw new Error('disk full');
+    };
+    try {
+      const answers = await Promise.all([
+        signedPost(t, action, { CallSid: call.callSid, Digits: '602481' }),
+        signedPost(t, action, { CallSid: call.callSid, Digits: '602481' }),
+      ]);
+      for (const answer of answers) {
+        expect(answer.text).not.to.contain('has been set');
+        expect(parseTwiml(answer.text).text).to.contain('Sorry, we are having a technical problem.');
+      }
+    } finally {
+      t.store.citizens.setPinHash = realSave;
+    }
+    expect(await t.store.passwordChanges.findByCall(call.callSid)).to.include({ status: 'failed' });
+    expect((await t.store.callSessions.find(call.callSid))?.outcome).not.to.equal('password-changed');
+    expect((await outbox(t, WANG.mobile)).filter((body) => body.includes('password was changed'))).to.have.length(0);
   });
 });
 
@@ -77,6 +108,29 @@ describe('what timing tells a caller', () => {
     t = await startTestApp('timing-floor', { env: { CODE_SEND_FLOOR_MS: '300' } });
   });
   after(async () => t.close());
+
+  it('a code request answers at the floor even while the database is stuck on the registered card', async () => {
+    let release: () => void = () => undefined;
+    const stuck = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const realFind = t.store.citizens.findById.bind(t.store.citizens);
+    t.store.citizens.findById = async (id: string) => {
+      await stuck;
+      return realFind(id);
+    };
+    try {
+      const call = new TestCall(t);
+      await call.start();
+      await call.pressAll(['2', '1', '1', WANG.keys]);
+      const answer = await call.press('1');
+      expect(answer.text).to.contain('If the details match our records, a code has been sent');
+      expect(await outbox(t, WANG.mobile)).to.have.length(0);
+    } finally {
+      t.store.citizens.findById = realFind;
+      release();
+    }
+  });
 
   it('a code request takes at least the configured floor whether or not the card is registered', async () => {
     const durations: Record<string, number> = {};

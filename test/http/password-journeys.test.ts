@@ -49,7 +49,7 @@ describe('password journeys over signed webhooks', () => {
     expect(done.text).to.contain('Your card password has been set');
     expect(done.hangup).to.equal(true);
     const change = await t.store.passwordChanges.findByCall(call.callSid);
-    expect(change).to.include({ channel: 'sms', idMasked: '1101**********002X', callerMasked: '+86 138****8000' });
+    expect(change).to.include({ channel: 'sms', idMasked: '1101**********002X', callerMasked: '+86 138****8000', status: 'done' });
     const session = await t.store.callSessions.find(call.callSid);
     expect(session?.outcome).to.equal('password-changed');
     const citizen = await t.store.citizens.findByIdHash(change!.idHash);

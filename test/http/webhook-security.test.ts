@@ -191,6 +191,19 @@ describe('webhook security and malformed input', () => {
     expect(done.hangup).to.equal(true);
   });
 
+  it('when the agent line is busy after a transfer, the call is recorded as agent-unavailable', async () => {
+    const call = new TestCall(t);
+    await call.start();
+    await call.press('2');
+    const transfer = await call.press('0');
+    expect(transfer.dial).to.equal('+861012333');
+    expect((await t.store.callSessions.find(call.callSid))?.outcome).to.equal('transferred');
+    const res = await signedPost(t, '/voice/dial-done?lang=en-US', { CallSid: call.callSid, DialCallStatus: 'no-answer' });
+    expect(parseTwiml(res.text).text).to.contain('all our agents are busy');
+    expect(await t.store.callSessions.find(call.callSid)).to.include({ outcome: 'agent-unavailable', dialCallStatus: 'no-answer' });
+    expect((await signedPost(t, '/voice/dial-done?lang=en-US', { DialCallStatus: 'busy' })).status).to.equal(400);
+  });
+
   it('accepts a long SIP caller id rather than refusing the call', async () => {
     const from = `sip:${'a'.repeat(60)}@pbx.example.org;transport=tls`;
     const res = await signedPost(t, '/voice', { CallSid: newCallSid(), From: from, To: '+8610123456' });

@@ -128,7 +128,7 @@ describe('real SMS and email delivery', function () {
     let t: TestApp | undefined;
     try {
       t = await startTestApp('delivery-slow', {
-        env: { TWILIO_ACCOUNT_SID: `AC${'2'.repeat(32)}`, TWILIO_SMS_FROM: '+15005550006', MESSAGE_SEND_TIMEOUT_MS: '200' },
+        env: { TWILIO_ACCOUNT_SID: `AC${'2'.repeat(32)}`, TWILIO_SMS_FROM: '+15005550006', MESSAGE_SEND_TIMEOUT_MS: '100', CODE_SEND_FLOOR_MS: '300' },
         messenger: (_store, config, logger) => new RealMessenger(config, logger, { twilioHttpClient: api.httpClient }),
       });
       api.state.hold = true;

@@ -23,7 +23,7 @@ export const TEST_ENV = {
   AGENT_NUMBER: '+861012333',
   LOG_LEVEL: 'debug',
   LOG_FORMAT: 'json',
-  CODE_SEND_FLOOR_MS: '20',
+  CODE_SEND_FLOOR_MS: '150',
 } as const;
 
 /** A running app on a fresh database, with its captured log lines. */

@@ -8,7 +8,7 @@ import type { AnyStateNode } from 'xstate';
 import { validateXML, type XMLFileInfo } from 'xmllint-wasm';
 import { callMachine, type StateMeta } from '../../flows/call.machine.ts';
 import { LANGUAGES, PROMPTS, promptText, type Language, type PromptId, type PromptParams } from '../../prompts/catalogue.ts';
-import { renderApology, renderRecovery, renderState, type RenderOptions } from '../../src/twiml/call-response.renderer.ts';
+import { renderApology, renderDialDone, renderRecovery, renderState, type RenderOptions } from '../../src/twiml/call-response.renderer.ts';
 
 /**
  * Every TwiML answer the line can give is checked against Twilio's own XML schema (read from
@@ -247,6 +247,19 @@ describe('TwiML against Twilio\u2019s schema', function () {
       const children = responseChildren(xml);
       expect(children.map((c) => c.name), xml).to.deep.equal(['Say', 'Hangup']);
       expectSays(children.slice(0, 1), [{ lang: language, text: promptText('goodbye', language) }], xml);
+    });
+
+    it(`after the agent line in ${language}: valid TwiML, an apology only when nobody answered`, async () => {
+      for (const status of ['busy', 'no-answer', 'failed', 'completed']) {
+        const xml = renderDialDone(language, status);
+        await expectValid(schema, xml);
+        const children = responseChildren(xml);
+        if (status === 'completed') expect(children.map((c) => c.name), xml).to.deep.equal(['Hangup']);
+        else {
+          expect(children.map((c) => c.name), xml).to.deep.equal(['Say', 'Hangup']);
+          expectSays(children.slice(0, 1), [{ lang: language, text: promptText('agent.busy', language) }], xml);
+        }
+      }
     });
   }
 });
