@@ -1,4 +1,4 @@
-import type { Models } from './models.ts';
+import type { CitizenDoc, Models } from './models.ts';
 
 /** A card holder as the services see it. */
 export interface Citizen {
@@ -21,15 +21,7 @@ export interface CitizenSeed {
   pinHash?: string | null;
 }
 
-const toCitizen = (doc: {
-  _id: unknown;
-  idNumber: string;
-  idHash: string;
-  name: string;
-  mobile?: string | null;
-  email?: string | null;
-  pinHash?: string | null;
-}): Citizen => ({
+const toCitizen = (doc: Omit<CitizenDoc, 'createdAt' | 'updatedAt'> & { _id: unknown }): Citizen => ({
   id: String(doc._id),
   idNumber: doc.idNumber,
   idHash: doc.idHash,
