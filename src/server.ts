@@ -28,8 +28,9 @@ async function main(): Promise<void> {
   }
   const outbox = new OutboxMessenger(database.store.outbox, config.pinPepper);
   const channels = realChannels(config);
+  const partial = channels.sms !== channels.email;
   for (const channel of ['sms', 'email'] as const) {
-    if (!channels[channel]) logger.warn('channel goes to the local outbox', { channel, reason: 'not configured' });
+    if (!channels[channel]) logger.log(partial ? 'warn' : 'info', 'channel goes to the local outbox', { channel, reason: 'not configured' });
   }
   const messenger = channels.sms || channels.email ? new RealMessenger(config, logger, { fallback: outbox }) : outbox;
   const app = createApp({ config, store: database.store, logger, messenger });
@@ -37,8 +38,8 @@ async function main(): Promise<void> {
     logger.info('hotline listening', {
       port: config.port,
       publicBaseUrl: config.publicBaseUrl,
-      sms: channels.sms ? 'twilio' : 'outbox',
-      email: channels.email ? 'smtp' : 'outbox',
+      smsDelivery: channels.sms ? 'twilio' : 'outbox',
+      emailDelivery: channels.email ? 'smtp' : 'outbox',
       qaOutbox: Boolean(config.qaToken) && !realDeliveryConfigured(config),
     });
   });
