@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createApp } from './app.ts';
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
   const app = createApp({ config, store: database.store, logger, messenger });
   const server = app.listen(config.port, () => {
     logger.info('hotline listening', {
-      port: config.port,
+      port: (server.address() as AddressInfo).port,
       publicBaseUrl: config.publicBaseUrl,
       smsDelivery: channels.sms ? 'twilio' : 'outbox',
       emailDelivery: channels.email ? 'smtp' : 'outbox',

@@ -1,0 +1,78 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { testMongoUri } from '../support/root-hooks.ts';
+import { TEST_ENV } from '../support/test-app.ts';
+import { parseTwiml } from '../support/twiml.ts';
+
+interface Started {
+  child: ChildProcessWithoutNullStreams;
+  port: number;
+  lines: string[];
+  exited: Promise<number | null>;
+}
+
+async function startServer(env: Record<string, string>): Promise<Started> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env: { ...process.env, ...env } });
+  const lines: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${lines.join('')}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      lines.push(chunk.toString());
+      const match = /"message":"hotline listening".*?"port":(\d+)|"port":(\d+).*?"message":"hotline listening"/.exec(lines.join(''));
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1] ?? match[2]));
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk: Buffer) => lines.push(chunk.toString()));
+    child.on('exit', () => reject(new Error(`server exited:\n${lines.join('')}`)));
+  });
+  return { child, port, lines, exited };
+}
+
+describe('the server process', function () {
+  this.timeout(60_000);
+
+  it('when a setting is invalid, it refuses to start and names the variable', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env: { ...process.env, PORT: 'eighty' } });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).to.equal(78);
+    expect(stderr).to.contain('PORT');
+  });
+
+  it('on SIGTERM, it finishes the turn in flight, then stops cleanly', async () => {
+    const server = await startServer({
+      ...TEST_ENV,
+      NODE_ENV: 'development',
+      MONGODB_URI: testMongoUri(),
+      MONGODB_DB: `t_server_${process.pid}`,
+      PORT: '0',
+      TWILIO_SIGNATURE_CHECK: 'false',
+      CODE_SEND_FLOOR_MS: '1500',
+    });
+    const base = `http://127.0.0.1:${server.port}`;
+    const callSid = `CA${'9'.repeat(32)}`;
+    let step = 1;
+    const post = (path: string, body: Record<string, string>) => supertest(base).post(path).type('form').send({ CallSid: callSid, ...body });
+    expect((await post('/voice', { From: '+8613800138000' })).status).to.equal(200);
+    for (const digits of ['2', '1', '1', '11010519491231002*']) {
+      expect((await post(`/voice/gather?step=${step}`, { Digits: digits })).status).to.equal(200);
+      step += 1;
+    }
+    const inFlight = post(`/voice/gather?step=${step}`, { Digits: '1' }).then((res) => res);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    server.child.kill('SIGTERM');
+    const res = await inFlight;
+    expect(res.status).to.equal(200);
+    expect(parseTwiml(res.text).text).to.contain('a code has been sent');
+    expect(await server.exited).to.equal(0);
+    const log = server.lines.join('');
+    expect(log).to.contain('"message":"draining"');
+    expect(log).to.contain('"message":"stopped"');
+  });
+});
