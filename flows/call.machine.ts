@@ -33,6 +33,8 @@ export type CallEvent = { type: 'DIGITS'; digits: string } | { type: 'NO_INPUT' 
 /** The call's remembered facts; never a PIN or a code, only a salted digest of the first new-PIN entry. */
 export interface CallContext {
   language: Language;
+  /** False until the caller picks a language (or the welcome times out): until then the line speaks both. */
+  languageChosen: boolean;
   notice: PromptId[];
   noInput: number;
   invalid: number;
@@ -81,19 +83,23 @@ const pressed =
 
 const common = (self: string) => [
   { guard: pressed('*'), target: self, reenter: true, actions: 'clearNotice' as const },
-  { guard: pressed('0'), target: '#call.agent' },
+  { guard: pressed('0'), target: '#call.agent', actions: 'clearNotice' as const },
 ];
 
 const tooManyInvalid = ({ context }: { context: CallContext }) => context.invalid + 1 >= CALL_LIMITS.invalidBeforeAgent;
 
 const invalidKey = [
-  { guard: tooManyInvalid, target: '#call.agentAfterTrouble' },
+  { guard: tooManyInvalid, target: '#call.agentAfterTrouble', actions: 'clearNotice' as const },
   { actions: 'noteInvalid' as const },
 ];
 
 const silence = {
   NO_INPUT: [
-    { guard: ({ context }: { context: CallContext }) => context.noInput + 1 >= CALL_LIMITS.silencesBeforeGoodbye, target: '#call.noInputGoodbye' },
+    {
+      guard: ({ context }: { context: CallContext }) => context.noInput + 1 >= CALL_LIMITS.silencesBeforeGoodbye,
+      target: '#call.noInputGoodbye',
+      actions: 'clearNotice' as const,
+    },
     { actions: 'noteSilence' as const },
   ],
 };
@@ -132,6 +138,7 @@ export const callMachine = setup({
   initial: 'welcome',
   context: ({ input }) => ({
     language: input?.language ?? 'zh-CN',
+    languageChosen: false,
     notice: [],
     noInput: 0,
     invalid: 0,
@@ -155,12 +162,12 @@ export const callMachine = setup({
       entry: 'resetCounters',
       on: {
         DIGITS: [
-          { guard: pressed('1'), target: 'mainMenu', actions: [assign({ language: 'zh-CN' as Language }), 'clearNotice'] },
-          { guard: pressed('2'), target: 'mainMenu', actions: [assign({ language: 'en-US' as Language }), 'clearNotice'] },
+          { guard: pressed('1'), target: 'mainMenu', actions: [assign({ language: 'zh-CN' as Language, languageChosen: true }), 'clearNotice'] },
+          { guard: pressed('2'), target: 'mainMenu', actions: [assign({ language: 'en-US' as Language, languageChosen: true }), 'clearNotice'] },
           ...common('welcome'),
           ...invalidKey,
         ],
-        NO_INPUT: { target: 'mainMenu', actions: [assign({ language: 'zh-CN' as Language }), 'clearNotice'] },
+        NO_INPUT: { target: 'mainMenu', actions: [assign({ language: 'zh-CN' as Language, languageChosen: true }), 'clearNotice'] },
       },
     },
     mainMenu: {
@@ -247,7 +254,7 @@ export const callMachine = setup({
         DIGITS: [
           ...common('enterId'),
           { guard: ({ event }) => checkCitizenId(digitsOf(event)).ok, target: 'identifying', actions: 'clearNotice' },
-          { guard: tooManyInvalid, target: '#call.agentAfterTrouble' },
+          { guard: tooManyInvalid, target: '#call.agentAfterTrouble', actions: assign({ notice: () => ['id.invalid'] as PromptId[] }) },
           { actions: assign({ invalid: ({ context }) => context.invalid + 1, noInput: 0, notice: () => ['id.invalid'] as PromptId[] }) },
         ],
         ...silence,
@@ -320,8 +327,8 @@ export const callMachine = setup({
           ...common('enterCode'),
           { guard: pressed('9'), target: 'sendingCode', actions: 'clearNotice' },
           { guard: ({ event }) => /^[0-9]{6}$/.test(digitsOf(event)), target: 'verifyingCode', actions: 'clearNotice' },
-          { guard: tooManyInvalid, target: '#call.agentAfterTrouble' },
-          { actions: assign({ invalid: ({ context }) => context.invalid + 1, noInput: 0, notice: () => ['code.wrong'] as PromptId[] }) },
+          { guard: tooManyInvalid, target: '#call.agentAfterTrouble', actions: 'clearNotice' },
+          { actions: assign({ invalid: ({ context }) => context.invalid + 1, noInput: 0, notice: () => ['input.six-digits'] as PromptId[] }) },
         ],
         ...silence,
       },
@@ -334,7 +341,7 @@ export const callMachine = setup({
           {
             guard: ({ event }) => event.output === 'ok',
             target: 'enterNewPin',
-            actions: assign(({ context }) => ({ verifiedBy: context.channel, notice: [] as PromptId[] })),
+            actions: assign(({ context }) => ({ verifiedBy: context.channel, notice: ['pin.verified'] as PromptId[] })),
           },
           { guard: ({ event }) => event.output === 'locked', target: 'cardLocked' },
           {
@@ -357,8 +364,8 @@ export const callMachine = setup({
         DIGITS: [
           ...common('enterCurrentPin'),
           { guard: ({ event }) => /^[0-9]{6}$/.test(digitsOf(event)), target: 'verifyingCurrentPin', actions: 'clearNotice' },
-          { guard: tooManyInvalid, target: '#call.agentAfterTrouble' },
-          { actions: assign({ invalid: ({ context }) => context.invalid + 1, noInput: 0, notice: () => ['current.wrong'] as PromptId[] }) },
+          { guard: tooManyInvalid, target: '#call.agentAfterTrouble', actions: 'clearNotice' },
+          { actions: assign({ invalid: ({ context }) => context.invalid + 1, noInput: 0, notice: () => ['input.six-digits'] as PromptId[] }) },
         ],
         ...silence,
       },
@@ -371,7 +378,7 @@ export const callMachine = setup({
           {
             guard: ({ event }) => event.output === 'ok',
             target: 'enterNewPin',
-            actions: assign({ verifiedBy: 'current-password' as const, notice: () => [] as PromptId[] }),
+            actions: assign({ verifiedBy: 'current-password' as const, notice: () => ['pin.verified'] as PromptId[] }),
           },
           { guard: ({ event }) => event.output === 'locked', target: 'cardLocked' },
           {
@@ -409,7 +416,11 @@ export const callMachine = setup({
             target: 'confirmNewPin',
             actions: assign(({ event }) => ({ firstPinDigest: event.output.ok ? event.output.digest : null, notice: [] as PromptId[] })),
           },
-          { guard: ({ context }) => context.newPinAttempts + 1 >= CALL_LIMITS.newPinAttempts, target: 'agentAfterTrouble' },
+          {
+            guard: ({ context }) => context.newPinAttempts + 1 >= CALL_LIMITS.newPinAttempts,
+            target: 'agentAfterTrouble',
+            actions: assign(({ event }) => ({ notice: event.output.ok ? [] : ([`pin.weak.${event.output.reason}`] as PromptId[]) })),
+          },
           {
             target: 'enterNewPin',
             actions: assign(({ context, event }) => ({
@@ -446,7 +457,11 @@ export const callMachine = setup({
         }),
         onDone: [
           { guard: ({ event }) => event.output === 'saved', target: 'passwordChanged', actions: assign({ firstPinDigest: null }) },
-          { guard: ({ context }) => context.newPinAttempts + 1 >= CALL_LIMITS.newPinAttempts, target: 'agentAfterTrouble' },
+          {
+            guard: ({ context }) => context.newPinAttempts + 1 >= CALL_LIMITS.newPinAttempts,
+            target: 'agentAfterTrouble',
+            actions: assign({ notice: () => ['pin.mismatch'] as PromptId[] }),
+          },
           {
             target: 'enterNewPin',
             actions: assign(({ context }) => ({ newPinAttempts: context.newPinAttempts + 1, notice: ['pin.mismatch'] as PromptId[] })),
@@ -461,7 +476,7 @@ export const callMachine = setup({
       entry: 'resetCounters',
       on: {
         DIGITS: [...common('trouble'), ...invalidKey],
-        NO_INPUT: 'goodbye',
+        NO_INPUT: { target: 'goodbye', actions: 'clearNotice' },
       },
     },
     passwordChanged: { type: 'final', meta: { prompts: ['pin.changed', 'goodbye'], end: 'hangup', outcome: 'password-changed' } satisfies StateMeta },

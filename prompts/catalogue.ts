@@ -25,23 +25,23 @@ export const PROMPTS = {
       'To set, reset or change your card password, press 1. To hear other ways to reset a password, press 2. For insurance policy information, press 3. To speak with an agent, press 0. To hear this again, press star.',
   },
   'password.menu': {
-    'zh-CN': '忘记密码或首次设置密码，请按1。记得当前密码并想修改，请按2。返回主菜单，请按9。人工服务，请按0。重听，请按星号键。',
+    'zh-CN': '忘记密码或首次设置密码，请按1。已知当前密码、需要修改，请按2。返回主菜单，请按9。人工服务，请按0。重听，请按星号键。',
     'en-US':
       'To reset a forgotten password, or to set one for the first time, press 1. To change a password you know, press 2. To return to the main menu, press 9. To speak with an agent, press 0. To hear this again, press star.',
   },
   'id.enter': {
-    'zh-CN': '请输入您的18位公民身份号码，以井号键结束。最后一位是X的，请按星号键代替。',
+    'zh-CN': '请输入您的18位身份证号码，以井号键结束。最后一位是X的，请按星号键代替。',
     'en-US':
-      'Please enter your 18-character citizen ID number, then press the hash key. For an X at the end of your number, press star.',
+      'Please enter your 18-character citizen ID number, then press the hash key. To enter an X at the end of your number, press star.',
   },
   'id.invalid': {
-    'zh-CN': '您输入的身份号码无效，请核对后重新输入。',
+    'zh-CN': '您输入的身份证号码无效，请核对后重新输入。',
     'en-US': 'That ID number is not valid. Please check it and try again.',
   },
   'verify.menu': {
     'zh-CN': '我们需要核实您的身份。通过预留手机短信接收验证码，请按1。通过预留电子邮箱接收验证码，请按2。如果手机和邮箱都无法使用，请按3。人工服务，请按0。重听，请按星号键。',
     'en-US':
-      'We need to confirm who you are. To receive a code by text message on your registered mobile phone, press 1. To receive a code by email at your registered address, press 2. For help if you can use neither, press 3. To speak with an agent, press 0. To hear this again, press star.',
+      'We need to confirm who you are. To receive a code by text message on your registered mobile phone, press 1. To receive a code by email at your registered address, press 2. To hear what to do if you have neither, press 3. To speak with an agent, press 0. To hear this again, press star.',
   },
   'verify.neither': {
     'zh-CN': '身份核实只能通过您当初预留的手机或电子邮箱进行。如果两者都无法使用，请携带身份证原件到社会保障局前台办理密码重置。',
@@ -61,7 +61,7 @@ export const PROMPTS = {
     'en-US': 'Please enter the 6-digit code, then press the hash key. To have a new code sent, press 9 and then the hash key.',
   },
   'code.wrong': {
-    'zh-CN': '验证码未通过。',
+    'zh-CN': '验证码不正确。',
     'en-US': 'That code was not accepted.',
   },
   'current.enter': {
@@ -69,22 +69,26 @@ export const PROMPTS = {
     'en-US': 'Please enter your current 6-digit password, then press the hash key.',
   },
   'current.wrong': {
-    'zh-CN': '密码未通过。',
+    'zh-CN': '密码不正确。',
     'en-US': 'That password was not accepted.',
   },
   'verify.failed': {
-    'zh-CN': '很抱歉，我们无法核实您的身份。多次验证失败后，电话验证将暂停{lockMinutes}分钟。请稍后再试，或携带身份证原件到社会保障局前台办理。再见。',
+    'zh-CN': '很抱歉，我们无法核实您的身份。如连续验证失败{lockAfter}次，电话验证将暂停{lockMinutes}分钟。请稍后再试，或携带身份证原件到社会保障局前台办理。再见。',
     'en-US':
-      'Sorry, we could not confirm who you are. After repeated failed attempts, telephone verification pauses for {lockMinutes} minutes. Please try again later, or bring your original ID card to the front desk of the Social Security Bureau. Goodbye.',
+      'Sorry, we could not confirm who you are. After {lockAfter} failed attempts in a row, telephone verification is paused for {lockMinutes} minutes. Please try again later, or bring your original ID card to the front desk of the Social Security Bureau. Goodbye.',
   },
   'card.locked': {
     'zh-CN': '由于验证失败次数过多，为保护您的账户安全，此卡的电话验证已暂停{lockMinutes}分钟。您也可以携带身份证原件到社会保障局前台办理。再见。',
     'en-US':
       'There have been too many failed attempts. To protect your card, telephone verification is paused for {lockMinutes} minutes. You can also bring your original ID card to the front desk of the Social Security Bureau. Goodbye.',
   },
+  'pin.verified': {
+    'zh-CN': '身份已核实。',
+    'en-US': 'You are verified.',
+  },
   'pin.enter': {
-    'zh-CN': '身份已核实。请输入新的6位数字密码，以井号键结束。',
-    'en-US': 'You are verified. Please enter your new 6-digit password, then press the hash key.',
+    'zh-CN': '请输入新的6位数字密码，以井号键结束。',
+    'en-US': 'Please enter your new 6-digit password, then press the hash key.',
   },
   'pin.confirm': {
     'zh-CN': '请再次输入新密码，以井号键结束。',
@@ -96,7 +100,7 @@ export const PROMPTS = {
   },
   'pin.weak.all-same': {
     'zh-CN': '密码不能是6个相同的数字。',
-    'en-US': 'The password cannot be the same digit six times.',
+    'en-US': 'The password cannot be one digit repeated six times.',
   },
   'pin.weak.sequence': {
     'zh-CN': '密码不能是连续的数字，例如123456或654321。',
@@ -107,7 +111,7 @@ export const PROMPTS = {
     'en-US': 'The password cannot contain your date of birth.',
   },
   'pin.weak.id-tail': {
-    'zh-CN': '密码不能是身份号码的最后六位。',
+    'zh-CN': '密码不能是身份证号码的后六位。',
     'en-US': 'The password cannot be the last six digits of your ID number.',
   },
   'pin.weak.same-as-current': {
@@ -116,7 +120,7 @@ export const PROMPTS = {
   },
   'pin.mismatch': {
     'zh-CN': '两次输入的密码不一致，请重新设置。',
-    'en-US': 'The two entries did not match. Let us start the new password again.',
+    'en-US': "The two entries did not match. Let's set your new password again.",
   },
   'pin.changed': {
     'zh-CN': '您的社保卡密码已设置成功。如您预留了手机或邮箱，我们会发送通知。请妥善保管密码。',
@@ -127,10 +131,10 @@ export const PROMPTS = {
     'zh-CN':
       '除电话外，还有两种方式重置密码。第一，登录本地社会保障网站，选择忘记密码，按提示通过预留手机或邮箱找回。第二，在医疗保险中心的自助触摸屏上，插入社保卡，按屏幕提示一步步完成。如果预留的手机和邮箱都无法使用，请携带身份证原件到社会保障局前台办理。',
     'en-US':
-      'Besides this phone line, there are two other ways to reset a password. One: on your local social security website, choose forgot password, and follow the steps with your registered mobile phone or email. Two: at the touch screens in the medical insurance centre, insert your card and follow the screen step by step. If you can use neither your registered mobile nor your email, bring your original ID card to the front desk of the Social Security Bureau.',
+      'Besides this phone line, there are two other ways to reset a password. One: on your local social security website, choose forgot password, and follow the steps with your registered mobile phone or email. Two: at the touch screens in the medical insurance centre, insert your card and follow the on-screen instructions. If you can use neither your registered mobile nor your email, bring your original ID card to the front desk of the Social Security Bureau.',
   },
   'policy.menu': {
-    'zh-CN': '养老保险，请按1。基本医疗保险，请按2。工伤保险，请按3。失业保险，请按4。生育保险，请按5。返回主菜单，请按9。人工服务，请按0。重听，请按星号键。',
+    'zh-CN': '了解养老保险，请按1。了解基本医疗保险，请按2。了解工伤保险，请按3。了解失业保险，请按4。了解生育保险，请按5。返回主菜单，请按9。人工服务，请按0。重听，请按星号键。',
     'en-US':
       'For old-age insurance, press 1. For basic medical insurance, press 2. For work-related injury insurance, press 3. For unemployment insurance, press 4. For maternity insurance, press 5. To return to the main menu, press 9. To speak with an agent, press 0. To hear this again, press star.',
   },
@@ -164,8 +168,12 @@ export const PROMPTS = {
     'en-US': 'To hear this again, press star. To return to the policy menu, press 1. To return to the main menu, press 9. To speak with an agent, press 0.',
   },
   'input.invalid': {
-    'zh-CN': '您的按键无效。',
+    'zh-CN': '按键无效，请重新选择。',
     'en-US': 'That key is not valid.',
+  },
+  'input.six-digits': {
+    'zh-CN': '请输入完整的6位数字。',
+    'en-US': 'Please enter all 6 digits.',
   },
   'input.none': {
     'zh-CN': '抱歉，没有收到您的按键。',
@@ -196,7 +204,7 @@ export const PROMPTS = {
 /** A prompt id from the catalogue. */
 export type PromptId = keyof typeof PROMPTS;
 
-/** Values a prompt may name: `{otpMinutes}`, `{lockMinutes}`. */
+/** Values a prompt may name: `{otpMinutes}`, `{lockMinutes}`, `{lockAfter}`. */
 export type PromptParams = Record<string, string | number>;
 
 /** The text of one prompt in one language with its `{placeholders}` filled in. */

@@ -12,7 +12,7 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
     const code = known?.code ?? (parserStatus ? 'bad-request' : 'internal');
     const callSid = typeof (req.body as Record<string, unknown> | undefined)?.CallSid === 'string' ? String(req.body.CallSid).slice(0, 64) : undefined;
     if (status >= 500) logger.error('request failed', { path: req.path, callSid, error });
-    else logger.warn('request refused', { path: req.path, status, errorCode: code, callSid, reason: known?.message ?? (error as Error).message });
+    else if (known?.code !== 'bad-signature') logger.warn('request refused', { path: req.path, status, errorCode: code, callSid, reason: known?.message ?? (error as Error).message });
     if (res.headersSent) return;
     if (req.path.startsWith('/voice') && status !== 403) {
       res.status(status >= 500 ? 200 : status).type('text/xml').send(renderApology('both'));

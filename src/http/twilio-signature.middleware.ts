@@ -19,7 +19,8 @@ export function requireTwilioSignature(options: { authToken: string; publicBaseU
     const params = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
     const url = signedUrl(options.publicBaseUrl, req.originalUrl);
     if (!signature || !twilio.validateRequest(options.authToken, signature, url, params)) {
-      options.logger.warn('twilio signature rejected', { path: req.path, present: Boolean(signature) });
+      const callSid = typeof params.CallSid === 'string' ? params.CallSid.slice(0, 64) : undefined;
+      options.logger.warn('twilio signature rejected', { path: req.originalUrl.slice(0, 200), present: Boolean(signature), callSid });
       next(new AppError(403, 'bad-signature', 'Twilio signature missing or invalid'));
       return;
     }

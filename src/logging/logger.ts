@@ -24,7 +24,7 @@ function scrub(value: unknown, key: string, depth: number): unknown {
   if (SECRET_KEYS.has(k)) return value === undefined || value === null || value === '' ? value : '[redacted]';
   if (typeof value === 'string') {
     if (ID_KEYS.has(k)) return maskCitizenId(value);
-    if (PHONE_KEYS.has(k)) return maskPhone(value);
+    if (PHONE_KEYS.has(k)) return value.includes('@') ? maskAddress(value) : maskPhone(value);
     if (ADDRESS_KEYS.has(k)) return maskAddress(value);
     return scrubText(value);
   }

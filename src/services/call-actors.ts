@@ -40,6 +40,11 @@ const SMS_TEXT: Record<Language, (code: string, minutes: number) => string> = {
   'en-US': (code, minutes) => `Medical insurance hotline: your code is ${code}. It is valid for ${minutes} minutes. Never share it.`,
 };
 
+const SUBJECTS: Record<Language, { code: string; changed: string }> = {
+  'zh-CN': { code: '医保密码热线验证码', changed: '您的社保卡密码已修改' },
+  'en-US': { code: 'Your verification code', changed: 'Your card password was changed' },
+};
+
 const CHANGED_TEXT: Record<Language, string> = {
   'zh-CN': '【医保密码热线】您的社保卡密码已通过电话修改。如非本人操作，请立即携带身份证原件到社会保障局前台处理。',
   'en-US':
@@ -79,13 +84,13 @@ export function callActors(scope: TurnScope) {
       lockMinutes: config.lock.minutes,
       now,
     });
-    logger.info('verification failed', { kind, failures: result.failures });
+    logger.info('verification failed', { kind, failures: result.failures, card: scope.idMasked });
     if (codeId && result.codeFailures >= CODE_MAX_ATTEMPTS) {
       await store.oneTimeCodes.void(codeId, now);
       logger.info('code void after wrong entries', { wrongEntries: result.codeFailures });
     }
     if (result.lockedUntil) {
-      logger.warn('card locked', { kind, lockedUntil: result.lockedUntil.toISOString(), lockMinutes: config.lock.minutes });
+      logger.warn('card locked', { kind, card: scope.idMasked, lockedUntil: result.lockedUntil.toISOString(), lockMinutes: config.lock.minutes });
       return 'locked';
     }
     return 'wrong';
@@ -119,7 +124,7 @@ export function callActors(scope: TurnScope) {
       sendKey: turnKey,
     });
     if (!issued) return skip('repeated-delivery');
-    const message = { channel: input.channel, to: address, subject: 'Verification code', body: SMS_TEXT[input.language](code, otpMinutes(config)) };
+    const message = { channel: input.channel, to: address, subject: SUBJECTS[input.language].code, body: SMS_TEXT[input.language](code, otpMinutes(config)) };
     return deliver(message, 'code');
   };
 
@@ -247,7 +252,7 @@ export function callActors(scope: TurnScope) {
         : citizen.email
           ? { channel: 'email' as const, to: citizen.email }
           : null;
-      if (notice) await deliver({ ...notice, subject: 'Card password changed', body: CHANGED_TEXT[input.language] }, 'change notice', NOTICE_WAIT_MS);
+      if (notice) await deliver({ ...notice, subject: SUBJECTS[input.language].changed, body: CHANGED_TEXT[input.language] }, 'change notice', NOTICE_WAIT_MS);
       return 'saved';
     }),
   };

@@ -66,7 +66,8 @@ export class CallTurnService {
       step,
       gatherTimeoutSeconds: this.deps.config.gatherTimeoutSeconds,
       agentNumber: this.deps.config.agentNumber,
-      params: { otpMinutes: otpMinutes(this.deps.config), lockMinutes: this.deps.config.lock.minutes },
+      bilingual: !snapshot.context.languageChosen,
+      params: { otpMinutes: otpMinutes(this.deps.config), lockMinutes: this.deps.config.lock.minutes, lockAfter: this.deps.config.lock.afterFailures },
     });
   }
 
@@ -226,7 +227,8 @@ export class CallTurnService {
       return applied.twiml;
     }
     logger.info('turn', { step: session.step, event: event.type, input: turn.input, fromState: from, toState: to, prompts: turn.prompts, durationMs: turn.durationMs });
-    if (after.status === 'done') logger.info('call ended by flow', { outcome: meta.outcome, state: to });
+    if (event.type === 'HANGUP') logger.info('caller hung up', { state: from });
+    else if (after.status === 'done') logger.info('call ended by flow', { outcome: meta.outcome, state: to });
     return twiml;
   }
 

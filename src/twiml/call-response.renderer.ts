@@ -18,6 +18,8 @@ export interface RenderOptions {
   gatherTimeoutSeconds: number;
   agentNumber: string;
   params: PromptParams;
+  /** Speak both languages (the caller has not chosen one yet). */
+  bilingual?: boolean;
 }
 
 function speak(node: Node, id: PromptId, language: Language, params: PromptParams, bilingual = false): void {
@@ -33,7 +35,7 @@ function dial(response: InstanceType<typeof VoiceResponse>, language: Language, 
 /** Turns a state's meta (and any notice) into TwiML: prompts inside a `<Gather>`, then `<Dial>` or `<Hangup>`. */
 export function renderState(meta: StateMeta, notice: PromptId[], options: RenderOptions): string {
   const response = new VoiceResponse();
-  const bilingualState = meta.prompts.some((id) => (PROMPTS[id] as { bilingual?: boolean }).bilingual);
+  const both = options.bilingual ?? false;
   if (meta.gather) {
     const gather = response.gather({
       input: ['dtmf'],
@@ -43,11 +45,10 @@ export function renderState(meta: StateMeta, notice: PromptId[], options: Render
       actionOnEmptyResult: true,
       ...(meta.gather.kind === 'menu' ? { numDigits: 1, finishOnKey: '' } : { finishOnKey: '#' }),
     });
-    for (const id of notice) speak(gather, id, options.language, options.params, bilingualState);
-    for (const id of meta.prompts) speak(gather, id, options.language, options.params);
+    for (const id of [...notice, ...meta.prompts]) speak(gather, id, options.language, options.params, both);
     return response.toString();
   }
-  for (const id of [...notice, ...meta.prompts]) speak(response, id, options.language, options.params);
+  for (const id of [...notice, ...meta.prompts]) speak(response, id, options.language, options.params, both);
   if (meta.end === 'dial') dial(response, options.language, options.agentNumber);
   else response.hangup();
   return response.toString();

@@ -235,8 +235,8 @@ const INVALID: Record<string, { digits: string; notice: PromptId }> = {
   enterId: { digits: '1234567', notice: 'id.invalid' },
   chooseChannel: { digits: '7', notice: 'input.invalid' },
   noContactGuidance: { digits: '7', notice: 'input.invalid' },
-  enterCode: { digits: '12345', notice: 'code.wrong' },
-  enterCurrentPin: { digits: '12345', notice: 'current.wrong' },
+  enterCode: { digits: '12345', notice: 'input.six-digits' },
+  enterCurrentPin: { digits: '12345', notice: 'input.six-digits' },
   enterNewPin: { digits: '12*', notice: 'input.invalid' },
   confirmNewPin: { digits: '12*', notice: 'input.invalid' },
 };
@@ -590,7 +590,7 @@ describe('call flow (pure statechart, fake actors)', () => {
         await walk.keys(key, GOOD_CODE);
         expect(walk.calls.verifyCode).to.deep.equal([{ idHash: 'hash-of-card', code: GOOD_CODE }]);
         expect(walk.state).to.equal('enterNewPin');
-        expect(walk.context).to.deep.include({ verifiedBy: channel, notice: [] });
+        expect(walk.context).to.deep.include({ verifiedBy: channel, notice: ['pin.verified'] });
       }
     });
 
@@ -613,7 +613,7 @@ describe('call flow (pure statechart, fake actors)', () => {
     it('a code of the wrong length is refused without checking it', async () => {
       const walk = await walkTo('enterCode');
       await walk.press('48291');
-      expect(walk.context.notice).to.deep.equal(['code.wrong']);
+      expect(walk.context.notice).to.deep.equal(['input.six-digits']);
       expect(walk.calls.verifyCode).to.have.length(0);
       expect(walk.context.failedVerifications).to.equal(0);
     });
@@ -653,7 +653,7 @@ describe('call flow (pure statechart, fake actors)', () => {
       await walk.press(CURRENT_PIN);
       expect(walk.calls.verifyCurrentPin).to.deep.equal([{ idHash: 'hash-of-card', citizenId: 'citizen-a', pin: CURRENT_PIN }]);
       expect(walk.state).to.equal('enterNewPin');
-      expect(walk.context).to.deep.include({ verifiedBy: 'current-password', notice: [] });
+      expect(walk.context).to.deep.include({ verifiedBy: 'current-password', notice: ['pin.verified'] });
     });
 
     it('a wrong current password says so and asks again', async () => {
@@ -679,7 +679,7 @@ describe('call flow (pure statechart, fake actors)', () => {
     it('a current password of the wrong length is refused without checking it', async () => {
       const walk = await walkTo('enterCurrentPin');
       await walk.press('1357');
-      expect(walk.context.notice).to.deep.equal(['current.wrong']);
+      expect(walk.context.notice).to.deep.equal(['input.six-digits']);
       expect(walk.calls.verifyCurrentPin).to.have.length(0);
     });
   });

@@ -116,13 +116,16 @@ describe('password journeys over signed webhooks', () => {
     await toIdEntry(call, '2');
     await call.press(ALICE.id);
     await call.press(ALICE.password);
-    expect((await call.press('123456')).text).to.contain('straight run');
+    const refused = await call.press('123456');
+    expect(refused.text).to.contain('straight run');
+    expect(refused.text).not.to.contain('You are verified');
     const confirm = await call.press('390528');
     expect(confirm.text).to.contain('again');
     const differ = await call.press('390529');
     expect(differ.text).to.contain('did not match');
     expect(differ.text).to.contain('new 6-digit password');
     const third = await call.press('111111');
+    expect(third.text).to.contain('one digit repeated six times');
     expect(third.text).to.contain('It seems you are having trouble');
     expect(third.dial).to.equal('+861012333');
   });
@@ -185,6 +188,7 @@ describe('password journeys over signed webhooks', () => {
     expect(again.gather).to.not.equal(undefined);
     const bye = await call.silence();
     expect(bye.text).to.contain('再见');
+    expect(bye.says.filter((s) => s.text.includes('没有收到'))).to.have.length(1);
     expect(bye.hangup).to.equal(true);
     expect((await t.store.callSessions.find(call.callSid))?.outcome).to.equal('no-input');
   });
@@ -200,6 +204,31 @@ describe('password journeys over signed webhooks', () => {
     const third = await call.press('6');
     expect(third.dial).to.equal('+861012333');
     expect((await t.store.callSessions.find(call.callSid))?.outcome).to.equal('transferred');
+  });
+
+  it('when the caller presses 0 after a refused entry, the transfer does not replay the old message', async () => {
+    const call = new TestCall(t);
+    await call.start();
+    await call.pressAll(['2', '1', '1']);
+    expect((await call.press('12345')).text).to.contain('That ID number is not valid.');
+    const agent = await call.press('0');
+    expect(agent.text).to.equal('Please hold while we connect you to an agent.');
+  });
+
+  it('before a language is chosen, a transfer is announced in both languages', async () => {
+    const call = new TestCall(t);
+    await call.start();
+    const agent = await call.press('0');
+    expect(agent.says.map((s) => s.language)).to.deep.equal(['cmn-CN', 'en-US']);
+    expect(agent.dial).to.equal('+861012333');
+  });
+
+  it('a code or password of the wrong length is met with "Please enter all 6 digits", not a verdict', async () => {
+    const call = new TestCall(t);
+    await call.start();
+    await call.pressAll(['2', '1', '2', ZHANG.id]);
+    const short = await call.press('3141');
+    expect(short.text).to.match(/^Please enter all 6 digits\. Please enter your current 6-digit password/);
   });
 
   it('when the caller presses star the menu repeats, and 0 reaches an agent from any menu', async () => {

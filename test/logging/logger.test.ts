@@ -25,6 +25,7 @@ describe('logger masking', () => {
       idNumber: '11010519491231002X',
       from: '+8613800138000',
       email: 'wang.fang@example.org',
+      to: 'chen.jing@example.net',
       nested: { note: 'caller 11010519491231002X from +8613800138000' },
     });
     const line = JSON.parse(lines[0]) as Record<string, unknown>;
@@ -34,6 +35,7 @@ describe('logger masking', () => {
     expect(line.idNumber).to.equal('1101**********002X');
     expect(line.from).to.equal('+86 138****8000');
     expect(line.email).to.equal('w***@example.org');
+    expect(line.to).to.equal('c***@example.net');
     expect(lines[0]).not.to.contain('258036');
     expect(lines[0]).not.to.contain('771234');
     expect(lines[0]).not.to.contain('13800138000');

@@ -78,7 +78,7 @@ function sentences(text: string): string[] {
 }
 
 const placeholders = (text: string): string[] => [...new Set([...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]))].sort();
-const KNOWN_PLACEHOLDERS = ['lockMinutes', 'otpMinutes'];
+const KNOWN_PLACEHOLDERS = ['lockAfter', 'lockMinutes', 'otpMinutes'];
 const CJK = /[\u4e00-\u9fff]/;
 
 describe('prompt catalogue', () => {
