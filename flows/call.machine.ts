@@ -13,8 +13,6 @@ export type CallOutcome = 'password-changed' | 'transferred' | 'goodbye' | 'lock
 export interface GatherSpec {
   /** `menu`: one key; `entry`: several keys ended with `#`. */
   kind: 'menu' | 'entry';
-  /** Longest entry accepted (for `entry`). */
-  maxDigits?: number;
   /** What the keys mean for masking: a PIN or code is never shown or stored. */
   secret?: 'pin' | 'code' | 'id';
 }
@@ -248,7 +246,7 @@ export const callMachine = setup({
     ),
     enterId: {
       tags: ['input'],
-      meta: { prompts: ['id.enter'], gather: { kind: 'entry', maxDigits: 19, secret: 'id' } } satisfies StateMeta,
+      meta: { prompts: ['id.enter'], gather: { kind: 'entry', secret: 'id' } } satisfies StateMeta,
       entry: 'resetCounters',
       on: {
         DIGITS: [
@@ -320,7 +318,7 @@ export const callMachine = setup({
     },
     enterCode: {
       tags: ['input'],
-      meta: { prompts: ['code.enter'], gather: { kind: 'entry', maxDigits: 6, secret: 'code' } } satisfies StateMeta,
+      meta: { prompts: ['code.enter'], gather: { kind: 'entry', secret: 'code' } } satisfies StateMeta,
       entry: 'resetCounters',
       on: {
         DIGITS: [
@@ -358,7 +356,7 @@ export const callMachine = setup({
     },
     enterCurrentPin: {
       tags: ['input'],
-      meta: { prompts: ['current.enter'], gather: { kind: 'entry', maxDigits: 6, secret: 'pin' } } satisfies StateMeta,
+      meta: { prompts: ['current.enter'], gather: { kind: 'entry', secret: 'pin' } } satisfies StateMeta,
       entry: 'resetCounters',
       on: {
         DIGITS: [
@@ -395,7 +393,7 @@ export const callMachine = setup({
     },
     enterNewPin: {
       tags: ['input'],
-      meta: { prompts: ['pin.enter'], gather: { kind: 'entry', maxDigits: 6, secret: 'pin' } } satisfies StateMeta,
+      meta: { prompts: ['pin.enter'], gather: { kind: 'entry', secret: 'pin' } } satisfies StateMeta,
       entry: ['resetCounters', assign({ firstPinDigest: null })],
       on: {
         DIGITS: [
@@ -434,7 +432,7 @@ export const callMachine = setup({
     },
     confirmNewPin: {
       tags: ['input'],
-      meta: { prompts: ['pin.confirm'], gather: { kind: 'entry', maxDigits: 6, secret: 'pin' } } satisfies StateMeta,
+      meta: { prompts: ['pin.confirm'], gather: { kind: 'entry', secret: 'pin' } } satisfies StateMeta,
       entry: 'resetCounters',
       on: {
         DIGITS: [
@@ -492,6 +490,3 @@ export const callMachine = setup({
     abandoned: { type: 'final', meta: { prompts: [], end: 'hangup', outcome: 'abandoned' } satisfies StateMeta },
   },
 });
-
-/** The call machine's type, for code that restores and drives it. */
-export type CallMachine = typeof callMachine;

@@ -196,8 +196,8 @@ export const PROMPTS = {
     'en-US': 'Thank you for calling. Goodbye.',
   },
   'trouble.apology': {
-    'zh-CN': '很抱歉，系统暂时出现故障。人工服务，请按0。您也可以稍后再拨。',
-    'en-US': 'Sorry, we are having a technical problem. To speak with an agent, press 0. Otherwise, please call again later.',
+    'zh-CN': '很抱歉，系统暂时出现故障。人工服务，请按0。重听，请按星号键。您也可以挂机后稍后再拨。',
+    'en-US': 'Sorry, we are having a technical problem. To speak with an agent, press 0. To hear this again, press star. Or hang up and call again later.',
   },
 } as const satisfies Record<string, PromptEntry>;
 

@@ -2,24 +2,26 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../src/config.ts';
 import { startEmbeddedDatabase } from '../src/storage/embedded-database.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const cacheDir = path.join(repoRoot, '.cache');
-const dataDir = path.join(repoRoot, '.data');
+const config = loadConfig();
+const cacheDir = path.resolve(repoRoot, config.mongo.cacheDir);
+const dataDir = path.resolve(repoRoot, config.mongo.dataDir);
 
 const log = (message: string, fields?: Record<string, unknown>): void => {
   console.log(`[prepare-database] ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}`);
 };
 
-if (process.env.MONGODB_URI) {
+if (config.mongo.uri) {
   log('MONGODB_URI is set; the app will use that server, but the embedded engine is prepared anyway for tests.');
 }
 
 const started = Date.now();
 const scratch = await mkdtemp(path.join(os.tmpdir(), 'prepare-database-'));
 try {
-  const database = await startEmbeddedDatabase({ dataDir: scratch, cacheDir, log });
+  const database = await startEmbeddedDatabase({ dataDir: scratch, cacheDir, log, engine: config.mongo.embeddedEngine });
   await database.stop();
   log(`Ready: the embedded database engine is ${database.engine}`, {
     cacheDir,

@@ -24,7 +24,6 @@ export function createApp(deps: AppDeps): Express {
   const { config, store, logger } = deps;
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', true);
   app.set('query parser', 'simple');
 
   const calls = new CallTurnService({ store, config, logger, messenger: deps.messenger, now: deps.now });

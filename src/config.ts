@@ -18,7 +18,7 @@ const schema = z.object({
   TWILIO_AUTH_TOKEN: z.string().min(8, 'must be the Twilio auth token (at least 8 characters)').default('dev-auth-token-change-me'),
   TWILIO_SIGNATURE_CHECK: bool(true),
   TWILIO_ACCOUNT_SID: optionalText.pipe(z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must look like AC followed by 32 hex digits').optional()),
-  TWILIO_SMS_FROM: optionalText,
+  TWILIO_SMS_FROM: optionalText.pipe(z.string().regex(/^\+?[0-9]{3,15}$/, 'must be the sending phone number, e.g. +15005550006').optional()),
   MONGODB_URI: optionalText.pipe(z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional()),
   MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]+$/).default('hotline'),
   EMBEDDED_DB_ENGINE: z.enum(['auto', 'mongodb-memory-server', 'ferretdb']).default('auto'),
@@ -29,7 +29,7 @@ const schema = z.object({
   QA_TOKEN: optionalText,
   AGENT_NUMBER: z.string().regex(/^\+?[0-9]{3,15}$/, 'must be a phone number such as +8612345678901').default('+861012333'),
   SMTP_URL: optionalText.pipe(z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional()),
-  EMAIL_FROM: z.string().default('hotline@example.org'),
+  EMAIL_FROM: z.email({ message: 'must be an email address' }).default('hotline@example.org'),
   OTP_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(300),
   CODE_SEND_FLOOR_MS: z.coerce.number().int().min(0).max(5000).default(300),
   OTP_MAX_SENDS: z.coerce.number().int().min(1).max(20).default(3),
@@ -68,7 +68,8 @@ export class ConfigError extends Error {}
 
 /** Reads and checks the environment once; throws ConfigError naming each bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(env);
+  const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
+  const parsed = schema.safeParse(given);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
@@ -83,8 +84,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!e.SMTP_URL) problems.push('SMTP_URL: must be set in production (email codes)');
     if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
-  if (e.TWILIO_ACCOUNT_SID && !e.TWILIO_SMS_FROM) {
-    throw new ConfigError('Invalid configuration:\n  TWILIO_SMS_FROM: required when TWILIO_ACCOUNT_SID is set');
+  if (Boolean(e.TWILIO_ACCOUNT_SID) !== Boolean(e.TWILIO_SMS_FROM)) {
+    const missing = e.TWILIO_ACCOUNT_SID ? 'TWILIO_SMS_FROM' : 'TWILIO_ACCOUNT_SID';
+    throw new ConfigError(`Invalid configuration:\n  ${missing}: TWILIO_ACCOUNT_SID and TWILIO_SMS_FROM go together`);
   }
   return {
     env: e.NODE_ENV,

@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   for (const channel of ['sms', 'email'] as const) {
     if (!channels[channel]) logger.log(partial ? 'warn' : 'info', 'channel goes to the local outbox', { channel, reason: 'not configured' });
   }
-  const messenger = channels.sms || channels.email ? new RealMessenger(config, logger, { fallback: outbox }) : outbox;
+  const messenger = channels.sms || channels.email ? new RealMessenger(config, { fallback: outbox }) : outbox;
   const app = createApp({ config, store: database.store, logger, messenger });
   const server = app.listen(config.port, () => {
     logger.info('hotline listening', {

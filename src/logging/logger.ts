@@ -44,7 +44,7 @@ export const maskSecrets = winston.format((info) => {
 });
 
 /** Builds the service logger: JSON lines (or pretty in a terminal), masks applied before any transport. */
-export function createLogger(options: { level: string; format: 'json' | 'pretty'; transports?: Transport[]; silent?: boolean }): Logger {
+export function createLogger(options: { level: string; format: 'json' | 'pretty'; transports?: Transport[] }): Logger {
   const output =
     options.format === 'json'
       ? winston.format.json()
@@ -57,7 +57,6 @@ export function createLogger(options: { level: string; format: 'json' | 'pretty'
         );
   return winston.createLogger({
     level: options.level,
-    silent: options.silent,
     format: winston.format.combine(maskSecrets(), winston.format.timestamp(), output),
     transports: options.transports ?? [new winston.transports.Console()],
   });

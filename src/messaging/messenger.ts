@@ -2,7 +2,6 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import twilio from 'twilio';
 import type { Config } from '../config.ts';
 import { maskAddress } from '../domain/masking.ts';
-import type { Logger } from '../logging/logger.ts';
 import { keyedHash, sealText } from '../security/secrets.ts';
 import type { OutboxRepository } from '../storage/outbox.repository.ts';
 
@@ -51,7 +50,6 @@ export class RealMessenger implements Messenger {
 
   constructor(
     private readonly config: Config,
-    private readonly logger: Logger,
     private readonly options: { twilioHttpClient?: InstanceType<typeof twilio.RequestClient>; fallback?: Messenger } = {},
   ) {
     if (config.twilio.accountSid) this.sms = twilio(config.twilio.accountSid, config.twilio.authToken, { httpClient: options.twilioHttpClient });
@@ -77,10 +75,7 @@ export class RealMessenger implements Messenger {
 
 const inFlight = new Set<Promise<unknown>>();
 
-/**
- * Waits for a send at most `ms`; a slow provider must not hold up the caller's turn. A send still going on
- * after that is kept track of (see drainDeliveries) and a late failure is passed to `onLateFailure`.
- */
+/** Waits for a send at most `ms` (a slow provider must not hold up a turn); later sends are tracked and late failures reported. */
 export async function sendWithin(
   messenger: Messenger,
   message: OutgoingMessage,

@@ -131,13 +131,13 @@ export function callActors(scope: TurnScope) {
   /** Sends, waiting at most `waitMs`, and logs how it went (late failures too); never rejects. */
   const deliver = (message: OutgoingMessage, kind: 'code' | 'change notice', waitMs = config.messageSendTimeoutMs): Promise<void> =>
     sendWithin(scope.messenger, message, waitMs, (error) => {
-      logger.error(`${kind} delivery failed late`, { channel: message.channel, to: message.to, error });
+      logger.error('message delivery failed late', { kind, channel: message.channel, to: message.to, error });
     })
       .then((delivery) => {
-        logger.info(`${kind} sent`, { channel: message.channel, delivery, to: message.to });
+        logger.info('message sent', { kind, channel: message.channel, delivery, to: message.to });
       })
       .catch((error: unknown) => {
-        logger.error(`${kind} delivery failed`, { channel: message.channel, to: message.to, error });
+        logger.error('message delivery failed', { kind, channel: message.channel, to: message.to, error });
       });
 
   return {

@@ -33,7 +33,7 @@ export async function readSeedFile(path: string, pepper: string) {
   }
   return Promise.all(
     parsed.data.map(async (record) => {
-      const idNumber = checkCitizenId(record.idNumber).ok ? record.idNumber.toUpperCase() : record.idNumber;
+      const idNumber = record.idNumber.toUpperCase();
       return {
         idNumber,
         idHash: keyedHash(pepper, 'citizen-id', idNumber),

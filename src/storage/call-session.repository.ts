@@ -11,10 +11,7 @@ const isDuplicate = (error: unknown) => (error as { code?: number }).code === 11
 /** The id of a call's turn document. */
 export const turnId = (callSid: string, step: number) => `${callSid}:${step}`;
 
-/**
- * Loads and saves call sessions. A turn is claimed by inserting its document (unique `CallSid:step`), then
- * applied to the session with plain `$set`s, so applying it twice changes nothing.
- */
+/** Loads and saves call sessions: a turn is claimed by a unique `CallSid:step` insert, then applied with idempotent `$set`s. */
 export class CallSessionRepository {
   constructor(private readonly models: Models) {}
 

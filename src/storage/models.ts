@@ -49,11 +49,7 @@ export interface CallSessionDoc {
   dialCallStatus?: string | null;
 }
 
-/**
- * One turn of a call, keyed `CallSid:step`. Inserting it is how a turn is claimed: a unique-key insert is
- * atomic on MongoDB and FerretDB alike, where a conditional update is not on FerretDB 1.x. It carries the
- * whole result so a later request can roll the session forward if the writer died before applying it.
- */
+/** One turn of a call, keyed `CallSid:step`; inserting it claims the turn (atomic on MongoDB and FerretDB alike) and it carries the result for roll-forward. */
 export interface CallTurnDoc extends TimelineEntryDoc {
   _id: string;
   callSid: string;

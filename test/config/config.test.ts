@@ -33,10 +33,11 @@ describe('configuration', () => {
 
   it('needs a sending number when Twilio Messaging is configured', () => {
     expect(() => loadConfig({ TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}` })).to.throw(ConfigError, 'TWILIO_SMS_FROM');
+    expect(() => loadConfig({ TWILIO_SMS_FROM: '+15005550006' })).to.throw(ConfigError, 'TWILIO_ACCOUNT_SID');
     const config = loadConfig({ TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_SMS_FROM: '+15005550006' });
     expect(realChannels(config)).to.deep.equal({ sms: true, email: false });
     expect(realDeliveryConfigured(config)).to.equal(false);
-    expect(realDeliveryConfigured(loadConfig({ TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_SMS_FROM: '+1', SMTP_URL: 'smtp://127.0.0.1:25' }))).to.equal(true);
+    expect(realDeliveryConfigured(loadConfig({ TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`, TWILIO_SMS_FROM: '+15005550006', SMTP_URL: 'smtp://127.0.0.1:25' }))).to.equal(true);
   });
 
   it('derives the public base URL from the port and strips a trailing slash', () => {
@@ -52,5 +53,15 @@ describe('configuration', () => {
     const listed = [...example.matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]).sort();
     expect(read.length).to.be.greaterThan(20);
     expect(listed).to.deep.equal(read);
+  });
+
+  it('treats an empty value as unset, so .env.example can be loaded as it is', async () => {
+    const example = await readFile('.env.example', 'utf8');
+    const env = Object.fromEntries([...example.matchAll(/^([A-Z_]+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
+    const config = loadConfig(env);
+    expect(config.port).to.equal(3000);
+    expect(config.codeSendFloorMs).to.equal(300);
+    expect(config.mongo.uri).to.equal(undefined);
+    expect(() => loadConfig({ EMAIL_FROM: 'not an address' })).to.throw(ConfigError, 'EMAIL_FROM');
   });
 });

@@ -13,10 +13,8 @@ import {
 import { PROMPTS, type Language, type PromptId } from '../../prompts/catalogue.ts';
 import type { WeakPinReason } from '../../src/domain/new-pin.policy.ts';
 
-// ---------------------------------------------------------------------------------------------
-// Fixtures. The secret digits below appear nowhere else in a snapshot (not in the ID, the hashes,
-// the masked ID or the citizen id), so finding one in a persisted snapshot means it leaked.
-// ---------------------------------------------------------------------------------------------
+// The secret digits below appear nowhere else in a snapshot (not in the ID, the hashes, the masked ID or
+// the citizen id), so finding one in a persisted snapshot means it leaked.
 
 const ID = '11010519491231002X';
 const ID_KEYED = '11010519491231002*';
@@ -568,7 +566,7 @@ describe('call flow (pure statechart, fake actors)', () => {
       expect(walk.calls.sendCode).to.deep.equal([{ idHash: 'hash-of-card', citizenId: 'citizen-a', channel: 'sms', language: 'en-US' }]);
       expect(walk.state).to.equal('enterCode');
       expect(walk.context.notice).to.deep.equal(['code.sent']);
-      expect(walk.meta).to.deep.include({ prompts: ['code.enter'], gather: { kind: 'entry', maxDigits: 6, secret: 'code' } });
+      expect(walk.meta).to.deep.include({ prompts: ['code.enter'], gather: { kind: 'entry', secret: 'code' } });
     });
 
     it('choosing 2 sends a code by email', async () => {
@@ -644,7 +642,7 @@ describe('call flow (pure statechart, fake actors)', () => {
   describe('change: verify with the current password', () => {
     it('the current-password prompt gathers a secret 6-digit entry', async () => {
       const walk = await walkTo('enterCurrentPin');
-      expect(walk.meta).to.deep.include({ prompts: ['current.enter'], gather: { kind: 'entry', maxDigits: 6, secret: 'pin' } });
+      expect(walk.meta).to.deep.include({ prompts: ['current.enter'], gather: { kind: 'entry', secret: 'pin' } });
       expect(walk.calls.sendCode).to.have.length(0);
     });
 
@@ -710,7 +708,7 @@ describe('call flow (pure statechart, fake actors)', () => {
       await walk.press(NEW_PIN);
       expect(walk.state).to.equal('confirmNewPin');
       expect(walk.context.firstPinDigest).to.equal('digest-a');
-      expect(walk.meta).to.deep.include({ prompts: ['pin.confirm'], gather: { kind: 'entry', maxDigits: 6, secret: 'pin' } });
+      expect(walk.meta).to.deep.include({ prompts: ['pin.confirm'], gather: { kind: 'entry', secret: 'pin' } });
     });
 
     it('keys that are not digits are refused before screening', async () => {

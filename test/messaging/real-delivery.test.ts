@@ -77,7 +77,7 @@ describe('real SMS and email delivery', function () {
     try {
       t = await startTestApp('delivery-smtp', {
         env: { SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, EMAIL_FROM: 'hotline@example.org' },
-        messenger: (_store, config, logger) => new RealMessenger(config, logger),
+        messenger: (_store, config) => new RealMessenger(config),
       });
       const call = new TestCall(t, '+8613100000009');
       await call.start();
@@ -103,7 +103,7 @@ describe('real SMS and email delivery', function () {
       const sid = `AC${'1'.repeat(32)}`;
       t = await startTestApp('delivery-sms', {
         env: { TWILIO_ACCOUNT_SID: sid, TWILIO_SMS_FROM: '+15005550006' },
-        messenger: (_store, config, logger) => new RealMessenger(config, logger, { twilioHttpClient: api.httpClient }),
+        messenger: (_store, config) => new RealMessenger(config, { twilioHttpClient: api.httpClient }),
       });
       const call = new TestCall(t, '+8613800138000');
       await call.start();
@@ -129,7 +129,7 @@ describe('real SMS and email delivery', function () {
     try {
       t = await startTestApp('delivery-slow', {
         env: { TWILIO_ACCOUNT_SID: `AC${'2'.repeat(32)}`, TWILIO_SMS_FROM: '+15005550006', MESSAGE_SEND_TIMEOUT_MS: '100', CODE_SEND_FLOOR_MS: '300' },
-        messenger: (_store, config, logger) => new RealMessenger(config, logger, { twilioHttpClient: api.httpClient }),
+        messenger: (_store, config) => new RealMessenger(config, { twilioHttpClient: api.httpClient }),
       });
       api.state.hold = true;
       const call = new TestCall(t, '+8613800138000');
@@ -138,7 +138,7 @@ describe('real SMS and email delivery', function () {
       const sent = await call.press('1');
       expect(sent.text).to.contain('If the details match our records, a code has been sent');
       expect(api.received).to.have.length(1);
-      expect(t.logs.some((l) => l.includes('"message":"code sent"') && l.includes('"delivery":"timeout"'))).to.equal(true);
+      expect(t.logs.some((l) => l.includes('"message":"message sent"') && l.includes('"kind":"code"') && l.includes('"delivery":"timeout"'))).to.equal(true);
       api.release();
     } finally {
       await t?.close();

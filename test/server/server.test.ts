@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { expect } from 'chai';
+import mongoose from 'mongoose';
 import supertest from 'supertest';
 import { testMongoUri } from '../support/root-hooks.ts';
 import { TEST_ENV } from '../support/test-app.ts';
@@ -35,6 +36,13 @@ async function startServer(env: Record<string, string>): Promise<Started> {
 
 describe('the server process', function () {
   this.timeout(60_000);
+  const dbName = `t_server_${process.pid}`;
+
+  after(async () => {
+    const connection = await mongoose.createConnection(testMongoUri(), { dbName }).asPromise();
+    await connection.dropDatabase();
+    await connection.close();
+  });
 
   it('when a setting is invalid, it refuses to start and names the variable', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env: { ...process.env, PORT: 'eighty' } });
@@ -50,7 +58,7 @@ describe('the server process', function () {
       ...TEST_ENV,
       NODE_ENV: 'development',
       MONGODB_URI: testMongoUri(),
-      MONGODB_DB: `t_server_${process.pid}`,
+      MONGODB_DB: dbName,
       PORT: '0',
       TWILIO_SIGNATURE_CHECK: 'false',
       CODE_SEND_FLOOR_MS: '1500',
