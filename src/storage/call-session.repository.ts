@@ -1,3 +1,4 @@
+import { insertOnce } from './insert-once.ts';
 import type { CallSessionDoc, CallTurnDoc, Models } from './models.ts';
 
 /** A call session as the services see it (plain object). */
@@ -5,8 +6,6 @@ export type CallSession = CallSessionDoc;
 
 /** One turn of a call as stored: the timeline entry plus what it produced. */
 export type CallTurn = CallTurnDoc;
-
-const isDuplicate = (error: unknown) => (error as { code?: number }).code === 11000;
 
 /** The id of a call's turn document. */
 export const turnId = (callSid: string, step: number) => `${callSid}:${step}`;
@@ -22,25 +21,14 @@ export class CallSessionRepository {
 
   /** Creates the session at step 1 with its opening turn; false when it already exists (a repeated first webhook). */
   async create(session: Omit<CallSession, 'step'>, opening: CallTurn): Promise<boolean> {
-    try {
-      await this.models.CallSession.collection.insertOne({ ...session, step: 1 } as never);
-    } catch (error) {
-      if (isDuplicate(error)) return false;
-      throw error;
-    }
+    if (!(await insertOnce(() => this.models.CallSession.collection.insertOne({ ...session, step: 1 } as never)))) return false;
     await this.claimTurn(opening);
     return true;
   }
 
   /** Claims a turn; false when another delivery of the same step got there first. */
   async claimTurn(turn: CallTurn): Promise<boolean> {
-    try {
-      await this.models.CallTurn.collection.insertOne(turn as never);
-      return true;
-    } catch (error) {
-      if (isDuplicate(error)) return false;
-      throw error;
-    }
+    return insertOnce(() => this.models.CallTurn.collection.insertOne(turn as never));
   }
 
   /** The stored turn of a call at a step, or null. */

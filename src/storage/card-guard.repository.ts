@@ -1,6 +1,5 @@
+import { insertOnce } from './insert-once.ts';
 import type { Models } from './models.ts';
-
-const isDuplicate = (error: unknown) => (error as { code?: number }).code === 11000;
 
 /** Counts failed verifications per card across calls and locks the card after too many in a row. */
 export class CardGuardRepository {
@@ -29,22 +28,19 @@ export class CardGuardRepository {
     now: Date;
   }): Promise<{ lockedUntil: Date | null; failures: number; codeFailures: number }> {
     const { key, idHash, now } = input;
-    try {
-      await this.models.VerificationFailure.create({ _id: key, idHash, at: now, callSid: input.callSid, kind: input.kind, codeId: input.codeId ?? null });
-    } catch (error) {
-      if (!isDuplicate(error)) throw error;
-    }
+    await insertOnce(() =>
+      this.models.VerificationFailure.create({ _id: key, idHash, at: now, callSid: input.callSid, kind: input.kind, codeId: input.codeId ?? null }),
+    );
     const guard = await this.models.CardGuard.findById(idHash).lean();
     const since = guard?.countSince ?? new Date(0);
     const failures = await this.models.VerificationFailure.countDocuments({ idHash, at: { $gt: since } });
     const codeFailures = input.codeId ? await this.models.VerificationFailure.countDocuments({ codeId: input.codeId }) : 0;
     if (failures < input.threshold) return { lockedUntil: null, failures, codeFailures };
     const until = new Date(now.getTime() + input.lockMinutes * 60_000);
-    try {
-      await this.models.CardLock.create({ _id: `${idHash}:${since.getTime()}`, idHash, idMasked: input.idMasked, at: now, until, callSid: input.callSid });
-    } catch (error) {
-      if (!isDuplicate(error)) throw error;
-      const lock = await this.models.CardLock.findById(`${idHash}:${since.getTime()}`).lean();
+    const lockId = `${idHash}:${since.getTime()}`;
+    const locked = await insertOnce(() => this.models.CardLock.create({ _id: lockId, idHash, idMasked: input.idMasked, at: now, until, callSid: input.callSid }));
+    if (!locked) {
+      const lock = await this.models.CardLock.findById(lockId).lean();
       return { lockedUntil: lock?.until ?? until, failures, codeFailures };
     }
     await this.models.CardGuard.updateOne({ _id: idHash }, { $set: { countSince: now, lockedUntil: until } }, { upsert: true });

@@ -1,9 +1,8 @@
+import { insertOnce } from './insert-once.ts';
 import type { Models, OneTimeCodeDoc } from './models.ts';
 
 /** A one-time code record (hash only) as the services see it. */
 export type OneTimeCode = OneTimeCodeDoc & { id: string };
-
-const isDuplicate = (error: unknown) => (error as { code?: number }).code === 11000;
 
 /** Issues, checks and voids one-time codes; never sees a code in clear. */
 export class OneTimeCodeRepository {
@@ -20,15 +19,13 @@ export class OneTimeCodeRepository {
    * of the same send neither issues a second code nor voids the one that was sent.
    */
   async issue(code: Omit<OneTimeCodeDoc, 'usedAt' | 'voidedAt'>): Promise<boolean> {
-    let created;
-    try {
-      created = await this.models.OneTimeCode.create({ ...code, usedAt: null, voidedAt: null });
-    } catch (error) {
-      if (isDuplicate(error)) return false;
-      throw error;
-    }
+    let createdId: unknown;
+    const issued = await insertOnce(async () => {
+      createdId = (await this.models.OneTimeCode.create({ ...code, usedAt: null, voidedAt: null }))._id;
+    });
+    if (!issued) return false;
     await this.models.OneTimeCode.updateMany(
-      { idHash: code.idHash, _id: { $lt: created._id }, usedAt: null, voidedAt: null },
+      { idHash: code.idHash, _id: { $lt: createdId }, usedAt: null, voidedAt: null },
       { $set: { voidedAt: code.createdAt } },
     );
     return true;
@@ -47,10 +44,7 @@ export class OneTimeCodeRepository {
    * one wins; true also when this same turn (`turnKey`) already used it (a repeated delivery).
    */
   async consume(id: string, turnKey: string, now: Date): Promise<boolean> {
-    try {
-      await this.models.OneTimeCodeUse.create({ _id: id, turnKey, at: now });
-    } catch (error) {
-      if (!isDuplicate(error)) throw error;
+    if (!(await insertOnce(() => this.models.OneTimeCodeUse.create({ _id: id, turnKey, at: now })))) {
       const use = await this.models.OneTimeCodeUse.findById(id).lean();
       return use?.turnKey === turnKey;
     }

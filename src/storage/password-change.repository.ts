@@ -1,3 +1,4 @@
+import { insertOnce } from './insert-once.ts';
 import type { Models, PasswordChangeDoc } from './models.ts';
 
 /** A recorded password change. */
@@ -12,13 +13,7 @@ export class PasswordChangeRepository {
    * only one hashes, saves and notifies. False when the call already has one.
    */
   async claim(change: PasswordChange): Promise<boolean> {
-    try {
-      await this.models.PasswordChange.create(change);
-      return true;
-    } catch (error) {
-      if ((error as { code?: number }).code === 11000) return false;
-      throw error;
-    }
+    return insertOnce(() => this.models.PasswordChange.create(change));
   }
 
   /** Marks a claimed change done (the hash is written) or failed (it could not be). */
