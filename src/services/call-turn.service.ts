@@ -106,25 +106,14 @@ export class CallTurnService {
     const persisted = JSON.stringify(actor.getPersistedSnapshot());
     actor.stop();
     const digits = input.from.replace(/[^0-9]/g, '');
-    const state = stateName(snapshot);
     const created = await this.deps.store.callSessions.create(
       {
         _id: input.callSid,
-        snapshot: persisted,
-        state,
-        status: 'active',
-        outcome: null,
-        language: snapshot.context.language,
         callerMasked,
         callerHash: keyedHash(this.deps.config.pinPepper, 'caller', digits),
         callerLast4: digits.slice(-4),
         to: input.to || null,
-        idHash: null,
-        idMasked: null,
-        lastTwiml: twiml,
         startedAt: now,
-        updatedAt: now,
-        endedAt: null,
       },
       {
         _id: turnId(input.callSid, 0),
@@ -134,7 +123,7 @@ export class CallTurnService {
         event: 'CALL_START',
         input: null,
         from: '',
-        to: state,
+        to: stateName(snapshot),
         prompts: currentMeta(snapshot).prompts,
         durationMs: Date.now() - started,
         twiml,

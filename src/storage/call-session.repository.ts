@@ -7,6 +7,28 @@ export type CallSession = CallSessionDoc;
 /** One turn of a call as stored: the timeline entry plus what it produced. */
 export type CallTurn = CallTurnDoc;
 
+/** Who and when a call is, fixed when it starts; everything else in the session comes from its turns. */
+export type CallIdentity = Pick<CallSession, '_id' | 'callerMasked' | 'callerHash' | 'callerLast4' | 'to' | 'startedAt'>;
+
+/** The session fields a turn decides: the next step, the snapshot and answer it produced, and what it learnt. */
+function fieldsFrom(turn: CallTurn): Record<string, unknown> {
+  const set: Record<string, unknown> = {
+    step: turn.step + 1,
+    snapshot: turn.snapshot,
+    state: turn.to,
+    language: turn.language,
+    lastTwiml: turn.twiml,
+  };
+  if (turn.outcome) set.outcome = turn.outcome;
+  if (turn.idHash) set.idHash = turn.idHash;
+  if (turn.idMasked) set.idMasked = turn.idMasked;
+  if (turn.ended) {
+    set.status = 'ended';
+    set.endedAt = turn.at;
+  }
+  return set;
+}
+
 /** The id of a call's turn document. */
 export const turnId = (callSid: string, step: number) => `${callSid}:${step}`;
 
@@ -19,9 +41,10 @@ export class CallSessionRepository {
     return this.models.CallSession.findById(callSid).lean<CallSession>();
   }
 
-  /** Creates the session at step 1 with its opening turn; false when it already exists (a repeated first webhook). */
-  async create(session: Omit<CallSession, 'step'>, opening: CallTurn): Promise<boolean> {
-    if (!(await insertOnce(() => this.models.CallSession.collection.insertOne({ ...session, step: 1 } as never)))) return false;
+  /** Creates the session from its opening turn (step 0); false when it already exists (a repeated first webhook). */
+  async create(identity: CallIdentity, opening: CallTurn): Promise<boolean> {
+    const session = { ...identity, status: 'active', outcome: null, idHash: null, idMasked: null, endedAt: null, updatedAt: identity.startedAt, ...fieldsFrom(opening) };
+    if (!(await insertOnce(() => this.models.CallSession.collection.insertOne(session as never)))) return false;
     await this.claimTurn(opening);
     return true;
   }
@@ -38,22 +61,7 @@ export class CallSessionRepository {
 
   /** Moves the session to the state a claimed turn produced (idempotent). */
   async applyTurn(turn: CallTurn, now: Date): Promise<void> {
-    const set: Record<string, unknown> = {
-      step: turn.step + 1,
-      snapshot: turn.snapshot,
-      state: turn.to,
-      language: turn.language,
-      lastTwiml: turn.twiml,
-      updatedAt: now,
-    };
-    if (turn.outcome) set.outcome = turn.outcome;
-    if (turn.idHash) set.idHash = turn.idHash;
-    if (turn.idMasked) set.idMasked = turn.idMasked;
-    if (turn.ended) {
-      set.status = 'ended';
-      set.endedAt = turn.at;
-    }
-    await this.models.CallSession.collection.updateOne({ _id: turn.callSid, step: turn.step } as never, { $set: set } as never);
+    await this.models.CallSession.collection.updateOne({ _id: turn.callSid, step: turn.step } as never, { $set: { ...fieldsFrom(turn), updatedAt: now } } as never);
   }
 
   /** Every turn of a call in order: the timeline supervisors read. */
