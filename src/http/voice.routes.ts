@@ -76,8 +76,8 @@ export function voiceRoutes(calls: CallTurnService, options: { agentNumber: stri
   router.post('/dial-done', async (req, res) => {
     const { lang } = parse(langQuery, req.query);
     const body = parse(dialBody, req.body);
-    await calls.recordDialResult(body.CallSid, body.DialCallStatus);
-    sendTwiml(res, renderDialDone(lang, body.DialCallStatus));
+    const { answered } = await calls.recordDialResult(body.CallSid, body.DialCallStatus);
+    sendTwiml(res, renderDialDone(lang, answered));
   });
 
   return router;

@@ -251,13 +251,15 @@ export class CallTurnService {
     });
   }
 
-  /** Records that the agent line was busy or unanswered, so the call does not count as transferred. */
-  async recordDialResult(callSid: string, dialCallStatus: string): Promise<void> {
-    if (dialCallStatus === 'completed' || dialCallStatus === 'answered') return;
+  /** Says whether the agent answered; a busy or unanswered line is recorded so the call does not count as transferred. */
+  async recordDialResult(callSid: string, dialCallStatus: string): Promise<{ answered: boolean }> {
+    if (dialCallStatus === 'completed' || dialCallStatus === 'answered') return { answered: true };
+    const logger = this.deps.logger.child({ callSid });
     await this.deps.store.callSessions.recordAgentUnavailable(callSid, dialCallStatus, this.now()).catch((error: unknown) => {
-      this.deps.logger.child({ callSid }).warn('dial result not recorded', { dialCallStatus, error });
+      logger.warn('dial result not recorded', { dialCallStatus, error });
     });
-    this.deps.logger.child({ callSid }).info('agent unavailable', { dialCallStatus });
+    logger.info('agent unavailable', { dialCallStatus });
+    return { answered: false };
   }
 
   /** The language a call is in, for answers that must not change it (fallback). */

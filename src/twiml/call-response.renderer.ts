@@ -85,11 +85,9 @@ export function renderRecovery(language: Language, digits: string, agentNumber: 
 }
 
 /** After the agent's line: nothing more if the agent answered, otherwise say they are busy and hang up. */
-export function renderDialDone(language: Language, dialCallStatus: string): string {
+export function renderDialDone(language: Language, answered: boolean): string {
   const response = new VoiceResponse();
-  if (dialCallStatus !== 'completed' && dialCallStatus !== 'answered') {
-    response.say(SAY_VOICES[language], promptText('agent.busy', language));
-  }
+  if (!answered) response.say(SAY_VOICES[language], promptText('agent.busy', language));
   response.hangup();
   return response.toString();
 }
