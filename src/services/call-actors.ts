@@ -96,10 +96,7 @@ export function callActors(scope: TurnScope) {
     return 'wrong';
   };
 
-  /**
-   * Decides whether a code goes out and issues it; returns the delivery (not awaited here) or null. Every
-   * outcome is answered in the same words, and the caller waits the same floor time either way.
-   */
+  /** Decides whether a code goes out, issues it and hands it over for delivery (bounded by deliver). */
   const issueCode = async (input: { idHash: string; citizenId: string | null; channel: 'sms' | 'email'; language: Language }) => {
     const now = scope.now();
     const skip = (reason: string): null => {
@@ -151,11 +148,9 @@ export function callActors(scope: TurnScope) {
     sendCode: fromPromise<void, { idHash: string; citizenId: string | null; channel: 'sms' | 'email'; language: Language }>(async ({ input }) => {
       const started = Date.now();
       const untilFloor = () => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, config.codeSendFloorMs - (Date.now() - started))));
-      const work = issueCode(input)
-        .then((delivery) => delivery ?? undefined)
-        .catch((error: unknown) => {
-          logger.error('code request failed', { channel: input.channel, error });
-        });
+      const work = issueCode(input).catch((error: unknown) => {
+        logger.error('code request failed', { channel: input.channel, error });
+      });
       await Promise.race([work, untilFloor()]);
       await untilFloor();
     }),
