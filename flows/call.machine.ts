@@ -102,6 +102,16 @@ const silence = {
   ],
 };
 
+/** After a code or current password did not verify: the lock, the per-call limit, or another try saying why. */
+const afterFailedCheck = (retry: 'enterCode' | 'enterCurrentPin', notice: PromptId) => [
+  { guard: ({ event }: { event: { output: VerifyResult } }) => event.output === 'locked', target: 'cardLocked' },
+  {
+    guard: ({ context }: { context: CallContext }) => context.failedVerifications + 1 >= CALL_LIMITS.failedVerificationsPerCall,
+    target: 'verificationFailed',
+  },
+  { target: retry, actions: { type: 'noteFailedCheck' as const, params: { notice } } },
+];
+
 const menuMeta = (prompts: PromptId[]): StateMeta => ({ prompts, gather: { kind: 'menu' } });
 
 /** The whole call as a statechart: menus, identification, verification and the new password. */
@@ -129,6 +139,10 @@ export const callMachine = setup({
     clearNotice: assign({ notice: () => [] as PromptId[] }),
     resetCounters: assign({ noInput: 0, invalid: 0 }),
     noteInvalid: assign({ invalid: ({ context }) => context.invalid + 1, noInput: 0, notice: () => ['input.invalid'] as PromptId[] }),
+    noteFailedCheck: assign(({ context }, params: { notice: PromptId }) => ({
+      failedVerifications: context.failedVerifications + 1,
+      notice: [params.notice],
+    })),
     noteSilence: assign({ noInput: ({ context }) => context.noInput + 1, notice: () => ['input.none'] as PromptId[] }),
   },
 }).createMachine({
@@ -341,15 +355,7 @@ export const callMachine = setup({
             target: 'enterNewPin',
             actions: assign(({ context }) => ({ verifiedBy: context.channel, notice: ['pin.verified'] as PromptId[] })),
           },
-          { guard: ({ event }) => event.output === 'locked', target: 'cardLocked' },
-          {
-            guard: ({ context }) => context.failedVerifications + 1 >= CALL_LIMITS.failedVerificationsPerCall,
-            target: 'verificationFailed',
-          },
-          {
-            target: 'enterCode',
-            actions: assign({ failedVerifications: ({ context }) => context.failedVerifications + 1, notice: () => ['code.wrong'] as PromptId[] }),
-          },
+          ...afterFailedCheck('enterCode', 'code.wrong'),
         ],
         onError: 'trouble',
       },
@@ -378,15 +384,7 @@ export const callMachine = setup({
             target: 'enterNewPin',
             actions: assign({ verifiedBy: 'current-password' as const, notice: () => ['pin.verified'] as PromptId[] }),
           },
-          { guard: ({ event }) => event.output === 'locked', target: 'cardLocked' },
-          {
-            guard: ({ context }) => context.failedVerifications + 1 >= CALL_LIMITS.failedVerificationsPerCall,
-            target: 'verificationFailed',
-          },
-          {
-            target: 'enterCurrentPin',
-            actions: assign({ failedVerifications: ({ context }) => context.failedVerifications + 1, notice: () => ['current.wrong'] as PromptId[] }),
-          },
+          ...afterFailedCheck('enterCurrentPin', 'current.wrong'),
         ],
         onError: 'trouble',
       },
