@@ -124,6 +124,7 @@ export class CallTurnService {
         input: null,
         from: '',
         to: stateName(snapshot),
+        path: [stateName(snapshot)],
         prompts: currentMeta(snapshot).prompts,
         durationMs: Date.now() - started,
         twiml,
@@ -172,6 +173,11 @@ export class CallTurnService {
     const before = actor.getSnapshot();
     const from = stateName(before);
     const secret = before.status === 'active' ? currentMeta(before).gather?.secret : undefined;
+    const path = [from];
+    actor.subscribe((s) => {
+      const name = stateName(s);
+      if (name !== path[path.length - 1]) path.push(name);
+    });
     actor.start();
     let after: CallSnapshot;
     let persisted: { status?: string; children?: Record<string, unknown> };
@@ -197,6 +203,7 @@ export class CallTurnService {
       input: event.type === 'DIGITS' ? maskInput(event.digits, secret) : null,
       from,
       to,
+      path,
       prompts: [...after.context.notice, ...meta.prompts],
       durationMs: Date.now() - started,
       twiml,

@@ -21,6 +21,8 @@ export interface TimelineEntryDoc {
   input?: string | null;
   from: string;
   to: string;
+  /** Every state the call passed through in this turn, in order, from `from` to `to` (intermediate checks included). */
+  path: string[];
   prompts: string[];
   durationMs: number;
 }
@@ -172,6 +174,7 @@ export function registerModels(connection: Connection): Models {
       input: { type: String, default: null },
       from: { type: String, default: '' },
       to: { type: String, required: true },
+      path: { type: [String], default: [] },
       prompts: { type: [String], default: [] },
       durationMs: { type: Number, default: 0 },
       twiml: { type: String, required: true },

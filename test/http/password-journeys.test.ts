@@ -267,6 +267,8 @@ describe('password journeys over signed webhooks', () => {
     expect(JSON.stringify([session, timeline])).not.to.contain(ZHANG.password);
     expect(timeline.map((e) => e.step)).to.deep.equal(timeline.map((_e, i) => i));
     expect(timeline.map((e) => e.to)).to.include.members(['mainMenu', 'passwordMenu', 'enterId', 'enterCurrentPin', 'enterNewPin']);
+    expect(timeline.map((e) => e.path)).to.deep.include.members([['enterId', 'identifying', 'enterCurrentPin'], ['enterCurrentPin', 'verifyingCurrentPin', 'enterNewPin']]);
+    expect(timeline.every((e) => e.path[0] === (e.from || e.to) && e.path[e.path.length - 1] === e.to)).to.equal(true);
     const lines = t.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => JSON.stringify(l).includes(call.callSid));
     expect(lines.length).to.be.greaterThan(4);
     const turnLines = lines.filter((l) => l.message === 'turn');

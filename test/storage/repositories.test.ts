@@ -32,6 +32,7 @@ const turn = (callSid: string, step: number, state: string): CallTurn => ({
   input: step === 0 ? null : '1',
   from: step === 0 ? '' : 'welcome',
   to: state,
+  path: step === 0 ? [state] : ['welcome', state],
   prompts: [],
   durationMs: 1,
   twiml: `<Response><Say>${state}</Say></Response>`,
