@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import { realDeliveryConfigured, type Config } from './config.ts';
 import { AppError } from './http/app-error.ts';
+import { audioRoutes } from './http/audio.routes.ts';
 import { errorMiddleware } from './http/error.middleware.ts';
 import { qaRoutes } from './http/qa.routes.ts';
 import { requireTwilioSignature } from './http/twilio-signature.middleware.ts';
@@ -8,6 +9,7 @@ import { voiceRoutes } from './http/voice.routes.ts';
 import type { Logger } from './logging/logger.ts';
 import type { Messenger } from './messaging/messenger.ts';
 import { CallTurnService } from './services/call-turn.service.ts';
+import { PromptAudio, speechFor } from './services/prompt-audio.service.ts';
 import type { Store } from './storage/store.ts';
 
 /** What the app is built from; tests pass their own store, logger, messenger and clock. */
@@ -17,16 +19,20 @@ export interface AppDeps {
   logger: Logger;
   messenger: Messenger;
   now?: () => Date;
+  /** Built prompt audio, loaded once at start; without it every prompt is spoken with `<Say>`. */
+  promptAudio?: PromptAudio;
 }
 
-/** Builds the Express app (no listening here): voice webhooks, QA outbox, health. */
+/** Builds the Express app (no listening here): voice webhooks, prompt audio, QA outbox, health. */
 export function createApp(deps: AppDeps): Express {
   const { config, store, logger } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
 
-  const calls = new CallTurnService({ store, config, logger, messenger: deps.messenger, now: deps.now });
+  const promptAudio = deps.promptAudio ?? PromptAudio.none();
+  const speech = speechFor(config, promptAudio);
+  const calls = new CallTurnService({ store, config, logger, messenger: deps.messenger, now: deps.now, speech });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -49,14 +55,15 @@ export function createApp(deps: AppDeps): Express {
       enabled: config.twilio.signatureCheck,
       logger,
     }),
-    voiceRoutes(calls, { agentNumber: config.agentNumber }),
+    voiceRoutes(calls, { agentNumber: config.agentNumber, speech }),
   );
+  app.use('/audio', audioRoutes(promptAudio.dir ?? config.audio.dir));
 
   if (config.qaToken && !realDeliveryConfigured(config)) {
     app.use('/qa', qaRoutes(store.outbox, { qaToken: config.qaToken, pepper: config.pinPepper }));
   }
 
   app.use((req, _res, next) => next(new AppError(404, 'not-found', `No route for ${req.method} ${req.path}`)));
-  app.use(errorMiddleware(logger));
+  app.use(errorMiddleware(logger, speech));
   return app;
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { CallEvent } from '../../flows/call.machine.ts';
 import type { Language } from '../../prompts/catalogue.ts';
 import type { CallTurnService } from '../services/call-turn.service.ts';
-import { renderApology, renderDialDone, renderRecovery } from '../twiml/call-response.renderer.ts';
+import { renderApology, renderDialDone, renderRecovery, SAY_ONLY, type Speech } from '../twiml/call-response.renderer.ts';
 import { AppError } from './app-error.ts';
 
 const callSid = z.string().regex(/^CA[0-9A-Za-z]{10,40}$/, 'CallSid must look like a Twilio call id');
@@ -39,8 +39,9 @@ function sendTwiml(res: import('express').Response, twiml: string, status = 200)
 }
 
 /** The Twilio voice webhooks: answer, each gathered step, status callback, fallback and recovery. */
-export function voiceRoutes(calls: CallTurnService, options: { agentNumber: string }): Router {
+export function voiceRoutes(calls: CallTurnService, options: { agentNumber: string; speech?: Speech }): Router {
   const router = Router();
+  const speech = options.speech ?? SAY_ONLY;
 
   router.post('/', async (req: Request, res) => {
     const body = parse(startBody, req.body);
@@ -63,21 +64,21 @@ export function voiceRoutes(calls: CallTurnService, options: { agentNumber: stri
     const sid = callSid.safeParse((req.body as Record<string, unknown> | undefined)?.CallSid);
     let language: Language | null = null;
     if (sid.success) language = await calls.languageOf(sid.data).catch(() => null);
-    sendTwiml(res, renderApology(language ?? 'both'));
+    sendTwiml(res, renderApology(language ?? 'both', speech));
   });
 
   router.post('/recover', async (req, res) => {
     const { lang } = parse(langQuery, req.query);
     const body = parse(gatherBody, req.body);
     await calls.recordRecovery(body.CallSid, body.Digits === '0' ? 'transferred' : 'goodbye');
-    sendTwiml(res, renderRecovery(lang, body.Digits ?? '', options.agentNumber));
+    sendTwiml(res, renderRecovery(lang, body.Digits ?? '', options.agentNumber, speech));
   });
 
   router.post('/dial-done', async (req, res) => {
     const { lang } = parse(langQuery, req.query);
     const body = parse(dialBody, req.body);
     const { answered } = await calls.recordDialResult(body.CallSid, body.DialCallStatus);
-    sendTwiml(res, renderDialDone(lang, answered));
+    sendTwiml(res, renderDialDone(lang, answered, speech));
   });
 
   return router;

@@ -1,7 +1,7 @@
 import { createActor, waitFor, type SnapshotFrom } from 'xstate';
 import { callMachine, type CallEvent, type GatherSpec, type StateMeta } from '../../flows/call.machine.ts';
 import type { Language } from '../../prompts/catalogue.ts';
-import { otpMinutes, type Config } from '../config.ts';
+import { promptParams, type Config } from '../config.ts';
 import { idFromKeypad, maskCitizenId } from '../domain/citizen-id.ts';
 import { maskPhone } from '../domain/masking.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -10,7 +10,7 @@ import { keyedHash } from '../security/secrets.ts';
 import { Semaphore } from '../security/semaphore.ts';
 import { turnId, type CallSession, type CallTurn } from '../storage/call-session.repository.ts';
 import type { Store } from '../storage/store.ts';
-import { renderApology, renderState } from '../twiml/call-response.renderer.ts';
+import { renderApology, renderState, SAY_ONLY, type Speech } from '../twiml/call-response.renderer.ts';
 import { callActors } from './call-actors.ts';
 
 type CallSnapshot = SnapshotFrom<typeof callMachine>;
@@ -48,6 +48,8 @@ export interface CallServiceDeps {
   now?: () => Date;
   /** How many password hashes may run at once (Argon2id is deliberately slow). */
   hashingConcurrency?: number;
+  /** Prompt audio and voices; `<Say>` with the default voices when absent. */
+  speech?: Speech;
 }
 
 /** Runs one webhook turn of a call: load by CallSid, restore, send one event, settle, persist with a step number, render. */
@@ -67,7 +69,8 @@ export class CallTurnService {
       gatherTimeoutSeconds: this.deps.config.gatherTimeoutSeconds,
       agentNumber: this.deps.config.agentNumber,
       bilingual: !snapshot.context.languageChosen,
-      params: { otpMinutes: otpMinutes(this.deps.config), lockMinutes: this.deps.config.lock.minutes, lockAfter: this.deps.config.lock.afterFailures },
+      params: promptParams(this.deps.config),
+      speech: this.deps.speech,
     });
   }
 
@@ -162,7 +165,7 @@ export class CallTurnService {
       return await this.runTurn(session, input.event, logger);
     } catch (error) {
       logger.error('turn failed', { step: input.step, state: session?.state, error });
-      return renderApology((session?.language as Language | undefined) ?? input.language ?? 'both');
+      return renderApology((session?.language as Language | undefined) ?? input.language ?? 'both', this.deps.speech ?? SAY_ONLY);
     }
   }
 
