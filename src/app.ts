@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import { callMachine } from '../flows/call.machine.ts';
 import { realDeliveryConfigured, type Config } from './config.ts';
 import { AppError } from './http/app-error.ts';
 import { errorMiddleware } from './http/error.middleware.ts';
@@ -17,16 +18,18 @@ export interface AppDeps {
   logger: Logger;
   messenger: Messenger;
   now?: () => Date;
+  /** The call statechart (tests pass a deliberately altered one); the real one by default. */
+  machine?: typeof callMachine;
 }
 
-/** Builds the Express app (no listening here): voice webhooks, QA outbox, health. */
+/** Builds the Express app (no listening here): voice webhooks, QA routes (outbox, timeline, script set-up), health. */
 export function createApp(deps: AppDeps): Express {
   const { config, store, logger } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
 
-  const calls = new CallTurnService({ store, config, logger, messenger: deps.messenger, now: deps.now });
+  const calls = new CallTurnService({ store, config, logger, messenger: deps.messenger, now: deps.now, machine: deps.machine });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -53,7 +56,8 @@ export function createApp(deps: AppDeps): Express {
   );
 
   if (config.qaToken && !realDeliveryConfigured(config)) {
-    app.use('/qa', qaRoutes(store.outbox, { qaToken: config.qaToken, pepper: config.pinPepper }));
+    const now = deps.now ?? (() => new Date());
+    app.use('/qa', qaRoutes(store, { qaToken: config.qaToken, pepper: config.pinPepper, now, allowCitizenSetup: config.env !== 'production' }));
   }
 
   app.use((req, _res, next) => next(new AppError(404, 'not-found', `No route for ${req.method} ${req.path}`)));

@@ -48,6 +48,8 @@ export interface CallServiceDeps {
   now?: () => Date;
   /** How many password hashes may run at once (Argon2id is deliberately slow). */
   hashingConcurrency?: number;
+  /** The call statechart; the real one unless a test passes an altered one. */
+  machine?: typeof callMachine;
 }
 
 /** Runs one webhook turn of a call: load by CallSid, restore, send one event, settle, persist with a step number, render. */
@@ -72,7 +74,7 @@ export class CallTurnService {
   }
 
   private machineFor(session: Pick<CallSession, '_id' | 'callerMasked' | 'idMasked'>, step: number, logger: Logger) {
-    return callMachine.provide({
+    return (this.deps.machine ?? callMachine).provide({
       actors: callActors({
         store: this.deps.store,
         config: this.deps.config,
