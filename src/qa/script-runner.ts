@@ -83,13 +83,13 @@ async function runCall(call: ScriptCall, script: CallScript, target: ReplayTarge
       case 'expect': {
         const found = heard.findIndex((u, i) => i >= cursor && matches(u, step.expect, call.language));
         if (found < 0) {
-          const heardLines = heard.filter((u) => u.kind !== 'pause').map((u, i) => `+ ${i < cursor ? '(already matched) ' : ''}${describe(u)}`);
+          const heardLines = heard.filter((u) => u.kind !== 'pause').map((u, i) => `+ ${i < cursor ? '(before the last match) ' : ''}${describe(u)}`);
           throw new StepFailure(step.line, `expected ${'prompt' in step.expect ? `prompt ${step.expect.prompt}` : 'words'} not heard after ${after}`, [
             `- ${expectationText(step.expect, call.language)}`,
             ...(heardLines.length ? heardLines : ['+ (nothing was said)']),
           ]);
         }
-        cursor = found + 1;
+        cursor = found;
         break;
       }
       case 'press':
