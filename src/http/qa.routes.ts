@@ -2,6 +2,7 @@ import express, { Router } from 'express';
 import { z } from 'zod';
 import { recipientKey } from '../messaging/messenger.ts';
 import { openText } from '../security/secrets.ts';
+import { readCallTimeline } from '../services/call-timeline.service.ts';
 import { citizenRecord, prepareCitizens } from '../services/citizen-seed.service.ts';
 import type { Store } from '../storage/store.ts';
 import { AppError } from './app-error.ts';
@@ -52,29 +53,9 @@ export function qaRoutes(store: Pick<Store, 'outbox' | 'callSessions' | 'citizen
   router.get('/calls/:callSid/timeline', async (req, res) => {
     const sid = callSid.safeParse(req.params.callSid);
     if (!sid.success) throw new AppError(400, 'bad-request', 'callSid: must look like a Twilio call id');
-    const session = await store.callSessions.find(sid.data);
-    if (!session) throw new AppError(404, 'not-found', 'no such call');
-    const turns = await store.callSessions.timeline(sid.data);
-    res.json({
-      callSid: session._id,
-      status: session.status,
-      outcome: session.outcome ?? null,
-      language: session.language,
-      callerMasked: session.callerMasked,
-      turns: turns.map((t) => ({
-        step: t.step,
-        at: t.at,
-        event: t.event,
-        input: t.input,
-        from: t.from,
-        to: t.to,
-        path: t.path?.length ? t.path : [t.from, t.to],
-        prompts: t.prompts,
-        language: t.language,
-        outcome: t.outcome,
-        ended: t.ended,
-      })),
-    });
+    const timeline = await readCallTimeline(store, sid.data);
+    if (!timeline) throw new AppError(404, 'not-found', 'no such call');
+    res.json(timeline);
   });
 
   if (options.allowCitizenSetup) {

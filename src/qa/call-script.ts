@@ -177,6 +177,7 @@ function parseStep(item: unknown, file: string, lineOf: (node: unknown) => numbe
     }
     case 'code':
     case 'wrong-code': {
+      if (typeof value === 'string' && PLACEHOLDER.test(value.trim())) fail(`${name}: fill in the placeholder ${value.trim()} (the address the code was sent to)`);
       const to = phoneOrEmail.safeParse(typeof value === 'string' ? value.trim() : '');
       if (!to.success) fail(`${name}: the address the code was sent to ${to.error?.issues[0].message}`);
       return { kind: 'code', to: to.data!, wrong: name === 'wrong-code', line };

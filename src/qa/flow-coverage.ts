@@ -128,7 +128,7 @@ export function hopsOfTurn(turn: Pick<TimelineTurn, 'event' | 'input' | 'path' |
 /** Transitions that scripts cannot drive through the real system, with the reason (listed in every report). */
 export function defaultExclusions(flow = enumerateFlow()): CoverageExclusion[] {
   const reason =
-    'entered only when a side effect (identify, send code, verify, screen or save a password) throws — a database or provider failure that a call script cannot cause; covered by test/http/database-outage.test.ts and the flow tests';
+    'entered only when a side effect (identify, send code, verify, screen or save a password) throws — a database or provider failure that a call script cannot cause; driven by the flow tests (test/flows/call.machine.test.ts) and the database-outage webhook tests instead';
   const excluded: CoverageExclusion[] = [];
   for (const t of flow.transitions) if (t.event === 'error' || t.source === 'trouble') excluded.push({ item: t.id, reason });
   excluded.push({ item: 'trouble', reason });
