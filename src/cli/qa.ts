@@ -60,6 +60,7 @@ async function inProcessTarget(): Promise<{ target: ReplayTarget; lockAfter: num
     async stop() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      await database.store.drop().catch(() => undefined);
       await database.close();
       await rm(dataDir, { recursive: true, force: true });
     },
@@ -106,7 +107,7 @@ async function main(): Promise<number> {
   }
   let server: Awaited<ReturnType<typeof inProcessTarget>> | null = null;
   let target: ReplayTarget;
-  let lockAfter = 5;
+  let lockAfter: number;
   if (values.target) {
     const config = loadConfig();
     target = {

@@ -196,6 +196,7 @@ export function formatResult(result: ScriptResult, options: { transcript?: boole
 export function junitXml(results: ScriptResult[], suite = 'call-scripts'): string {
   const esc = (s: string) =>
     s
+      // eslint-disable-next-line no-control-regex -- XML 1.0 forbids these characters
       .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '')
       .replace(/&/g, '&amp;')
       .replace(/</g, '&lt;')
