@@ -346,13 +346,25 @@ export function describe(u: Utterance): string {
   return `${what}${u.promptId ?? '(free text)'}${u.language ? ` [${u.language}]` : ''}  ${u.text}`;
 }
 
-/** Reads the newest 6-digit one-time code sent to a number or address (QA outbox); null when there is none. */
-export async function latestOutboxCode(target: ReplayTarget, to: string): Promise<string | null> {
+/** Reads the 6-digit one-time codes sent to a number or address (QA outbox), newest first. */
+export async function outboxCodes(target: ReplayTarget, to: string): Promise<string[]> {
   if (!target.qaToken) throw new ReplayError('reading codes needs the QA token (--qa-token or QA_TOKEN)');
   const res = await fetch(`${target.baseUrl.replace(/\/+$/, '')}/qa/outbox?to=${encodeURIComponent(to)}`, { headers: { authorization: `Bearer ${target.qaToken}` } });
   if (res.status === 404) throw new ReplayError('the target has no QA outbox (QA_TOKEN unset, or real SMS and email are configured)');
   if (!res.ok) throw new ReplayError(`the QA outbox answered HTTP ${res.status}`);
   const body = (await res.json()) as { messages: Array<{ body: string }> };
-  const match = body.messages.map((m) => /(?<!\d)(\d{6})(?!\d)/.exec(m.body)).find((m) => m !== null);
-  return match ? match[1] : null;
+  return body.messages.map((m) => /(?<!\d)(\d{6})(?!\d)/.exec(m.body)?.[1]).filter((c): c is string => Boolean(c));
+}
+
+/**
+ * The newest code sent to an address that this caller has not used yet, waiting briefly for it: the line
+ * answers a "send me a code" turn without waiting for the provider, so the message may land a moment later.
+ */
+export async function awaitOutboxCode(target: ReplayTarget, to: string, used: Set<string> = new Set(), waitMs = 3000): Promise<string | null> {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    const fresh = (await outboxCodes(target, to)).find((c) => !used.has(c));
+    if (fresh || Date.now() >= until) return fresh ?? null;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

@@ -1,5 +1,5 @@
 import { promptText, type Language } from '../../prompts/catalogue.ts';
-import { CallReplayer, describe, latestOutboxCode, ReplayError, type ReplayTarget, type TranscriptLine, type Utterance } from './call-replayer.ts';
+import { awaitOutboxCode, CallReplayer, describe, ReplayError, type ReplayTarget, type TranscriptLine, type Utterance } from './call-replayer.ts';
 import { ScriptError, type CallScript, type Expectation, type ScriptCall, type ScriptStep } from './call-script.ts';
 import type { TimelineTurn } from './flow-coverage.ts';
 
@@ -62,7 +62,7 @@ async function loadCitizens(script: CallScript, target: ReplayTarget): Promise<v
   }
 }
 
-async function runCall(call: ScriptCall, script: CallScript, target: ReplayTarget, result: ScriptResult): Promise<void> {
+async function runCall(call: ScriptCall, target: ReplayTarget, result: ScriptResult, usedCodes: Set<string>): Promise<void> {
   const replayer = new CallReplayer(target, call.caller, { agent: call.agent, onLine: (line) => result.transcript.push(line) });
   result.callSids.push(replayer.callSid);
   let heard = await replayer.start();
@@ -101,12 +101,13 @@ async function runCall(call: ScriptCall, script: CallScript, target: ReplayTarge
       case 'code': {
         let code: string | null;
         try {
-          code = await latestOutboxCode(target, step.to);
+          code = await awaitOutboxCode(target, step.to, usedCodes, step.wrong ? 500 : 3000);
         } catch (error) {
           throw new StepFailure(step.line, (error as Error).message);
         }
         if (!code && !step.wrong) throw new StepFailure(step.line, `code: nothing in the outbox for ${step.to}`);
         const keys = step.wrong ? (code ?? '000000').replace(/\d/g, (d) => String((Number(d) + 1) % 10)) : code!;
+        if (!step.wrong) usedCodes.add(keys);
         result.transcript.push({ who: 'network', text: `${step.wrong ? 'a wrong code' : 'the code'} for ${step.to} from the outbox` });
         await act(step, () => replayer.press(`${keys}#`, '••••••#'), step.wrong ? 'a wrong code' : 'the code');
         break;
@@ -146,7 +147,8 @@ export async function runScript(script: CallScript, target: ReplayTarget): Promi
   const result: ScriptResult = { file: script.file, name: script.name, passed: false, transcript: [], callSids: [], timelines: [], durationMs: 0 };
   try {
     await loadCitizens(script, target);
-    for (const call of script.calls) await runCall(call, script, target, result);
+    const usedCodes = new Set<string>();
+    for (const call of script.calls) await runCall(call, target, result, usedCodes);
     result.passed = true;
   } catch (error) {
     if (error instanceof StepFailure) result.failure = [`${script.file}:${error.line}: ${error.reason}`, ...error.diff.map((l) => `  ${l}`)].join('\n');
