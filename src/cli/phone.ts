@@ -33,7 +33,8 @@ async function main(): Promise<number> {
   };
   const call = new CallReplayer(target, values.from, {
     onLine: (line) => {
-      if (line.who === 'line') console.log(`  🔊 ${line.text.replace(/^[\w.()-]+(?: \[[\w-]+\])? {2}/, '')}`);
+      if (line.who === 'line' && line.text.startsWith('(')) console.log(`  · ${line.text}`);
+      else if (line.who === 'line') console.log(`  🔊 ${line.text.replace(/^[\w.()-]+(?: \[[\w-]+\])? {2}/, '')}`);
       else if (line.who === 'network') console.log(`  · ${line.text}`);
     },
   });

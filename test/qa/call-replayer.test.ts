@@ -5,6 +5,8 @@ import express from 'express';
 import twilio from 'twilio';
 import { CallReplayer, forgetAudioManifests, gatheredDigits, identifyPrompt } from '../../src/qa/call-replayer.ts';
 import { promptText } from '../../prompts/catalogue.ts';
+import { parseCallScript } from '../../src/qa/call-script.ts';
+import { runScript } from '../../src/qa/script-runner.ts';
 
 const AUTH = 'fake-line-auth-token-123';
 const PUBLIC = 'https://line.example';
@@ -73,6 +75,19 @@ describe('the call replayer (acting as Twilio)', () => {
       let refused = '';
       await call.press('1').catch((e: Error) => (refused = e.message));
       expect(refused).to.equal('cannot press keys: the call has ended');
+    } finally {
+      await line.close();
+    }
+  });
+
+  it('a script expecting a prompt id passes when the prompt is played from the manifest, and fails when it is not in the call language', async () => {
+    const line = await fakeLine({ manifest: true });
+    try {
+      const script = (language: string) => parseCallScript(`caller: "+8613800000952"\nlanguage: ${language}\nsteps:\n  - expect: main.menu\n  - hangup\n`, 'played.yaml');
+      expect((await runScript(script('en-US'), line.target)).failure).to.equal(undefined);
+      const wrongLanguage = await runScript(script('zh-CN'), line.target);
+      expect(wrongLanguage.failure).to.match(/^played\.yaml:4: expected prompt main\.menu not heard after the call was answered\n {2}- main\.menu \[zh-CN\] /);
+      expect(wrongLanguage.failure).to.contain('\n  + play main.menu.en-US.abc123.mp3 main.menu [en-US]  To set, reset');
     } finally {
       await line.close();
     }
