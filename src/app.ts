@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import { callMachine } from '../flows/call.machine.ts';
 import { realDeliveryConfigured, type Config } from './config.ts';
 import { AppError } from './http/app-error.ts';
 import { audioRoutes } from './http/audio.routes.ts';
@@ -21,9 +22,11 @@ export interface AppDeps {
   now?: () => Date;
   /** Built prompt audio, loaded once at start; without it every prompt is spoken with `<Say>`. */
   promptAudio?: PromptAudio;
+  /** The call statechart (tests pass a deliberately altered one); the real one by default. */
+  machine?: typeof callMachine;
 }
 
-/** Builds the Express app (no listening here): voice webhooks, prompt audio, QA outbox, health. */
+/** Builds the Express app (no listening here): voice webhooks, prompt audio, QA routes (outbox, timeline, script set-up), health. */
 export function createApp(deps: AppDeps): Express {
   const { config, store, logger } = deps;
   const app = express();
@@ -32,7 +35,7 @@ export function createApp(deps: AppDeps): Express {
 
   const promptAudio = deps.promptAudio ?? PromptAudio.none();
   const speech = speechFor(config, promptAudio);
-  const calls = new CallTurnService({ store, config, logger, messenger: deps.messenger, now: deps.now, speech });
+  const calls = new CallTurnService({ store, config, logger, messenger: deps.messenger, now: deps.now, speech, machine: deps.machine });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -60,7 +63,8 @@ export function createApp(deps: AppDeps): Express {
   app.use('/audio', audioRoutes(promptAudio.dir ?? config.audio.dir));
 
   if (config.qaToken && !realDeliveryConfigured(config)) {
-    app.use('/qa', qaRoutes(store.outbox, { qaToken: config.qaToken, pepper: config.pinPepper }));
+    const now = deps.now ?? (() => new Date());
+    app.use('/qa', qaRoutes(store, { qaToken: config.qaToken, pepper: config.pinPepper, now, allowCitizenSetup: config.env !== 'production' }));
   }
 
   app.use((req, _res, next) => next(new AppError(404, 'not-found', `No route for ${req.method} ${req.path}`)));

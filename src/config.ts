@@ -142,6 +142,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
+/** Reads the environment with some settings replaced (the QA command runs its own in-process hotline). */
+export function loadConfigWith(overrides: Record<string, string>): Config {
+  return loadConfig({ ...process.env, ...overrides });
+}
+
 /** Which channels really leave the building; the others go to the local outbox. */
 export function realChannels(config: Config): { sms: boolean; email: boolean } {
   return { sms: Boolean(config.twilio.accountSid && config.twilio.smsFrom), email: Boolean(config.email.smtpUrl) };

@@ -50,6 +50,8 @@ export interface CallServiceDeps {
   hashingConcurrency?: number;
   /** Prompt audio and voices; `<Say>` with the default voices when absent. */
   speech?: Speech;
+  /** The call statechart; the real one unless a test passes an altered one. */
+  machine?: typeof callMachine;
 }
 
 /** Runs one webhook turn of a call: load by CallSid, restore, send one event, settle, persist with a step number, render. */
@@ -75,7 +77,7 @@ export class CallTurnService {
   }
 
   private machineFor(session: Pick<CallSession, '_id' | 'callerMasked' | 'idMasked'>, step: number, logger: Logger) {
-    return callMachine.provide({
+    return (this.deps.machine ?? callMachine).provide({
       actors: callActors({
         store: this.deps.store,
         config: this.deps.config,

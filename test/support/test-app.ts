@@ -4,7 +4,7 @@ import mongoose from 'mongoose';
 import supertest from 'supertest';
 import twilio from 'twilio';
 import winston from 'winston';
-import { createApp } from '../../src/app.ts';
+import { createApp, type AppDeps } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createLogger, type Logger } from '../../src/logging/logger.ts';
 import { OutboxMessenger, type Messenger } from '../../src/messaging/messenger.ts';
@@ -51,6 +51,8 @@ export async function startTestApp(
     messenger?: (store: Store, config: Config, logger: Logger) => Messenger;
     seed?: string | false;
     promptAudio?: PromptAudio;
+    /** Extra app dependencies (e.g. an altered call machine). */
+    app?: Pick<AppDeps, 'machine'>;
   } = {},
 ): Promise<TestApp> {
   counter += 1;
@@ -73,7 +75,7 @@ export async function startTestApp(
   };
   if (options.seed !== false) await seedCitizens(store, options.seed ?? 'data/demo-citizens.json', config.pinPepper);
   const messenger = options.messenger ? options.messenger(store, config, logger) : new OutboxMessenger(store.outbox, config.pinPepper);
-  const app = createApp({ config, store, logger, messenger, now: () => clock.now, promptAudio: options.promptAudio });
+  const app = createApp({ config, store, logger, messenger, now: () => clock.now, promptAudio: options.promptAudio, ...options.app });
   return {
     app,
     store,
