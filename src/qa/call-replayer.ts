@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
 import twilio from 'twilio';
-import { PROMPTS, type Language, type PromptId } from '../../prompts/catalogue.ts';
+import { isSsml, PROMPTS, ssmlToText, type Language, type PromptId } from '../../prompts/catalogue.ts';
 import type { AgentBehaviour } from './call-script.ts';
 
 /** Where the replayer rings: the URL it connects to, the URL Twilio would sign, the auth token and the QA token. */
@@ -63,7 +63,8 @@ let promptIndex: Array<{ id: PromptId; language: Language; pattern: RegExp }> | 
 export function identifyPrompt(text: string): { id: PromptId; language: Language } | null {
   promptIndex ??= Object.entries(PROMPTS).flatMap(([id, entry]) =>
     (['zh-CN', 'en-US'] as const).map((language) => {
-      const source = entry[language]
+      const words = isSsml(entry[language]) ? ssmlToText(entry[language]) : entry[language];
+      const source = words
         .split(/\{\w+\}/)
         .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
         .join('.+?');
