@@ -3,11 +3,16 @@ import { realDeliveryConfigured, type Config } from './config.ts';
 import { AppError } from './http/app-error.ts';
 import { errorMiddleware } from './http/error.middleware.ts';
 import { qaRoutes } from './http/qa.routes.ts';
+import { supervisorApiRoutes } from './http/supervisor-api.routes.ts';
+import { supervisorRoutes } from './http/supervisor.routes.ts';
 import { requireTwilioSignature } from './http/twilio-signature.middleware.ts';
 import { voiceRoutes } from './http/voice.routes.ts';
+import { attachCallLog } from './logging/call-log.transport.ts';
 import type { Logger } from './logging/logger.ts';
 import type { Messenger } from './messaging/messenger.ts';
+import { CallReviewService } from './services/call-review.service.ts';
 import { CallTurnService } from './services/call-turn.service.ts';
+import { SupervisorAuthService } from './services/supervisor-auth.service.ts';
 import type { Store } from './storage/store.ts';
 
 /** What the app is built from; tests pass their own store, logger, messenger and clock. */
@@ -19,14 +24,17 @@ export interface AppDeps {
   now?: () => Date;
 }
 
-/** Builds the Express app (no listening here): voice webhooks, QA outbox, health. */
+/** Builds the Express app (no listening here): voice webhooks, QA outbox, supervisor console, health. */
 export function createApp(deps: AppDeps): Express {
   const { config, store, logger } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
 
+  attachCallLog(logger, store.callLogs);
   const calls = new CallTurnService({ store, config, logger, messenger: deps.messenger, now: deps.now });
+  const auth = new SupervisorAuthService({ store, config, logger, now: deps.now });
+  const review = new CallReviewService({ store, config, now: deps.now });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -55,6 +63,9 @@ export function createApp(deps: AppDeps): Express {
   if (config.qaToken && !realDeliveryConfigured(config)) {
     app.use('/qa', qaRoutes(store.outbox, { qaToken: config.qaToken, pepper: config.pinPepper }));
   }
+
+  app.use('/supervisor', supervisorRoutes({ auth, review, publicBaseUrl: config.publicBaseUrl, lockMinutes: config.supervisor.lockMinutes }));
+  app.use('/api/supervisor', supervisorApiRoutes({ auth, review, publicBaseUrl: config.publicBaseUrl }));
 
   app.use((req, _res, next) => next(new AppError(404, 'not-found', `No route for ${req.method} ${req.path}`)));
   app.use(errorMiddleware(logger));

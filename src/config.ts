@@ -38,6 +38,10 @@ const schema = z.object({
   LOCK_MINUTES: z.coerce.number().int().min(1).max(10080).default(30),
   GATHER_TIMEOUT_SECONDS: z.coerce.number().int().min(2).max(60).default(6),
   MESSAGE_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(30000).default(3000),
+  SUPERVISOR_SESSION_MINUTES: z.coerce.number().int().min(5).max(10080).default(480),
+  SUPERVISOR_LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+  SUPERVISOR_LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(1000).default(20),
+  SUPERVISOR_LOGIN_LOCK_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
@@ -60,6 +64,8 @@ export interface Config {
   messageSendTimeoutMs: number;
   /** Every "send a code" turn takes at least this long, so timing does not tell registered cards from others. */
   codeSendFloorMs: number;
+  /** Supervisor console: session lifetime, failed logins allowed per username and per address within the lock window. */
+  supervisor: { sessionMinutes: number; maxFailures: number; maxFailuresPerIp: number; lockMinutes: number };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; format: 'json' | 'pretty' };
 }
 
@@ -104,6 +110,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     gatherTimeoutSeconds: e.GATHER_TIMEOUT_SECONDS,
     messageSendTimeoutMs: e.MESSAGE_SEND_TIMEOUT_MS,
     codeSendFloorMs: e.CODE_SEND_FLOOR_MS,
+    supervisor: {
+      sessionMinutes: e.SUPERVISOR_SESSION_MINUTES,
+      maxFailures: e.SUPERVISOR_LOGIN_MAX_FAILURES,
+      maxFailuresPerIp: e.SUPERVISOR_LOGIN_MAX_FAILURES_PER_IP,
+      lockMinutes: e.SUPERVISOR_LOGIN_LOCK_MINUTES,
+    },
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (e.NODE_ENV === 'production' || !process.stdout.isTTY ? 'json' : 'pretty') },
   };
 }

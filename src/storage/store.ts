@@ -1,4 +1,6 @@
 import mongoose, { type Connection } from 'mongoose';
+import { CallLogRepository } from './call-log.repository.ts';
+import { CallSearchRepository } from './call-search.repository.ts';
 import { CallSessionRepository } from './call-session.repository.ts';
 import { CardGuardRepository } from './card-guard.repository.ts';
 import { CitizenRepository } from './citizen.repository.ts';
@@ -6,6 +8,7 @@ import { registerModels, type Models } from './models.ts';
 import { OneTimeCodeRepository } from './one-time-code.repository.ts';
 import { OutboxRepository } from './outbox.repository.ts';
 import { PasswordChangeRepository } from './password-change.repository.ts';
+import { SupervisorRepository } from './supervisor.repository.ts';
 
 /** Every repository on one database connection. */
 export interface Store {
@@ -15,6 +18,9 @@ export interface Store {
   oneTimeCodes: OneTimeCodeRepository;
   cardGuards: CardGuardRepository;
   outbox: OutboxRepository;
+  supervisors: SupervisorRepository;
+  callSearch: CallSearchRepository;
+  callLogs: CallLogRepository;
   models: Models;
   /** Answers when the database is reachable, throws otherwise. */
   ping(): Promise<void>;
@@ -45,6 +51,9 @@ export async function openStore(uri: string, dbName: string): Promise<Store> {
     oneTimeCodes: new OneTimeCodeRepository(models),
     cardGuards: new CardGuardRepository(models),
     outbox: new OutboxRepository(models),
+    supervisors: new SupervisorRepository(models),
+    callSearch: new CallSearchRepository(models),
+    callLogs: new CallLogRepository(models),
     async ping() {
       const db = connection.db;
       if (!db) throw new Error('database not connected');
