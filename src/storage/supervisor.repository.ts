@@ -75,7 +75,7 @@ export class SupervisorRepository {
   async accessLog(filter: { callSid?: string; limit?: number } = {}): Promise<AccessLogEntry[]> {
     const query = filter.callSid ? { callSid: filter.callSid } : {};
     return this.models.AccessLog.find(query, { _id: 0 })
-      .sort({ at: -1 })
+      .sort({ at: -1, _id: -1 })
       .limit(filter.limit ?? 100)
       .lean<AccessLogEntry[]>();
   }
