@@ -44,6 +44,23 @@ function layout(view: FlowView): { placed: Map<string, Placed>; width: number; h
     const layer = layerOf.get(node.id) ?? deepest + 1;
     (layers[layer] ??= []).push(node);
   }
+  const parents = new Map<string, string[]>();
+  for (const e of drawn) {
+    if ((layerOf.get(e.from) ?? 0) < (layerOf.get(e.to) ?? deepest + 1)) parents.set(e.to, [...(parents.get(e.to) ?? []), e.from]);
+  }
+  const position = new Map<string, number>();
+  layers.forEach((nodes) => {
+    if (!nodes) return;
+    const centre = (node: FlowNode) => {
+      const from = (parents.get(node.id) ?? []).map((p) => position.get(p)).filter((x): x is number => x !== undefined);
+      return from.length ? from.reduce((a, b) => a + b, 0) / from.length : Number.MAX_SAFE_INTEGER;
+    };
+    const order = nodes.map((node, i) => ({ node, key: centre(node), i })).sort((a, b) => a.key - b.key || a.i - b.i);
+    order.forEach(({ node }, i) => {
+      nodes[i] = node;
+      position.set(node.id, i - (order.length - 1) / 2);
+    });
+  });
   const widest = Math.max(...layers.map((l) => l?.length ?? 0));
   const width = MARGIN * 2 + widest * (NODE_W + GAP_X) + SIDE_ROUTE;
   const placed = new Map<string, Placed>();
@@ -114,7 +131,7 @@ ${exits ? `<text x="${(x + NODE_W / 2).toFixed(0)}" y="${y + NODE_H + 13}" font-
     .join('\n');
 
   return `<svg xmlns="http://www.w3.org/2000/svg" class="flow" viewBox="0 0 ${width.toFixed(0)} ${height.toFixed(0)}" width="${width.toFixed(0)}" height="${height.toFixed(0)}" font-family="system-ui, sans-serif" role="img" aria-label="Call flow statechart with call counts">
-<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#5b6776"/></marker></defs>
+<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#5b6776"/></marker></defs>
 <text x="${MARGIN}" y="22" font-size="11" fill="#5b6776">Boxes: calls that passed the state. Arrows: calls that took the transition. Red under a box: calls that left there to an agent, after too many tries, after silence, or by hanging up.</text>
 ${arrows}
 ${boxes}

@@ -22,7 +22,7 @@ export function supervisorApiRoutes(deps: { auth: SupervisorAuthService; review:
     if (!result.ok) {
       throw result.reason === 'throttled' ? new AppError(429, 'too-many-attempts', 'Too many failed sign-ins; try again later') : new AppError(401, 'wrong-credentials', 'Wrong username or password');
     }
-    setSessionCookie(res, result.token, { secure, expires: result.expiresAt });
+    setSessionCookie(res, result.token, { secure });
     res.setHeader('Cache-Control', 'no-store');
     res.json({ supervisor: result.username, expiresAt: result.expiresAt });
   });

@@ -15,12 +15,14 @@ export function sessionToken(req: Request): string | undefined {
   return undefined;
 }
 
-/** Sets (or, with a null token, clears) the session cookie: HttpOnly, SameSite=Strict, Secure when the public URL is https. */
-export function setSessionCookie(res: Response, token: string | null, options: { secure: boolean; expires?: Date }): void {
+/**
+ * Sets (or, with a null token, clears) the session cookie: HttpOnly, SameSite=Strict, Secure when the public URL is
+ * https. A browser-session cookie: the expiry is enforced by the server (the app's clock), not by the browser.
+ */
+export function setSessionCookie(res: Response, token: string | null, options: { secure: boolean }): void {
   const parts = [`${SESSION_COOKIE}=${token ? encodeURIComponent(token) : ''}`, 'Path=/', 'HttpOnly', 'SameSite=Strict'];
   if (options.secure) parts.push('Secure');
   if (!token) parts.push('Max-Age=0');
-  else if (options.expires) parts.push(`Expires=${options.expires.toUTCString()}`);
   res.append('Set-Cookie', parts.join('; '));
 }
 

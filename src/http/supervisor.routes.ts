@@ -48,7 +48,7 @@ export function supervisorRoutes(deps: { auth: SupervisorAuthService; review: Ca
       res.status(result.reason === 'throttled' ? 429 : 401).type('html').send(loginPage({ error, username: form.username, next: form.next }));
       return;
     }
-    setSessionCookie(res, result.token, { secure, expires: result.expiresAt });
+    setSessionCookie(res, result.token, { secure });
     res.redirect(303, safeNext(form.next));
   });
 

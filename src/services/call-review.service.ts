@@ -224,10 +224,10 @@ export class CallReviewService {
     return this.deps.store.supervisors.accessLog(filter);
   }
 
-  /** The time range of a flow or funnel request; the last 7 days by default. */
+  /** The time range of a flow or funnel request; by default the 7 days up to now (rounded up to the minute, so this minute counts). */
   parseRange(query: unknown): { from: Date; to: Date } {
     const q = parse(rangeQuery, query);
-    const to = q.to ?? this.now();
+    const to = q.to ?? new Date(Math.ceil((this.now().getTime() + 1) / 60_000) * 60_000);
     const from = q.from ?? new Date(to.getTime() - 7 * 86_400_000);
     if (from.getTime() >= to.getTime()) throw new AppError(400, 'bad-request', 'from: must be before to');
     return { from, to };
