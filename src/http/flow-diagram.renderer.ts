@@ -125,7 +125,7 @@ ${n > 0 ? `<text x="${lx.toFixed(0)}" y="${ly.toFixed(0)}" class="edge-count" fo
       return `<g class="state" data-state="${esc(node.id)}" data-calls="${n}"><title>${esc(node.id)} (${esc(node.kind)})${node.prompts.length ? `: ${esc(node.prompts.join(', '))}` : ''}</title>
 <rect x="${x.toFixed(0)}" y="${y}" width="${NODE_W}" height="${NODE_H}" rx="${node.kind === 'check' ? 18 : 5}" fill="${fill}" stroke="${n > 0 ? '#1f5fa8' : '#b8c2cc'}" stroke-width="${node.kind === 'final' ? 2 : 1}"/>
 <text x="${(x + NODE_W / 2).toFixed(0)}" y="${y + 19}" font-size="12" font-weight="600" text-anchor="middle" fill="#1d2733">${esc(node.id)}</text>
-<text x="${(x + NODE_W / 2).toFixed(0)}" y="${y + 36}" font-size="11" text-anchor="middle" fill="#5b6776" class="state-count">${n} calls</text>
+<text x="${(x + NODE_W / 2).toFixed(0)}" y="${y + 36}" font-size="11" text-anchor="middle" fill="#5b6776" class="state-count">${n} ${n === 1 ? 'call' : 'calls'}</text>
 ${exits ? `<text x="${(x + NODE_W / 2).toFixed(0)}" y="${y + NODE_H + 13}" font-size="10" text-anchor="middle" fill="#a8321f">${esc(exits)}</text>` : ''}</g>`;
     })
     .join('\n');

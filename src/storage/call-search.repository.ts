@@ -163,9 +163,16 @@ export class CallSearchRepository {
     return doc ? toSummary(doc) : null;
   }
 
-  /** The turns of a call in order, without snapshot, TwiML or hashes. */
+  /**
+   * The turns of a call in order, without snapshot, TwiML or hashes. Read by primary key (`CallSid:step` for each step
+   * up to the session's), because FerretDB 1.x's SQLite backend pushes down only `_id` equality and would otherwise
+   * scan every turn of every call.
+   */
   async turns(callSid: string): Promise<TimelineTurn[]> {
-    return this.models.CallTurn.find({ callSid }, TURN_FIELDS).sort({ step: 1 }).lean<TimelineTurn[]>();
+    const session = await this.models.CallSession.findById(callSid, { step: 1 }).lean<{ step?: number }>();
+    const steps = Math.min(session?.step ?? 0, 500);
+    const found = await Promise.all(Array.from({ length: steps + 1 }, (_, step) => this.models.CallTurn.findById(`${callSid}:${step}`, TURN_FIELDS).lean<TimelineTurn>()));
+    return found.filter((turn): turn is TimelineTurn => turn !== null).sort((a, b) => a.step - b.step);
   }
 
   /** Calls that started in the range: how many passed each state and transition, and where they ended. */

@@ -81,7 +81,7 @@ describe('supervisor console: call search', () => {
       let after: string | null = null;
       let pages = 0;
       do {
-        const res = await supertest(many.app).get('/api/supervisor/calls').query(after ? { after } : {}).set('Cookie', c);
+        const res: supertest.Response = await supertest(many.app).get('/api/supervisor/calls').query(after ? { after } : {}).set('Cookie', c);
         expect(res.status).to.equal(200);
         expect(res.body.calls.length).to.be.at.most(25);
         seen.push(...res.body.calls.map((x: { callSid: string }) => x.callSid));
