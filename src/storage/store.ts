@@ -30,12 +30,12 @@ export interface Store {
 /** How long a database operation may wait for a server before the caller hears an apology. */
 export const DB_TIMEOUT_MS = 3000;
 
-/** Connects to MongoDB, registers the models, builds indexes and returns the repositories. */
-export async function openStore(uri: string, dbName: string): Promise<Store> {
+/** Connects to MongoDB, registers the models, builds indexes and returns the repositories (`socketTimeoutMS` for long-running tools such as benchmarks). */
+export async function openStore(uri: string, dbName: string, options: { socketTimeoutMS?: number } = {}): Promise<Store> {
   const connection: Connection = mongoose.createConnection(uri, {
     dbName,
     serverSelectionTimeoutMS: DB_TIMEOUT_MS,
-    socketTimeoutMS: 10_000,
+    socketTimeoutMS: options.socketTimeoutMS ?? 10_000,
     bufferCommands: false,
     autoIndex: false,
     retryWrites: false,
