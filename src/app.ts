@@ -5,12 +5,17 @@ import { AppError } from './http/app-error.ts';
 import { audioRoutes } from './http/audio.routes.ts';
 import { errorMiddleware } from './http/error.middleware.ts';
 import { qaRoutes } from './http/qa.routes.ts';
+import { supervisorApiRoutes } from './http/supervisor-api.routes.ts';
+import { supervisorRoutes } from './http/supervisor.routes.ts';
 import { requireTwilioSignature } from './http/twilio-signature.middleware.ts';
 import { voiceRoutes } from './http/voice.routes.ts';
+import { attachCallLog } from './logging/call-log.transport.ts';
 import type { Logger } from './logging/logger.ts';
 import type { Messenger } from './messaging/messenger.ts';
+import { CallReviewService } from './services/call-review.service.ts';
 import { CallTurnService } from './services/call-turn.service.ts';
 import { PromptAudio, speechFor } from './services/prompt-audio.service.ts';
+import { SupervisorAuthService } from './services/supervisor-auth.service.ts';
 import type { Store } from './storage/store.ts';
 
 /** What the app is built from; tests pass their own store, logger, messenger and clock. */
@@ -26,16 +31,19 @@ export interface AppDeps {
   machine?: typeof callMachine;
 }
 
-/** Builds the Express app (no listening here): voice webhooks, prompt audio, QA routes (outbox, timeline, script set-up), health. */
+/** Builds the Express app (no listening here): voice webhooks, prompt audio, QA routes (outbox, timeline, script set-up), supervisor console, health. */
 export function createApp(deps: AppDeps): Express {
   const { config, store, logger } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
 
+  attachCallLog(logger, store.callLogs);
   const promptAudio = deps.promptAudio ?? PromptAudio.none();
   const speech = speechFor(config, promptAudio);
   const calls = new CallTurnService({ store, config, logger, messenger: deps.messenger, now: deps.now, speech, machine: deps.machine });
+  const auth = new SupervisorAuthService({ store, config, logger, now: deps.now });
+  const review = new CallReviewService({ store, config, now: deps.now });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -66,6 +74,9 @@ export function createApp(deps: AppDeps): Express {
     const now = deps.now ?? (() => new Date());
     app.use('/qa', qaRoutes(store, { qaToken: config.qaToken, pepper: config.pinPepper, now, allowCitizenSetup: config.env !== 'production' }));
   }
+
+  app.use('/supervisor', supervisorRoutes({ auth, review, publicBaseUrl: config.publicBaseUrl, lockMinutes: config.supervisor.lockMinutes }));
+  app.use('/api/supervisor', supervisorApiRoutes({ auth, review, publicBaseUrl: config.publicBaseUrl }));
 
   app.use((req, _res, next) => next(new AppError(404, 'not-found', `No route for ${req.method} ${req.path}`)));
   app.use(errorMiddleware(logger, speech));

@@ -55,6 +55,10 @@ const schema = z.object({
   SAY_VOICE_ZH: sayVoice.default(VOICES['zh-CN'].say),
   SAY_VOICE_EN: sayVoice.default(VOICES['en-US'].say),
   GOOGLE_APPLICATION_CREDENTIALS: optionalText,
+  SUPERVISOR_SESSION_MINUTES: z.coerce.number().int().min(5).max(10080).default(480),
+  SUPERVISOR_LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+  SUPERVISOR_LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(1000).default(20),
+  SUPERVISOR_LOGIN_LOCK_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
@@ -77,6 +81,8 @@ export interface Config {
   messageSendTimeoutMs: number;
   /** Every "send a code" turn takes at least this long, so timing does not tell registered cards from others. */
   codeSendFloorMs: number;
+  /** Supervisor console: session lifetime, failed logins allowed per username and per address within the lock window. */
+  supervisor: { sessionMinutes: number; maxFailures: number; maxFailuresPerIp: number; lockMinutes: number };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; format: 'json' | 'pretty' };
   /** Pre-built prompt audio: where it lives and whether `<Play>` is used for it. */
   audio: { enabled: boolean; dir: string };
@@ -137,6 +143,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       say: { 'zh-CN': e.SAY_VOICE_ZH, 'en-US': e.SAY_VOICE_EN },
       encoding: e.TTS_ENCODING,
       googleCredentials: e.GOOGLE_APPLICATION_CREDENTIALS,
+    },
+    supervisor: {
+      sessionMinutes: e.SUPERVISOR_SESSION_MINUTES,
+      maxFailures: e.SUPERVISOR_LOGIN_MAX_FAILURES,
+      maxFailuresPerIp: e.SUPERVISOR_LOGIN_MAX_FAILURES_PER_IP,
+      lockMinutes: e.SUPERVISOR_LOGIN_LOCK_MINUTES,
     },
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (e.NODE_ENV === 'production' || !process.stdout.isTTY ? 'json' : 'pretty') },
   };

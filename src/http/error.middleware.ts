@@ -2,8 +2,9 @@ import type { ErrorRequestHandler } from 'express';
 import type { Logger } from '../logging/logger.ts';
 import { renderApology, SAY_ONLY, type Speech } from '../twiml/call-response.renderer.ts';
 import { AppError } from './app-error.ts';
+import { errorPage } from './supervisor-pages.renderer.ts';
 
-/** The one error handler: voice routes answer with a spoken apology in TwiML, everything else with JSON. */
+/** The one error handler: voice routes answer with a spoken apology in TwiML, console pages with HTML, everything else with JSON. */
 export function errorMiddleware(logger: Logger, speech: Speech = SAY_ONLY): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const known = error instanceof AppError ? error : null;
@@ -18,6 +19,11 @@ export function errorMiddleware(logger: Logger, speech: Speech = SAY_ONLY): Erro
       res.status(status >= 500 ? 200 : status).type('text/xml').send(renderApology('both', speech));
       return;
     }
-    res.status(status).json({ error: code, message: known?.message ?? (status >= 500 ? 'Internal error' : 'Bad request') });
+    const message = known?.message ?? (status >= 500 ? 'Internal error' : 'Bad request');
+    if (req.path.startsWith('/supervisor')) {
+      res.status(status).type('html').send(errorPage(status, message));
+      return;
+    }
+    res.status(status).json({ error: code, message });
   };
 }

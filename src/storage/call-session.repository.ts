@@ -22,11 +22,20 @@ function fieldsFrom(turn: CallTurn): Record<string, unknown> {
   if (turn.outcome) set.outcome = turn.outcome;
   if (turn.idHash) set.idHash = turn.idHash;
   if (turn.idMasked) set.idMasked = turn.idMasked;
+  if (turn.path.includes('trouble')) set.hadTrouble = true;
   if (turn.ended) {
     set.status = 'ended';
     set.endedAt = turn.at;
+    set.endedIn = turn.event === 'HANGUP' ? turn.from : turn.to;
   }
   return set;
+}
+
+/** The transitions a turn took, as `from>to`, from the states it passed through. */
+export function movesOf(path: string[]): string[] {
+  const moves: string[] = [];
+  for (let i = 1; i < path.length; i += 1) moves.push(`${path[i - 1]}>${path[i]}`);
+  return moves;
 }
 
 /** The id of a call's turn document. */
@@ -43,7 +52,18 @@ export class CallSessionRepository {
 
   /** Creates the session from its opening turn (step 0); false when it already exists (a repeated first webhook). */
   async create(identity: CallIdentity, opening: CallTurn): Promise<boolean> {
-    const session = { ...identity, status: 'active', outcome: null, idHash: null, idMasked: null, endedAt: null, updatedAt: identity.startedAt, ...fieldsFrom(opening) };
+    const session = {
+      ...identity,
+      status: 'active',
+      outcome: null,
+      idHash: null,
+      idMasked: null,
+      endedAt: null,
+      updatedAt: identity.startedAt,
+      ...fieldsFrom(opening),
+      visited: [...new Set(opening.path)],
+      moves: [...new Set(movesOf(opening.path))],
+    };
     if (!(await insertOnce(() => this.models.CallSession.collection.insertOne(session as never)))) return false;
     await this.claimTurn(opening);
     return true;
@@ -59,9 +79,12 @@ export class CallSessionRepository {
     return this.models.CallTurn.findById(turnId(callSid, step)).lean<CallTurn>();
   }
 
-  /** Moves the session to the state a claimed turn produced (idempotent). */
+  /** Moves the session to the state a claimed turn produced, adding the states and transitions it passed (idempotent). */
   async applyTurn(turn: CallTurn, now: Date): Promise<void> {
-    await this.models.CallSession.collection.updateOne({ _id: turn.callSid, step: turn.step } as never, { $set: { ...fieldsFrom(turn), updatedAt: now } } as never);
+    await this.models.CallSession.collection.updateOne(
+      { _id: turn.callSid, step: turn.step } as never,
+      { $set: { ...fieldsFrom(turn), updatedAt: now }, $addToSet: { visited: { $each: turn.path }, moves: { $each: movesOf(turn.path) } } } as never,
+    );
   }
 
   /** Every turn of a call in order: the timeline supervisors read. */
@@ -91,7 +114,7 @@ export class CallSessionRepository {
   async recordOutcome(callSid: string, outcome: string, now: Date): Promise<void> {
     await this.models.CallSession.collection.updateOne(
       { _id: callSid, status: 'active' } as never,
-      { $set: { outcome, status: 'ended', endedAt: now, updatedAt: now } } as never,
+      { $set: { outcome, status: 'ended', endedAt: now, updatedAt: now, hadTrouble: true } } as never,
     );
   }
 }

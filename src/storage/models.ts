@@ -49,6 +49,14 @@ export interface CallSessionDoc {
   twilioStatus?: string | null;
   durationSeconds?: number | null;
   dialCallStatus?: string | null;
+  /** Every state the call has passed through (a set, for the supervisors' flow view). */
+  visited?: string[];
+  /** Every transition the call has taken, as `from>to` (a set). */
+  moves?: string[];
+  /** The state the call ended in: where the caller hung up, or the final state the flow reached. */
+  endedIn?: string | null;
+  /** True when the call met a technical problem (the flow's apology state, or the recovery path after a failed turn). */
+  hadTrouble?: boolean;
 }
 
 /** One turn of a call, keyed `CallSid:step`; inserting it claims the turn (atomic on MongoDB and FerretDB alike) and it carries the result for roll-forward. */
@@ -133,6 +141,46 @@ export interface OutboxDoc {
   createdAt: Date;
 }
 
+/** A supervisor account of the console; the password only as an Argon2id hash. */
+export interface SupervisorDoc {
+  _id: string;
+  passwordHash: string;
+  createdAt: Date;
+  passwordSetAt: Date;
+}
+
+/** A console login, keyed by a keyed hash of the random token held in the browser's cookie. */
+export interface SupervisorSessionDoc {
+  _id: string;
+  username: string;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+/** One failed console login, counted per key (`user:<name>` or `ip:<address>`) for throttling. */
+export interface LoginFailureDoc {
+  key: string;
+  at: Date;
+}
+
+/** Who looked at which call, when, and how (page, API, export). */
+export interface AccessLogDoc {
+  supervisor: string;
+  callSid: string | null;
+  at: Date;
+  what: string;
+  detail?: string | null;
+}
+
+/** One (already masked) log line of a call, kept so supervisors can read it next to the timeline. */
+export interface CallLogDoc {
+  callSid: string;
+  at: Date;
+  level: string;
+  message: string;
+  fields: string;
+}
+
 /** Every collection the hotline uses, bound to one connection. */
 export interface Models {
   Citizen: Model<CitizenDoc>;
@@ -145,6 +193,11 @@ export interface Models {
   VerificationFailure: Model<VerificationFailureDoc>;
   CardLock: Model<CardLockDoc>;
   Outbox: Model<OutboxDoc>;
+  Supervisor: Model<SupervisorDoc>;
+  SupervisorSession: Model<SupervisorSessionDoc>;
+  LoginFailure: Model<LoginFailureDoc>;
+  AccessLog: Model<AccessLogDoc>;
+  CallLog: Model<CallLogDoc>;
 }
 
 const opts = { versionKey: false as const };
@@ -210,10 +263,17 @@ export function registerModels(connection: Connection): Models {
       endedAt: { type: Date, default: null },
       twilioStatus: { type: String, default: null },
       durationSeconds: { type: Number, default: null },
+      visited: { type: [String], default: undefined },
+      moves: { type: [String], default: undefined },
+      endedIn: { type: String, default: null },
+      hadTrouble: { type: Boolean, default: undefined },
     },
     { ...opts, collection: 'call_sessions' },
   );
   callSession.index({ startedAt: -1 });
+  callSession.index({ idMasked: 1, startedAt: -1 });
+  callSession.index({ callerHash: 1, startedAt: -1 });
+  callSession.index({ hadTrouble: 1, startedAt: -1 });
   callSession.index({ outcome: 1, startedAt: -1 });
   callSession.index({ idHash: 1, startedAt: -1 });
   callSession.index({ callerLast4: 1, startedAt: -1 });
@@ -297,6 +357,58 @@ export function registerModels(connection: Connection): Models {
   );
   outbox.index({ toHash: 1, createdAt: -1 });
 
+  const supervisor = new Schema<SupervisorDoc>(
+    {
+      _id: { type: String, required: true },
+      passwordHash: { type: String, required: true },
+      createdAt: { type: Date, required: true },
+      passwordSetAt: { type: Date, required: true },
+    },
+    { ...opts, collection: 'supervisors' },
+  );
+
+  const supervisorSession = new Schema<SupervisorSessionDoc>(
+    {
+      _id: { type: String, required: true },
+      username: { type: String, required: true },
+      createdAt: { type: Date, required: true },
+      expiresAt: { type: Date, required: true },
+    },
+    { ...opts, collection: 'supervisor_sessions' },
+  );
+  supervisorSession.index({ username: 1 });
+
+  const loginFailure = new Schema<LoginFailureDoc>(
+    { key: { type: String, required: true }, at: { type: Date, required: true } },
+    { ...opts, collection: 'supervisor_login_failures' },
+  );
+  loginFailure.index({ key: 1, at: -1 });
+
+  const accessLog = new Schema<AccessLogDoc>(
+    {
+      supervisor: { type: String, required: true },
+      callSid: { type: String, default: null },
+      at: { type: Date, required: true },
+      what: { type: String, required: true },
+      detail: { type: String, default: null },
+    },
+    { ...opts, collection: 'supervisor_access_log' },
+  );
+  accessLog.index({ callSid: 1, at: -1 });
+  accessLog.index({ supervisor: 1, at: -1 });
+
+  const callLog = new Schema<CallLogDoc>(
+    {
+      callSid: { type: String, required: true },
+      at: { type: Date, required: true },
+      level: { type: String, required: true },
+      message: { type: String, required: true },
+      fields: { type: String, default: '{}' },
+    },
+    { ...opts, collection: 'call_logs' },
+  );
+  callLog.index({ callSid: 1, at: 1 });
+
   return {
     Citizen: connection.model<CitizenDoc>('Citizen', citizen),
     CallSession: connection.model<CallSessionDoc>('CallSession', callSession),
@@ -308,5 +420,10 @@ export function registerModels(connection: Connection): Models {
     VerificationFailure: connection.model<VerificationFailureDoc>('VerificationFailure', verificationFailure),
     CardLock: connection.model<CardLockDoc>('CardLock', cardLock),
     Outbox: connection.model<OutboxDoc>('Outbox', outbox),
+    Supervisor: connection.model<SupervisorDoc>('Supervisor', supervisor),
+    SupervisorSession: connection.model<SupervisorSessionDoc>('SupervisorSession', supervisorSession),
+    LoginFailure: connection.model<LoginFailureDoc>('LoginFailure', loginFailure),
+    AccessLog: connection.model<AccessLogDoc>('AccessLog', accessLog),
+    CallLog: connection.model<CallLogDoc>('CallLog', callLog),
   };
 }

@@ -1,4 +1,6 @@
 import mongoose, { type Connection } from 'mongoose';
+import { CallLogRepository } from './call-log.repository.ts';
+import { CallSearchRepository } from './call-search.repository.ts';
 import { CallSessionRepository } from './call-session.repository.ts';
 import { CardGuardRepository } from './card-guard.repository.ts';
 import { CitizenRepository } from './citizen.repository.ts';
@@ -6,6 +8,7 @@ import { registerModels, type Models } from './models.ts';
 import { OneTimeCodeRepository } from './one-time-code.repository.ts';
 import { OutboxRepository } from './outbox.repository.ts';
 import { PasswordChangeRepository } from './password-change.repository.ts';
+import { SupervisorRepository } from './supervisor.repository.ts';
 
 /** Every repository on one database connection. */
 export interface Store {
@@ -15,6 +18,9 @@ export interface Store {
   oneTimeCodes: OneTimeCodeRepository;
   cardGuards: CardGuardRepository;
   outbox: OutboxRepository;
+  supervisors: SupervisorRepository;
+  callSearch: CallSearchRepository;
+  callLogs: CallLogRepository;
   models: Models;
   /** Answers when the database is reachable, throws otherwise. */
   ping(): Promise<void>;
@@ -26,12 +32,12 @@ export interface Store {
 /** How long a database operation may wait for a server before the caller hears an apology. */
 export const DB_TIMEOUT_MS = 3000;
 
-/** Connects to MongoDB, registers the models, builds indexes and returns the repositories. */
-export async function openStore(uri: string, dbName: string): Promise<Store> {
+/** Connects to MongoDB, registers the models, builds indexes and returns the repositories (`socketTimeoutMS` for long-running tools such as benchmarks). */
+export async function openStore(uri: string, dbName: string, options: { socketTimeoutMS?: number } = {}): Promise<Store> {
   const connection: Connection = mongoose.createConnection(uri, {
     dbName,
     serverSelectionTimeoutMS: DB_TIMEOUT_MS,
-    socketTimeoutMS: 10_000,
+    socketTimeoutMS: options.socketTimeoutMS ?? 10_000,
     bufferCommands: false,
     autoIndex: false,
     retryWrites: false,
@@ -47,6 +53,9 @@ export async function openStore(uri: string, dbName: string): Promise<Store> {
     oneTimeCodes: new OneTimeCodeRepository(models),
     cardGuards: new CardGuardRepository(models),
     outbox: new OutboxRepository(models),
+    supervisors: new SupervisorRepository(models),
+    callSearch: new CallSearchRepository(models),
+    callLogs: new CallLogRepository(models),
     async ping() {
       const db = connection.db;
       if (!db) throw new Error('database not connected');
