@@ -190,6 +190,12 @@ export class CallReplayer {
       body: method === 'GET' ? undefined : form,
     });
     const text = await res.text();
+    if (res.status === 403 && text.includes('bad-signature')) {
+      throw new Error(
+        `${method} ${url.pathname} answered HTTP 403 (signature refused): the target checks signatures against its PUBLIC_BASE_URL and auth token; ` +
+          `this call signed for ${this.publicBase} — pass --public-url with the target's PUBLIC_BASE_URL (e.g. http://localhost:3000) and check the auth token`,
+      );
+    }
     if (!res.ok) throw new Error(`${method} ${url.pathname} answered HTTP ${res.status}: ${text.slice(0, 200)}`);
     return text;
   }
