@@ -1,12 +1,14 @@
 import express, { type Express } from 'express';
 import { realDeliveryConfigured, type Config } from './config.ts';
 import { AppError } from './http/app-error.ts';
+import { bearerMatches } from './http/bearer-token.ts';
 import { errorMiddleware } from './http/error.middleware.ts';
 import { qaRoutes } from './http/qa.routes.ts';
 import { requireTwilioSignature } from './http/twilio-signature.middleware.ts';
 import { voiceRoutes } from './http/voice.routes.ts';
 import type { Logger } from './logging/logger.ts';
-import type { Messenger } from './messaging/messenger.ts';
+import { meteredMessenger, type Messenger } from './messaging/messenger.ts';
+import { HotlineMetrics, isDatabaseError } from './observability/hotline.metrics.ts';
 import { CallTurnService } from './services/call-turn.service.ts';
 import type { Store } from './storage/store.ts';
 
@@ -17,6 +19,8 @@ export interface AppDeps {
   logger: Logger;
   messenger: Messenger;
   now?: () => Date;
+  /** Counters behind `/metrics`; one is made when absent. */
+  metrics?: HotlineMetrics;
 }
 
 /** Builds the Express app (no listening here): voice webhooks, QA outbox, health. */
@@ -26,7 +30,8 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
 
-  const calls = new CallTurnService({ store, config, logger, messenger: deps.messenger, now: deps.now });
+  const metrics = deps.metrics ?? new HotlineMetrics({ processMetrics: false });
+  const calls = new CallTurnService({ store, config, logger, messenger: meteredMessenger(deps.messenger, metrics), now: deps.now, metrics });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -35,9 +40,15 @@ export function createApp(deps: AppDeps): Express {
     try {
       await store.ping();
       res.json({ status: 'ready' });
-    } catch {
+    } catch (error) {
+      if (isDatabaseError(error)) metrics.databaseError('readyz');
       res.status(503).json({ status: 'database unreachable' });
     }
+  });
+  app.get('/metrics', async (req, res) => {
+    if (config.metricsToken && !bearerMatches(req.header('authorization'), config.metricsToken)) throw new AppError(401, 'unauthorized', 'metrics token required');
+    const { contentType, body } = await metrics.render();
+    res.type(contentType).send(body);
   });
 
   app.use(

@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, realChannels, realDeliveryConfigured } from '.
 import { connectDatabase } from './database.ts';
 import { createLogger } from './logging/logger.ts';
 import { drainDeliveries, OutboxMessenger, RealMessenger } from './messaging/messenger.ts';
+import { HotlineMetrics } from './observability/hotline.metrics.ts';
 import { seedCitizens } from './services/citizen-seed.service.ts';
 
 const DEMO_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../data/demo-citizens.json');
@@ -22,7 +23,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.log);
-  const database = await connectDatabase(config, logger);
+  const metrics = new HotlineMetrics();
+  const database = await connectDatabase(config, logger, { onCommand: (name) => metrics.databaseCommand(name) });
   if (config.loadDemoData) {
     const result = await seedCitizens(database.store, DEMO_FILE, config.pinPepper, { keepExisting: true });
     logger.info('demo citizens loaded', result);
@@ -34,7 +36,7 @@ async function main(): Promise<void> {
     if (!channels[channel]) logger.log(partial ? 'warn' : 'info', 'channel goes to the local outbox', { channel, reason: 'not configured' });
   }
   const messenger = channels.sms || channels.email ? new RealMessenger(config, { fallback: outbox }) : outbox;
-  const app = createApp({ config, store: database.store, logger, messenger });
+  const app = createApp({ config, store: database.store, logger, messenger, metrics });
   const server = app.listen(config.port, () => {
     logger.info('hotline listening', {
       port: (server.address() as AddressInfo).port,

@@ -25,8 +25,9 @@ export interface Store {
 export const DB_TIMEOUT_MS = 3000;
 
 /** Connects to MongoDB, registers the models, builds indexes and returns the repositories. */
-export async function openStore(uri: string, dbName: string): Promise<Store> {
+export async function openStore(uri: string, dbName: string, options: { onCommand?: (name: string) => void } = {}): Promise<Store> {
   const connection: Connection = mongoose.createConnection(uri, {
+    monitorCommands: Boolean(options.onCommand),
     dbName,
     serverSelectionTimeoutMS: DB_TIMEOUT_MS,
     socketTimeoutMS: 10_000,
@@ -35,6 +36,8 @@ export async function openStore(uri: string, dbName: string): Promise<Store> {
     retryWrites: false,
   });
   await connection.asPromise();
+  const onCommand = options.onCommand;
+  if (onCommand) connection.getClient().on('commandStarted', (event: { commandName: string }) => onCommand(event.commandName));
   const models = registerModels(connection);
   await Promise.all(Object.values(models).map((model) => (model as mongoose.Model<unknown>).createIndexes()));
   return {
