@@ -288,9 +288,21 @@ export class CallTurnService {
     return { answered: false };
   }
 
-  /** The language a call is in, for answers that must not change it (fallback). */
-  async languageOf(callSid: string): Promise<Language | null> {
-    const session = await this.deps.store.callSessions.find(callSid);
-    return session ? (session.language as Language) : null;
+  /** Answers Twilio's fallback request: a live call hears its current prompt again (it resumes on whichever instance took it); otherwise an apology. */
+  async resumeCall(callSid: string | null): Promise<string> {
+    if (!callSid) return renderApology('both');
+    const logger = this.deps.logger.child({ callSid });
+    try {
+      const session = await this.deps.store.callSessions.find(callSid);
+      if (session?.status === 'active') {
+        logger.warn('call resumed by fallback', { step: session.step, state: session.state });
+        return session.lastTwiml;
+      }
+      return renderApology((session?.language as Language | undefined) ?? 'both');
+    } catch (error) {
+      if (isDatabaseError(error)) this.metrics.databaseError('fallback');
+      logger.error('fallback could not load the call', { error });
+      return renderApology('both');
+    }
   }
 }
