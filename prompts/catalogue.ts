@@ -4,7 +4,25 @@ export type Language = 'zh-CN' | 'en-US';
 /** Every language the line speaks, Mandarin first (the default). */
 export const LANGUAGES: readonly Language[] = ['zh-CN', 'en-US'];
 
-/** One prompt in both languages; `{name}` marks a value filled in at render time. */
+/** The voices each language is spoken in by default (each can be changed in the configuration). */
+export const VOICES = {
+  'zh-CN': {
+    /** BCP-47 code the synthesiser and Twilio's `<Say>` take for Mandarin. */
+    languageCode: 'cmn-CN',
+    /** Google Cloud Text-to-Speech voice for built audio. */
+    tts: 'cmn-CN-Wavenet-A',
+    /** Twilio `<Say>` voice when a prompt has no audio. */
+    say: 'Polly.Zhiyu',
+    /** espeak-ng voice for rough local audio. */
+    espeak: 'cmn',
+  },
+  'en-US': { languageCode: 'en-US', tts: 'en-US-Neural2-F', say: 'Polly.Joanna-Neural', espeak: 'en-us' },
+} as const satisfies Record<Language, { languageCode: 'cmn-CN' | 'en-US'; tts: string; say: string; espeak: string }>;
+
+/**
+ * One prompt in both languages; `{name}` marks a value filled in at render time. A text starting with `<speak>`
+ * is SSML: synthesised as such, and heard (on `<Say>`) and shown with its tags removed.
+ */
 export interface PromptEntry {
   'zh-CN': string;
   'en-US': string;
@@ -103,7 +121,8 @@ export const PROMPTS = {
     'en-US': 'The password cannot be one digit repeated six times.',
   },
   'pin.weak.sequence': {
-    'zh-CN': '密码不能是连续的数字，例如123456或654321。',
+    'zh-CN':
+      '<speak>密码不能是连续的数字，例如<say-as interpret-as="characters">123456</say-as>或<say-as interpret-as="characters">654321</say-as>。</speak>',
     'en-US': 'The password cannot be a straight run of digits, such as 1 2 3 4 5 6 or 6 5 4 3 2 1.',
   },
   'pin.weak.birth-date': {
@@ -207,8 +226,33 @@ export type PromptId = keyof typeof PROMPTS;
 /** Values a prompt may name: `{otpMinutes}`, `{lockMinutes}`, `{lockAfter}`. */
 export type PromptParams = Record<string, string | number>;
 
-/** The text of one prompt in one language with its `{placeholders}` filled in. */
-export function promptText(id: PromptId, language: Language, params: PromptParams = {}): string {
+/** True when a catalogue text is SSML (`<speak>…</speak>`) rather than plain text. */
+export function isSsml(source: string): boolean {
+  return /^\s*<speak[\s>]/.test(source);
+}
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+/** The words of an SSML document: tags removed, the five XML entities decoded, spacing tidied. */
+export function ssmlToText(ssml: string): string {
+  return ssml
+    .replace(/<[^>]*>/g, '')
+    .replace(/&(amp|lt|gt|quot|apos);/g, (_whole, name: string) => ENTITIES[name])
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+const fill = (source: string, params: PromptParams): string =>
+  source.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+
+/** What is synthesised for one prompt: its text or SSML, placeholders filled in. */
+export function promptSource(id: PromptId, language: Language, params: PromptParams = {}): string {
   const entry: PromptEntry = PROMPTS[id];
-  return entry[language].replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  return fill(entry[language], params);
+}
+
+/** The text of one prompt in one language with its `{placeholders}` filled in (SSML reduced to its words). */
+export function promptText(id: PromptId, language: Language, params: PromptParams = {}): string {
+  const source = promptSource(id, language, params);
+  return isSsml(source) ? ssmlToText(source) : source;
 }

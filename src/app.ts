@@ -1,6 +1,8 @@
 import express, { type Express } from 'express';
+import { callMachine } from '../flows/call.machine.ts';
 import { realDeliveryConfigured, type Config } from './config.ts';
 import { AppError } from './http/app-error.ts';
+import { audioRoutes } from './http/audio.routes.ts';
 import { bearerMatches } from './http/bearer-token.ts';
 import { errorMiddleware } from './http/error.middleware.ts';
 import { qaRoutes } from './http/qa.routes.ts';
@@ -10,6 +12,7 @@ import type { Logger } from './logging/logger.ts';
 import { meteredMessenger, type Messenger } from './messaging/messenger.ts';
 import { HotlineMetrics, isDatabaseError } from './observability/hotline.metrics.ts';
 import { CallTurnService } from './services/call-turn.service.ts';
+import { PromptAudio, speechFor } from './services/prompt-audio.service.ts';
 import type { Store } from './storage/store.ts';
 
 /** What the app is built from; tests pass their own store, logger, messenger and clock. */
@@ -21,9 +24,13 @@ export interface AppDeps {
   now?: () => Date;
   /** Counters behind `/metrics`; one is made when absent. */
   metrics?: HotlineMetrics;
+  /** Built prompt audio, loaded once at start; without it every prompt is spoken with `<Say>`. */
+  promptAudio?: PromptAudio;
+  /** The call statechart (tests pass a deliberately altered one); the real one by default. */
+  machine?: typeof callMachine;
 }
 
-/** Builds the Express app (no listening here): voice webhooks, QA outbox, health. */
+/** Builds the Express app (no listening here): voice webhooks, prompt audio, QA routes (outbox, timeline, script set-up), health. */
 export function createApp(deps: AppDeps): Express {
   const { config, store, logger } = deps;
   const app = express();
@@ -31,7 +38,9 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
 
   const metrics = deps.metrics ?? new HotlineMetrics({ processMetrics: false });
-  const calls = new CallTurnService({ store, config, logger, messenger: meteredMessenger(deps.messenger, metrics), now: deps.now, metrics });
+  const promptAudio = deps.promptAudio ?? PromptAudio.none();
+  const speech = speechFor(config, promptAudio);
+  const calls = new CallTurnService({ store, config, logger, messenger: meteredMessenger(deps.messenger, metrics), now: deps.now, speech, machine: deps.machine, metrics });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -60,14 +69,16 @@ export function createApp(deps: AppDeps): Express {
       enabled: config.twilio.signatureCheck,
       logger,
     }),
-    voiceRoutes(calls, { agentNumber: config.agentNumber }),
+    voiceRoutes(calls, { agentNumber: config.agentNumber, speech }),
   );
+  app.use('/audio', audioRoutes(promptAudio.dir ?? config.audio.dir));
 
   if (config.qaToken && !realDeliveryConfigured(config)) {
-    app.use('/qa', qaRoutes(store.outbox, { qaToken: config.qaToken, pepper: config.pinPepper }));
+    const now = deps.now ?? (() => new Date());
+    app.use('/qa', qaRoutes(store, { qaToken: config.qaToken, pepper: config.pinPepper, now, allowCitizenSetup: config.env !== 'production' }));
   }
 
   app.use((req, _res, next) => next(new AppError(404, 'not-found', `No route for ${req.method} ${req.path}`)));
-  app.use(errorMiddleware(logger));
+  app.use(errorMiddleware(logger, speech));
   return app;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VOICES, type Language } from '../prompts/catalogue.ts';
 
 const bool = (fallback: boolean) =>
   z
@@ -10,6 +11,14 @@ const optionalText = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const ttsVoice = (languageCode: string) =>
+  z.string().regex(new RegExp(`^${languageCode}-[A-Za-z0-9]+-[A-Z]$`), `must be a Google voice name for ${languageCode}, e.g. ${languageCode}-Standard-A`);
+
+/** Twilio `<Say>` voices: Amazon Polly (standard, neural, generative) or Google. */
+const sayVoice = z
+  .string()
+  .regex(/^(Polly\.[A-Za-z]+(-Neural|-Generative)?|Google\.[a-z]{2,3}-[A-Z]{2}-[A-Za-z0-9]+-[A-Z])$/, 'must be a Twilio <Say> voice, e.g. Polly.Zhiyu or Polly.Joanna-Neural');
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -39,6 +48,14 @@ const schema = z.object({
   LOCK_MINUTES: z.coerce.number().int().min(1).max(10080).default(30),
   GATHER_TIMEOUT_SECONDS: z.coerce.number().int().min(2).max(60).default(6),
   MESSAGE_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(30000).default(3000),
+  AUDIO_ENABLED: bool(true),
+  AUDIO_DIR: z.string().default('prompts/audio'),
+  TTS_VOICE_ZH: ttsVoice('cmn-CN').default(VOICES['zh-CN'].tts),
+  TTS_VOICE_EN: ttsVoice('en-US').default(VOICES['en-US'].tts),
+  TTS_ENCODING: z.enum(['LINEAR16', 'MULAW']).default('LINEAR16'),
+  SAY_VOICE_ZH: sayVoice.default(VOICES['zh-CN'].say),
+  SAY_VOICE_EN: sayVoice.default(VOICES['en-US'].say),
+  GOOGLE_APPLICATION_CREDENTIALS: optionalText,
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
@@ -64,6 +81,16 @@ export interface Config {
   /** Every "send a code" turn takes at least this long, so timing does not tell registered cards from others. */
   codeSendFloorMs: number;
   log: { level: 'error' | 'warn' | 'info' | 'debug'; format: 'json' | 'pretty' };
+  /** Pre-built prompt audio: where it lives and whether `<Play>` is used for it. */
+  audio: { enabled: boolean; dir: string };
+  /** How prompts are synthesised and, without audio, spoken. */
+  voices: {
+    tts: Record<Language, string>;
+    say: Record<Language, string>;
+    encoding: 'LINEAR16' | 'MULAW';
+    /** Service-account key file for Google Cloud Text-to-Speech (else Application Default Credentials). */
+    googleCredentials?: string;
+  };
 }
 
 /** Thrown when the environment holds a bad value; the message names the variable. */
@@ -108,8 +135,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     gatherTimeoutSeconds: e.GATHER_TIMEOUT_SECONDS,
     messageSendTimeoutMs: e.MESSAGE_SEND_TIMEOUT_MS,
     codeSendFloorMs: e.CODE_SEND_FLOOR_MS,
+    audio: { enabled: e.AUDIO_ENABLED, dir: e.AUDIO_DIR },
+    voices: {
+      tts: { 'zh-CN': e.TTS_VOICE_ZH, 'en-US': e.TTS_VOICE_EN },
+      say: { 'zh-CN': e.SAY_VOICE_ZH, 'en-US': e.SAY_VOICE_EN },
+      encoding: e.TTS_ENCODING,
+      googleCredentials: e.GOOGLE_APPLICATION_CREDENTIALS,
+    },
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (e.NODE_ENV === 'production' || !process.stdout.isTTY ? 'json' : 'pretty') },
   };
+}
+
+/** Reads the environment with some settings replaced (the QA command runs its own in-process hotline). */
+export function loadConfigWith(overrides: Record<string, string>): Config {
+  return loadConfig({ ...process.env, ...overrides });
 }
 
 /** Which channels really leave the building; the others go to the local outbox. */
@@ -126,4 +165,9 @@ export function realDeliveryConfigured(config: Config): boolean {
 /** A code's lifetime in whole minutes, as callers hear it. */
 export function otpMinutes(config: Config): number {
   return Math.ceil(config.otp.ttlSeconds / 60);
+}
+
+/** The values prompts name (`{otpMinutes}`, `{lockMinutes}`, `{lockAfter}`), as this configuration fills them in. */
+export function promptParams(config: Config): { otpMinutes: number; lockMinutes: number; lockAfter: number } {
+  return { otpMinutes: otpMinutes(config), lockMinutes: config.lock.minutes, lockAfter: config.lock.afterFailures };
 }

@@ -8,6 +8,7 @@ import { createLogger } from './logging/logger.ts';
 import { drainDeliveries, OutboxMessenger, RealMessenger } from './messaging/messenger.ts';
 import { HotlineMetrics } from './observability/hotline.metrics.ts';
 import { seedCitizens } from './services/citizen-seed.service.ts';
+import { PromptAudio } from './services/prompt-audio.service.ts';
 
 const DEMO_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../data/demo-citizens.json');
 
@@ -36,7 +37,10 @@ async function main(): Promise<void> {
     if (!channels[channel]) logger.log(partial ? 'warn' : 'info', 'channel goes to the local outbox', { channel, reason: 'not configured' });
   }
   const messenger = channels.sms || channels.email ? new RealMessenger(config, { fallback: outbox }) : outbox;
-  const app = createApp({ config, store: database.store, logger, messenger, metrics });
+  const promptAudio = config.audio.enabled
+    ? await PromptAudio.load({ dir: config.audio.dir, publicBaseUrl: config.publicBaseUrl, logger })
+    : PromptAudio.none();
+  const app = createApp({ config, store: database.store, logger, messenger, promptAudio, metrics });
   const server = app.listen(config.port, () => {
     logger.info('hotline listening', {
       port: (server.address() as AddressInfo).port,
@@ -44,6 +48,7 @@ async function main(): Promise<void> {
       smsDelivery: channels.sms ? 'twilio' : 'outbox',
       emailDelivery: channels.email ? 'smtp' : 'outbox',
       qaOutbox: Boolean(config.qaToken) && !realDeliveryConfigured(config),
+      promptAudio: config.audio.enabled ? promptAudio.size : 'disabled',
     });
   });
 

@@ -1,10 +1,10 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from '../logging/logger.ts';
-import { renderApology } from '../twiml/call-response.renderer.ts';
+import { renderApology, SAY_ONLY, type Speech } from '../twiml/call-response.renderer.ts';
 import { AppError } from './app-error.ts';
 
 /** The one error handler: voice routes answer with a spoken apology in TwiML, everything else with JSON. */
-export function errorMiddleware(logger: Logger): ErrorRequestHandler {
+export function errorMiddleware(logger: Logger, speech: Speech = SAY_ONLY): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const known = error instanceof AppError ? error : null;
     const parserStatus = (error as { status?: number; type?: string }).type ? (error as { status?: number }).status : undefined;
@@ -15,7 +15,7 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
     else if (known?.code !== 'bad-signature') logger.warn('request refused', { path: req.path, status, errorCode: code, callSid, reason: known?.message ?? (error as Error).message });
     if (res.headersSent) return;
     if (req.path.startsWith('/voice') && status !== 403) {
-      res.status(status >= 500 ? 200 : status).type('text/xml').send(renderApology('both'));
+      res.status(status >= 500 ? 200 : status).type('text/xml').send(renderApology('both', speech));
       return;
     }
     res.status(status).json({ error: code, message: known?.message ?? (status >= 500 ? 'Internal error' : 'Bad request') });

@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { CallEvent } from '../../flows/call.machine.ts';
 import type { CallTurnService } from '../services/call-turn.service.ts';
-import { renderDialDone, renderRecovery } from '../twiml/call-response.renderer.ts';
+import { renderDialDone, renderRecovery, SAY_ONLY, type Speech } from '../twiml/call-response.renderer.ts';
 import { AppError } from './app-error.ts';
 
 const callSid = z.string().regex(/^CA[0-9A-Za-z]{10,40}$/, 'CallSid must look like a Twilio call id');
@@ -38,8 +38,9 @@ function sendTwiml(res: import('express').Response, twiml: string, status = 200)
 }
 
 /** The Twilio voice webhooks: answer, each gathered step, status callback, fallback and recovery. */
-export function voiceRoutes(calls: CallTurnService, options: { agentNumber: string }): Router {
+export function voiceRoutes(calls: CallTurnService, options: { agentNumber: string; speech?: Speech }): Router {
   const router = Router();
+  const speech = options.speech ?? SAY_ONLY;
 
   router.post('/', async (req: Request, res) => {
     const body = parse(startBody, req.body);
@@ -67,14 +68,14 @@ export function voiceRoutes(calls: CallTurnService, options: { agentNumber: stri
     const { lang } = parse(langQuery, req.query);
     const body = parse(gatherBody, req.body);
     await calls.recordRecovery(body.CallSid, body.Digits === '0' ? 'transferred' : 'goodbye');
-    sendTwiml(res, renderRecovery(lang, body.Digits ?? '', options.agentNumber));
+    sendTwiml(res, renderRecovery(lang, body.Digits ?? '', options.agentNumber, speech));
   });
 
   router.post('/dial-done', async (req, res) => {
     const { lang } = parse(langQuery, req.query);
     const body = parse(dialBody, req.body);
     const { answered } = await calls.recordDialResult(body.CallSid, body.DialCallStatus);
-    sendTwiml(res, renderDialDone(lang, answered));
+    sendTwiml(res, renderDialDone(lang, answered, speech));
   });
 
   return router;

@@ -2,7 +2,7 @@ import { createActor, waitFor, type SnapshotFrom } from 'xstate';
 import { HotlineMetrics, isDatabaseError, type TurnResult } from '../observability/hotline.metrics.ts';
 import { callMachine, type CallEvent, type GatherSpec, type StateMeta } from '../../flows/call.machine.ts';
 import type { Language } from '../../prompts/catalogue.ts';
-import { otpMinutes, type Config } from '../config.ts';
+import { promptParams, type Config } from '../config.ts';
 import { idFromKeypad, maskCitizenId } from '../domain/citizen-id.ts';
 import { maskPhone } from '../domain/masking.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -11,7 +11,7 @@ import { keyedHash } from '../security/secrets.ts';
 import { Semaphore } from '../security/semaphore.ts';
 import { turnId, type CallSession, type CallTurn } from '../storage/call-session.repository.ts';
 import type { Store } from '../storage/store.ts';
-import { renderApology, renderState } from '../twiml/call-response.renderer.ts';
+import { renderApology, renderState, SAY_ONLY, type Speech } from '../twiml/call-response.renderer.ts';
 import { callActors } from './call-actors.ts';
 
 type CallSnapshot = SnapshotFrom<typeof callMachine>;
@@ -51,6 +51,10 @@ export interface CallServiceDeps {
   hashingConcurrency?: number;
   /** Where turns, outcomes, lockouts and database errors are counted. */
   metrics?: HotlineMetrics;
+  /** Prompt audio and voices; `<Say>` with the default voices when absent. */
+  speech?: Speech;
+  /** The call statechart; the real one unless a test passes an altered one. */
+  machine?: typeof callMachine;
 }
 
 /** Runs one webhook turn of a call: load by CallSid, restore, send one event, settle, persist with a step number, render. */
@@ -72,12 +76,13 @@ export class CallTurnService {
       gatherTimeoutSeconds: this.deps.config.gatherTimeoutSeconds,
       agentNumber: this.deps.config.agentNumber,
       bilingual: !snapshot.context.languageChosen,
-      params: { otpMinutes: otpMinutes(this.deps.config), lockMinutes: this.deps.config.lock.minutes, lockAfter: this.deps.config.lock.afterFailures },
+      params: promptParams(this.deps.config),
+      speech: this.deps.speech,
     });
   }
 
   private machineFor(session: Pick<CallSession, '_id' | 'callerMasked' | 'idMasked'>, step: number, logger: Logger) {
-    return callMachine.provide({
+    return (this.deps.machine ?? callMachine).provide({
       actors: callActors({
         store: this.deps.store,
         config: this.deps.config,
@@ -179,7 +184,7 @@ export class CallTurnService {
     } catch (error) {
       if (isDatabaseError(error)) this.metrics.databaseError('turn');
       logger.error('turn failed', { step: input.step, state: session?.state, error });
-      return answer(renderApology((session?.language as Language | undefined) ?? input.language ?? 'both'), 'apology');
+      return answer(renderApology((session?.language as Language | undefined) ?? input.language ?? 'both', this.deps.speech ?? SAY_ONLY), 'apology');
     }
   }
 
@@ -290,7 +295,7 @@ export class CallTurnService {
 
   /** Answers Twilio's fallback request: a live call hears its current prompt again (it resumes on whichever instance took it); otherwise an apology. */
   async resumeCall(callSid: string | null): Promise<string> {
-    if (!callSid) return renderApology('both');
+    if (!callSid) return renderApology('both', this.deps.speech ?? SAY_ONLY);
     const logger = this.deps.logger.child({ callSid });
     try {
       const session = await this.deps.store.callSessions.find(callSid);
@@ -298,11 +303,11 @@ export class CallTurnService {
         logger.warn('call resumed by fallback', { step: session.step, state: session.state });
         return session.lastTwiml;
       }
-      return renderApology((session?.language as Language | undefined) ?? 'both');
+      return renderApology((session?.language as Language | undefined) ?? 'both', this.deps.speech ?? SAY_ONLY);
     } catch (error) {
       if (isDatabaseError(error)) this.metrics.databaseError('fallback');
       logger.error('fallback could not load the call', { error });
-      return renderApology('both');
+      return renderApology('both', this.deps.speech ?? SAY_ONLY);
     }
   }
 }

@@ -4,7 +4,8 @@ import { checkCitizenId } from '../domain/citizen-id.ts';
 import { hashPin, keyedHash } from '../security/secrets.ts';
 import type { Store } from '../storage/store.ts';
 
-const citizenRecord = z.object({
+/** One citizen as seed files and QA scripts declare it. */
+export const citizenRecord = z.object({
   idNumber: z.string().refine((v) => checkCitizenId(v).ok, 'not a valid 18-character citizen ID number (GB 11643)'),
   name: z.string().min(1).max(100),
   mobile: z.string().regex(/^\+?[0-9]{6,15}$/, 'must be a phone number in E.164 form, e.g. +8613800138000').nullable().optional(),
@@ -31,8 +32,13 @@ export async function readSeedFile(path: string, pepper: string) {
     const issue = parsed.error.issues[0];
     throw new SeedError(`${path}: entry ${issue.path.join('.')}: ${issue.message}`);
   }
+  return prepareCitizens(parsed.data, pepper);
+}
+
+/** Turns declared citizens into stored form: upper-case ID, look-up hash, and a password hash when one is given. */
+export async function prepareCitizens(records: Array<z.infer<typeof citizenRecord>>, pepper: string) {
   return Promise.all(
-    parsed.data.map(async (record) => {
+    records.map(async (record) => {
       const idNumber = record.idNumber.toUpperCase();
       return {
         idNumber,

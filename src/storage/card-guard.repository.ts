@@ -56,4 +56,18 @@ export class CardGuardRepository {
   async lockCount(idHash: string): Promise<number> {
     return this.models.CardLock.countDocuments({ idHash });
   }
+
+  /** Forgets a card's failures, lock and counting window (QA set-up only: a script starts from a known card). */
+  async resetCard(idHash: string): Promise<void> {
+    await this.models.VerificationFailure.deleteMany({ idHash });
+    await this.models.CardLock.deleteMany({ idHash });
+    await this.models.CardGuard.deleteOne({ _id: idHash });
+  }
+
+  /** Records failures that happened "before" a script's call (QA set-up only), so a lock can be reached in one call. */
+  async seedFailures(idHash: string, count: number, now: Date): Promise<void> {
+    for (let i = 0; i < count; i += 1) {
+      await this.models.VerificationFailure.create({ _id: `qa-seed:${idHash}:${now.getTime()}:${i}`, idHash, at: now, callSid: 'qa-seed', kind: 'code', codeId: null });
+    }
+  }
 }

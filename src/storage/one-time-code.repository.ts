@@ -61,4 +61,9 @@ export class OneTimeCodeRepository {
   async void(id: string, now: Date): Promise<void> {
     await this.models.OneTimeCode.updateOne({ _id: id, voidedAt: null }, { $set: { voidedAt: now } });
   }
+
+  /** Forgets every code of a card, so the send limit starts afresh (QA set-up only). */
+  async forgetCard(idHash: string): Promise<void> {
+    await this.models.OneTimeCode.deleteMany({ idHash });
+  }
 }

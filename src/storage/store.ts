@@ -18,6 +18,8 @@ export interface Store {
   models: Models;
   /** Answers when the database is reachable, throws otherwise. */
   ping(): Promise<void>;
+  /** Drops the whole database (the QA command's throw-away database only). */
+  drop(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,9 @@ export async function openStore(uri: string, dbName: string, options: { onComman
       const db = connection.db;
       if (!db) throw new Error('database not connected');
       await db.admin().command({ ping: 1 }, { timeoutMS: DB_TIMEOUT_MS } as never);
+    },
+    async drop() {
+      await connection.dropDatabase();
     },
     async close() {
       await connection.close();

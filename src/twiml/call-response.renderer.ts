@@ -1,15 +1,39 @@
 import twilio from 'twilio';
 import type { StateMeta } from '../../flows/call.machine.ts';
-import { promptText, PROMPTS, type Language, type PromptId, type PromptParams } from '../../prompts/catalogue.ts';
+import { promptText, PROMPTS, VOICES, type Language, type PromptId, type PromptParams } from '../../prompts/catalogue.ts';
 
 const { VoiceResponse } = twilio.twiml;
-type Node = { say: InstanceType<typeof VoiceResponse>['say'] };
+type Node = { say: InstanceType<typeof VoiceResponse>['say']; play: InstanceType<typeof VoiceResponse>['play'] };
+type SayAttributes = NonNullable<Parameters<Node['say']>[0]> & object;
 
-/** The `<Say>` voice and language for each language the line speaks. */
-export const SAY_VOICES: Record<Language, { language: 'cmn-CN' | 'en-US'; voice: 'Polly.Zhiyu' | 'Polly.Joanna' }> = {
-  'zh-CN': { language: 'cmn-CN', voice: 'Polly.Zhiyu' },
-  'en-US': { language: 'en-US', voice: 'Polly.Joanna' },
+/** The default `<Say>` voice and language for each language the line speaks. */
+export const SAY_VOICES: Record<Language, { language: 'cmn-CN' | 'en-US'; voice: string }> = {
+  'zh-CN': { language: VOICES['zh-CN'].languageCode, voice: VOICES['zh-CN'].say },
+  'en-US': { language: VOICES['en-US'].languageCode, voice: VOICES['en-US'].say },
 };
+
+/** How prompts are voiced: pre-built audio where it is current (`<Play>`), otherwise `<Say>` with these voices. */
+export interface Speech {
+  sayVoices: Record<Language, string>;
+  /** The URL of a prompt's current audio, or null (no audio, audio disabled, or built from other words). */
+  audioUrl(id: PromptId, language: Language, params: PromptParams): string | null;
+}
+
+/** `<Say>` only, with the default voices. */
+export const SAY_ONLY: Speech = {
+  sayVoices: { 'zh-CN': SAY_VOICES['zh-CN'].voice, 'en-US': SAY_VOICES['en-US'].voice },
+  audioUrl: () => null,
+};
+
+/** The prompts the renderer plays on its own (outside any state's meta). */
+export const RENDERER_PROMPTS = ['trouble.apology', 'goodbye', 'agent.transfer', 'agent.busy'] as const satisfies readonly PromptId[];
+
+/** One prompt in one language: `<Play>` of its audio when current, else `<Say>` in the language's voice. */
+function voice(node: Node, speech: Speech, id: PromptId, language: Language, params: PromptParams = {}): void {
+  const url = speech.audioUrl(id, language, params);
+  if (url) node.play(url);
+  else node.say({ language: VOICES[language].languageCode, voice: speech.sayVoices[language] as SayAttributes['voice'] }, promptText(id, language, params));
+}
 
 /** What the renderer needs besides the state: where gathers post, how long they wait, whom to dial. */
 export interface RenderOptions {
@@ -20,12 +44,14 @@ export interface RenderOptions {
   params: PromptParams;
   /** Speak both languages (the caller has not chosen one yet). */
   bilingual?: boolean;
+  /** Audio and voices; `<Say>` with the default voices when absent. */
+  speech?: Speech;
 }
 
-function speak(node: Node, id: PromptId, language: Language, params: PromptParams, bilingual = false): void {
+function speak(node: Node, speech: Speech, id: PromptId, language: Language, params: PromptParams, bilingual = false): void {
   const entry = PROMPTS[id] as { bilingual?: boolean };
   const languages: Language[] = entry.bilingual || bilingual ? ['zh-CN', 'en-US'] : [language];
-  for (const lang of languages) node.say(SAY_VOICES[lang], promptText(id, lang, params));
+  for (const lang of languages) voice(node, speech, id, lang, params);
 }
 
 function dial(response: InstanceType<typeof VoiceResponse>, language: Language, agentNumber: string): void {
@@ -36,6 +62,7 @@ function dial(response: InstanceType<typeof VoiceResponse>, language: Language, 
 export function renderState(meta: StateMeta, notice: PromptId[], options: RenderOptions): string {
   const response = new VoiceResponse();
   const both = options.bilingual ?? false;
+  const speech = options.speech ?? SAY_ONLY;
   if (meta.gather) {
     const gather = response.gather({
       input: ['dtmf'],
@@ -45,17 +72,17 @@ export function renderState(meta: StateMeta, notice: PromptId[], options: Render
       actionOnEmptyResult: true,
       ...(meta.gather.kind === 'menu' ? { numDigits: 1, finishOnKey: '' } : { finishOnKey: '#' }),
     });
-    for (const id of [...notice, ...meta.prompts]) speak(gather, id, options.language, options.params, both);
+    for (const id of [...notice, ...meta.prompts]) speak(gather, speech, id, options.language, options.params, both);
     return response.toString();
   }
-  for (const id of [...notice, ...meta.prompts]) speak(response, id, options.language, options.params, both);
+  for (const id of [...notice, ...meta.prompts]) speak(response, speech, id, options.language, options.params, both);
   if (meta.end === 'dial') dial(response, options.language, options.agentNumber);
   else response.hangup();
   return response.toString();
 }
 
 /** The apology when a turn cannot be served: offer an agent (key 0) through a stateless route, else goodbye. */
-export function renderApology(language: Language | 'both'): string {
+export function renderApology(language: Language | 'both', speech: Speech = SAY_ONLY): string {
   const response = new VoiceResponse();
   const languages: Language[] = language === 'both' ? ['zh-CN', 'en-US'] : [language];
   const gather = response.gather({
@@ -65,29 +92,29 @@ export function renderApology(language: Language | 'both'): string {
     action: `/voice/recover?lang=${languages[0]}`,
     method: 'POST',
   });
-  for (const lang of languages) gather.say(SAY_VOICES[lang], promptText('trouble.apology', lang));
-  for (const lang of languages) response.say(SAY_VOICES[lang], promptText('goodbye', lang));
+  for (const lang of languages) voice(gather, speech, 'trouble.apology', lang);
+  for (const lang of languages) voice(response, speech, 'goodbye', lang);
   response.hangup();
   return response.toString();
 }
 
 /** The answer on the stateless recovery route: an agent for 0, otherwise goodbye. */
-export function renderRecovery(language: Language, digits: string, agentNumber: string): string {
+export function renderRecovery(language: Language, digits: string, agentNumber: string, speech: Speech = SAY_ONLY): string {
   const response = new VoiceResponse();
   if (digits === '0') {
-    response.say(SAY_VOICES[language], promptText('agent.transfer', language));
+    voice(response, speech, 'agent.transfer', language);
     dial(response, language, agentNumber);
   } else {
-    response.say(SAY_VOICES[language], promptText('goodbye', language));
+    voice(response, speech, 'goodbye', language);
     response.hangup();
   }
   return response.toString();
 }
 
 /** After the agent's line: nothing more if the agent answered, otherwise say they are busy and hang up. */
-export function renderDialDone(language: Language, answered: boolean): string {
+export function renderDialDone(language: Language, answered: boolean, speech: Speech = SAY_ONLY): string {
   const response = new VoiceResponse();
-  if (!answered) response.say(SAY_VOICES[language], promptText('agent.busy', language));
+  if (!answered) voice(response, speech, 'agent.busy', language);
   response.hangup();
   return response.toString();
 }

@@ -21,6 +21,10 @@ describe('configuration', () => {
     ['TWILIO_SIGNATURE_CHECK', 'maybe'],
     ['LOCK_MINUTES', '0'],
     ['AGENT_NUMBER', 'call me'],
+    ['TTS_VOICE_ZH', 'en-US-Neural2-F'],
+    ['TTS_ENCODING', 'MP3'],
+    ['SAY_VOICE_EN', 'Joanna'],
+    ['AUDIO_ENABLED', 'sometimes'],
   ] as const) {
     it(`when ${name} is ${JSON.stringify(value)}, start-up stops naming ${name}`, () => {
       expect(() => loadConfig({ [name]: value })).to.throw(ConfigError, name);

@@ -189,7 +189,7 @@ describe('webhook security and malformed input', () => {
 
   it('after the agent line, a busy or unanswered agent gets an apology in the call language, an answered one just ends', async () => {
     const busy = parseTwiml((await signedPost(t, '/voice/dial-done?lang=en-US', { CallSid: newCallSid(), DialCallStatus: 'busy' })).text);
-    expect(busy.says).to.deep.equal([{ text: 'Sorry, all our agents are busy. Please call again later. Goodbye.', language: 'en-US', voice: 'Polly.Joanna' }]);
+    expect(busy.says).to.deep.equal([{ text: 'Sorry, all our agents are busy. Please call again later. Goodbye.', language: 'en-US', voice: t.config.voices.say['en-US'] }]);
     expect(busy.hangup).to.equal(true);
     const done = parseTwiml((await signedPost(t, '/voice/dial-done?lang=zh-CN', { CallSid: newCallSid(), DialCallStatus: 'completed' })).text);
     expect(done.says).to.have.length(0);

@@ -6,6 +6,7 @@ import type { AnyStateNode } from 'xstate';
 import { callMachine, type StateMeta } from '../../flows/call.machine.ts';
 import { LANGUAGES, PROMPTS, type PromptEntry } from '../../prompts/catalogue.ts';
 import type { WeakPinReason } from '../../src/domain/new-pin.policy.ts';
+import { RENDERER_PROMPTS } from '../../src/twiml/call-response.renderer.ts';
 
 /**
  * The prompt catalogue is the single source of what callers hear: complete in both languages, every id the
@@ -120,10 +121,11 @@ describe('prompt catalogue', () => {
     expect([...new Set(dotted)].filter((id) => !isPromptId(id))).to.deep.equal([]);
   });
 
-  it('every prompt id the renderer names exists (trouble.apology, agent.transfer, goodbye)', () => {
-    const named = [...rendererSource.matchAll(/promptText\(\s*'([^']+)'/g)].map((m) => m[1]);
-    expect(named).to.include.members(['trouble.apology', 'agent.transfer', 'goodbye']);
+  it('every prompt id the renderer names exists and is declared in RENDERER_PROMPTS', () => {
+    const named = [...rendererSource.matchAll(/voice\(\s*\w+,\s*\w+,\s*'([^']+)'/g)].map((m) => m[1]);
+    expect(named).to.include.members(['trouble.apology', 'agent.transfer', 'goodbye', 'agent.busy']);
     expect(named.filter((id) => !isPromptId(id))).to.deep.equal([]);
+    expect([...new Set(named)].sort()).to.deep.equal([...RENDERER_PROMPTS].sort());
   });
 
   it('every catalogue entry is used by a state, as a notice, or by the renderer', () => {
@@ -132,7 +134,7 @@ describe('prompt catalogue', () => {
       ...noticeIdsInMachine().ids,
       ...weakPinIds,
       ...quotedStrings(machineSource).filter(isPromptId),
-      ...[...rendererSource.matchAll(/promptText\(\s*'([^']+)'/g)].map((m) => m[1]),
+      ...RENDERER_PROMPTS,
     ]);
     expect(catalogueIds.filter((id) => !used.has(id)), 'unused prompts').to.deep.equal([]);
   });

@@ -4,11 +4,12 @@ import mongoose from 'mongoose';
 import supertest from 'supertest';
 import twilio from 'twilio';
 import winston from 'winston';
-import { createApp } from '../../src/app.ts';
+import { createApp, type AppDeps } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createLogger, type Logger } from '../../src/logging/logger.ts';
 import { OutboxMessenger, type Messenger } from '../../src/messaging/messenger.ts';
 import { seedCitizens } from '../../src/services/citizen-seed.service.ts';
+import type { PromptAudio } from '../../src/services/prompt-audio.service.ts';
 import { openStore, type Store } from '../../src/storage/store.ts';
 import { parseTwiml, type ParsedTwiml } from './twiml.ts';
 import { testMongoUri } from './root-hooks.ts';
@@ -45,7 +46,14 @@ let counter = 0;
 /** Starts an app on its own clean database (named after the test file) with a controllable clock. */
 export async function startTestApp(
   name: string,
-  options: { env?: Record<string, string>; messenger?: (store: Store, config: Config, logger: Logger) => Messenger; seed?: string | false } = {},
+  options: {
+    env?: Record<string, string>;
+    messenger?: (store: Store, config: Config, logger: Logger) => Messenger;
+    seed?: string | false;
+    promptAudio?: PromptAudio;
+    /** Extra app dependencies (e.g. an altered call machine). */
+    app?: Pick<AppDeps, 'machine'>;
+  } = {},
 ): Promise<TestApp> {
   counter += 1;
   const dbName = `t_${name.replace(/[^A-Za-z0-9]/g, '_').slice(0, 40)}_${process.pid}_${counter}`;
@@ -67,7 +75,7 @@ export async function startTestApp(
   };
   if (options.seed !== false) await seedCitizens(store, options.seed ?? 'data/demo-citizens.json', config.pinPepper);
   const messenger = options.messenger ? options.messenger(store, config, logger) : new OutboxMessenger(store.outbox, config.pinPepper);
-  const app = createApp({ config, store, logger, messenger, now: () => clock.now });
+  const app = createApp({ config, store, logger, messenger, now: () => clock.now, promptAudio: options.promptAudio, ...options.app });
   return {
     app,
     store,

@@ -11,6 +11,8 @@ export interface Spoken {
 export interface ParsedTwiml {
   xml: string;
   says: Spoken[];
+  /** URLs of `<Play>` elements, in order. */
+  plays: string[];
   text: string;
   gather?: { action: string; numDigits?: string; finishOnKey?: string; timeout?: string; actionOnEmptyResult?: string; input?: string };
   dial?: string;
@@ -31,10 +33,11 @@ export function parseTwiml(xml: string): ParsedTwiml {
   const tree = parser.parse(xml) as Ordered[];
   const response = tree.find((node) => 'Response' in node);
   if (!response) throw new Error(`not TwiML: ${xml.slice(0, 200)}`);
-  const result: ParsedTwiml = { xml, says: [], text: '', hangup: false };
+  const result: ParsedTwiml = { xml, says: [], plays: [], text: '', hangup: false };
   const walk = (nodes: Ordered[]) => {
     for (const node of nodes) {
       const attrs = node[':@'] ?? {};
+      if ('Play' in node) result.plays.push(textOf(node.Play as Ordered[]));
       if ('Say' in node) result.says.push({ text: textOf(node.Say as Ordered[]), language: attrs.language, voice: attrs.voice });
       if ('Gather' in node) {
         result.gather = {

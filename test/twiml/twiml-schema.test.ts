@@ -1,24 +1,15 @@
 import { expect } from 'chai';
-import { XMLParser } from 'fast-xml-parser';
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { AnyStateNode } from 'xstate';
-import { validateXML, type XMLFileInfo } from 'xmllint-wasm';
+import { validateXML } from 'xmllint-wasm';
 import { callMachine, type StateMeta } from '../../flows/call.machine.ts';
 import { LANGUAGES, PROMPTS, promptText, type Language, type PromptId, type PromptParams } from '../../prompts/catalogue.ts';
 import { renderApology, renderDialDone, renderRecovery, renderState, type RenderOptions } from '../../src/twiml/call-response.renderer.ts';
+import { expectValid, loadSchema, responseChildren, schemaAvailable, schemaDir, type Schema, type TwimlNode } from '../support/twiml-schema.ts';
 
 /**
  * Every TwiML answer the line can give is checked against Twilio's own XML schema (read from
  * ../shared/twiml-schema, never copied into the repository) and against the shape the flow relies on.
  */
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const schemaDir = path.resolve(repoRoot, '..', 'shared', 'twiml-schema');
-const MAIN_XSD = 'twiml_v20100401_twilioRealtimeCallSchema.xsd';
-const IMPORTED_XSDS = ['xml.xsd', 'twilio-extensions.xsd', 'synthesis-nonamespace.xsd'];
 
 const AGENT = '+861012333';
 const STEP = 7;
@@ -32,66 +23,6 @@ const ENGLISH_VOICE =
 const SAY_LANGUAGE: Record<Language, string> = { 'zh-CN': 'cmn-CN', 'en-US': 'en-US' };
 const SAY_VOICE: Record<Language, RegExp> = { 'zh-CN': MANDARIN_VOICE, 'en-US': ENGLISH_VOICE };
 const CJK = /[\u4e00-\u9fff]/;
-
-/** Twilio's schema predates neural and Google voices; widen its one voice pattern, in memory only. */
-const OLD_VOICE_PATTERN = 'man|woman|male|female|eve|brian|Polly\\.[a-zA-Z]+';
-const WIDE_VOICE_PATTERN = `${OLD_VOICE_PATTERN}|Polly\\.[a-zA-Z]+-(Neural|Generative)|Google\\.[a-z]{2,3}-[A-Z]{2}-[A-Za-z0-9]+-[A-Z]`;
-
-interface Schema {
-  main: XMLFileInfo;
-  preload: XMLFileInfo[];
-}
-
-async function loadSchema(): Promise<Schema> {
-  const mainText = await readFile(path.join(schemaDir, MAIN_XSD), 'utf8');
-  const widened = mainText.replace(`value="${OLD_VOICE_PATTERN}"`, `value="${WIDE_VOICE_PATTERN}"`);
-  const preload = await Promise.all(
-    IMPORTED_XSDS.map(async (fileName) => ({ fileName, contents: await readFile(path.join(schemaDir, fileName), 'utf8') })),
-  );
-  return { main: { fileName: MAIN_XSD, contents: widened }, preload };
-}
-
-async function expectValid(schema: Schema, xml: string): Promise<void> {
-  const result = await validateXML({ xml: { fileName: 'twiml.xml', contents: xml }, schema: schema.main, preload: schema.preload });
-  const errors = result.errors.map((e) => e.rawMessage).join('\n');
-  expect(result.valid, `TwiML is not valid against Twilio's schema:\n${errors}\n${xml}`).to.equal(true);
-}
-
-/* ---------- a small ordered view of a TwiML document ---------- */
-
-interface TwimlNode {
-  name: string;
-  attrs: Record<string, string>;
-  text: string;
-  children: TwimlNode[];
-}
-
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', preserveOrder: true, trimValues: true, parseTagValue: false, parseAttributeValue: false });
-
-type Ordered = Record<string, unknown> & { ':@'?: Record<string, string> };
-
-function toNodes(items: Ordered[]): TwimlNode[] {
-  const nodes: TwimlNode[] = [];
-  for (const item of items) {
-    const name = Object.keys(item).find((key) => key !== ':@');
-    if (!name || name === '#text' || name === '?xml') continue;
-    const inner = (item[name] as Ordered[] | undefined) ?? [];
-    nodes.push({
-      name,
-      attrs: item[':@'] ?? {},
-      text: inner.map((c) => (c['#text'] === undefined ? '' : String(c['#text']))).join(''),
-      children: toNodes(inner),
-    });
-  }
-  return nodes;
-}
-
-/** The children of `<Response>`, in order. */
-function responseChildren(xml: string): TwimlNode[] {
-  const top = toNodes(parser.parse(xml) as Ordered[]);
-  expect(top.map((n) => n.name), xml).to.deep.equal(['Response']);
-  return top[0].children;
-}
 
 /** The `<Say>` lines the caller hears for these prompts, in order (bilingual prompts, or all of them in a bilingual state, in both languages). */
 function expectedSays(ids: PromptId[], language: Language, bilingual = false): { lang: Language; text: string }[] {
@@ -130,7 +61,7 @@ describe('TwiML against Twilio\u2019s schema', function () {
   let schema: Schema;
 
   before(async function () {
-    if (!existsSync(path.join(schemaDir, MAIN_XSD))) {
+    if (!schemaAvailable()) {
       console.warn(`    skipped: Twilio's TwiML schema not found at ${schemaDir} (expected ../shared/twiml-schema beside the clone)`);
       this.skip();
     }

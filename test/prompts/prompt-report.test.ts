@@ -1,0 +1,73 @@
+import { expect } from 'chai';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { LANGUAGES, PROMPTS, promptText } from '../../prompts/catalogue.ts';
+import { PromptAudio } from '../../src/services/prompt-audio.service.ts';
+import { buildPromptAudio } from '../../src/services/prompt-build.service.ts';
+import { estimateSeconds, JOURNEYS, promptTimings, runJourney, stepSeconds } from '../../src/services/prompt-report.service.ts';
+import type { SpeechEngine } from '../../src/speech/speech-engine.ts';
+import { wavFile } from '../../src/speech/wav-audio.ts';
+
+/** prompts:report: timings from audio or text, journeys walked through the real statechart. */
+
+const PARAMS = { otpMinutes: 5, lockMinutes: 30, lockAfter: 5 };
+
+describe('prompt report', () => {
+  it('estimates Mandarin at 4 characters a second (punctuation not counted) and English at 2.5 words a second', () => {
+    expect(estimateSeconds('请输入6位密码。', 'zh-CN')).to.equal(7 / 4);
+    expect(estimateSeconds('Thank you for calling. Goodbye.', 'en-US')).to.equal(5 / 2.5);
+  });
+
+  it('walks the happy path of a reset by SMS through the machine, hearing the notices on the way', async () => {
+    const steps = await runJourney(JOURNEYS[0]);
+    expect(JOURNEYS[0].name).to.match(/reset.*SMS/i);
+    expect(steps.map((s) => s.state)).to.deep.equal([
+      'welcome',
+      'mainMenu',
+      'passwordMenu',
+      'enterId',
+      'chooseChannel',
+      'enterCode',
+      'enterNewPin',
+      'confirmNewPin',
+      'passwordChanged',
+    ]);
+    expect(steps[0].prompts).to.deep.equal([
+      { id: 'welcome', lang: 'zh-CN' },
+      { id: 'welcome', lang: 'en-US' },
+    ]);
+    expect(steps[5].prompts.map((p) => p.id)).to.deep.equal(['code.sent', 'code.enter']);
+    expect(steps[6].prompts.map((p) => p.id)).to.deep.equal(['pin.verified', 'pin.enter']);
+    expect(steps.slice(1).flatMap((s) => s.prompts.map((p) => p.lang))).to.satisfy((langs: string[]) => langs.every((l) => l === 'zh-CN'));
+  });
+
+  it('every journey runs to where it is meant to end', async () => {
+    const ends = await Promise.all(JOURNEYS.map(async (j) => (await runJourney(j)).at(-1)?.state));
+    expect(ends).to.deep.equal(['passwordChanged', 'passwordChanged', 'passwordChanged', 'passwordChanged', 'noContactGuidance', 'otherWays', 'policyArticle23', 'agent']);
+  });
+
+  it('times a prompt from its audio when the audio says the current words, otherwise from its text', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'prompt-report-'));
+    const twoSeconds: SpeechEngine = {
+      name: 'espeak',
+      settings: { test: 'two seconds' },
+      voiceFor: (language) => `test-${language}`,
+      synthesize: async () => wavFile(Buffer.alloc(32_000), { sampleRate: 8000, format: 'pcm' }),
+      close: async () => undefined,
+    };
+    try {
+      await buildPromptAudio({ engine: twoSeconds, dir, params: PARAMS });
+      const audio = await PromptAudio.load({ dir, publicBaseUrl: 'https://hotline.test' });
+      const timings = promptTimings(audio, { ...PARAMS, lockMinutes: 45 });
+      expect(timings).to.have.length(Object.keys(PROMPTS).length * LANGUAGES.length);
+      expect(timings.find((t) => t.id === 'goodbye' && t.lang === 'en-US')).to.deep.include({ seconds: 2, from: 'audio' });
+      const stale = timings.find((t) => t.id === 'card.locked' && t.lang === 'en-US');
+      expect(stale).to.deep.include({ from: 'estimate', seconds: estimateSeconds(promptText('card.locked', 'en-US', { ...PARAMS, lockMinutes: 45 }), 'en-US') });
+      const steps = await runJourney(JOURNEYS[0]);
+      expect(stepSeconds(steps[0], timings), 'welcome in both languages').to.equal(4);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
