@@ -349,8 +349,7 @@ async function launchFerretDb(
   const started = Date.now();
   const args = [
     '--handler=sqlite',
-    // WAL with synchronous=NORMAL: commits survive a crash of the process (not of the machine) without an fsync each.
-    `--sqlite-url=file:${sqliteDir}/?_pragma=synchronous(normal)`,
+    `--sqlite-url=file:${sqliteDir}/`,
     `--listen-addr=127.0.0.1:${port}`,
     '--telemetry=disable',
     '--log-level=warn',
