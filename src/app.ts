@@ -3,6 +3,7 @@ import { callMachine } from '../flows/call.machine.ts';
 import { realDeliveryConfigured, type Config } from './config.ts';
 import { AppError } from './http/app-error.ts';
 import { audioRoutes } from './http/audio.routes.ts';
+import { bearerMatches } from './http/bearer-token.ts';
 import { errorMiddleware } from './http/error.middleware.ts';
 import { qaRoutes } from './http/qa.routes.ts';
 import { supervisorApiRoutes } from './http/supervisor-api.routes.ts';
@@ -11,7 +12,8 @@ import { requireTwilioSignature } from './http/twilio-signature.middleware.ts';
 import { voiceRoutes } from './http/voice.routes.ts';
 import { attachCallLog } from './logging/call-log.transport.ts';
 import type { Logger } from './logging/logger.ts';
-import type { Messenger } from './messaging/messenger.ts';
+import { meteredMessenger, type Messenger } from './messaging/messenger.ts';
+import { HotlineMetrics, isDatabaseError } from './observability/hotline.metrics.ts';
 import { CallReviewService } from './services/call-review.service.ts';
 import { CallTurnService } from './services/call-turn.service.ts';
 import { PromptAudio, speechFor } from './services/prompt-audio.service.ts';
@@ -25,6 +27,8 @@ export interface AppDeps {
   logger: Logger;
   messenger: Messenger;
   now?: () => Date;
+  /** Counters behind `/metrics`; one is made when absent. */
+  metrics?: HotlineMetrics;
   /** Built prompt audio, loaded once at start; without it every prompt is spoken with `<Say>`. */
   promptAudio?: PromptAudio;
   /** The call statechart (tests pass a deliberately altered one); the real one by default. */
@@ -39,9 +43,10 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
 
   attachCallLog(logger, store.callLogs);
+  const metrics = deps.metrics ?? new HotlineMetrics({ processMetrics: false });
   const promptAudio = deps.promptAudio ?? PromptAudio.none();
   const speech = speechFor(config, promptAudio);
-  const calls = new CallTurnService({ store, config, logger, messenger: deps.messenger, now: deps.now, speech, machine: deps.machine });
+  const calls = new CallTurnService({ store, config, logger, messenger: meteredMessenger(deps.messenger, metrics), now: deps.now, speech, machine: deps.machine, metrics });
   const auth = new SupervisorAuthService({ store, config, logger, now: deps.now });
   const review = new CallReviewService({ store, config, now: deps.now });
 
@@ -52,9 +57,15 @@ export function createApp(deps: AppDeps): Express {
     try {
       await store.ping();
       res.json({ status: 'ready' });
-    } catch {
+    } catch (error) {
+      if (isDatabaseError(error)) metrics.databaseError('readyz');
       res.status(503).json({ status: 'database unreachable' });
     }
+  });
+  app.get('/metrics', async (req, res) => {
+    if (config.metricsToken && !bearerMatches(req.header('authorization'), config.metricsToken)) throw new AppError(401, 'unauthorized', 'metrics token required');
+    const { contentType, body } = await metrics.render();
+    res.type(contentType).send(body);
   });
 
   app.use(

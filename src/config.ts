@@ -36,6 +36,7 @@ const schema = z.object({
   LOAD_DEMO_DATA: bool(true),
   PIN_PEPPER: z.string().min(16, 'must be a random secret of at least 16 characters').default('dev-pepper-change-me-0123456789'),
   QA_TOKEN: optionalText,
+  METRICS_TOKEN: optionalText,
   AGENT_NUMBER: z.string().regex(/^\+?[0-9]{3,15}$/, 'must be a phone number such as +8612345678901').default('+861012333'),
   SMTP_URL: optionalText.pipe(z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional()),
   EMAIL_FROM: z.email({ message: 'must be an email address' }).default('hotline@example.org'),
@@ -73,6 +74,8 @@ export interface Config {
   loadDemoData: boolean;
   pinPepper: string;
   qaToken?: string;
+  /** Bearer token for `GET /metrics`; unset → metrics are open (keep the route off the public load balancer). */
+  metricsToken?: string;
   agentNumber: string;
   email: { smtpUrl?: string; from: string };
   otp: { ttlSeconds: number; maxSends: number; sendWindowMinutes: number };
@@ -130,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loadDemoData: e.LOAD_DEMO_DATA,
     pinPepper: e.PIN_PEPPER,
     qaToken: e.QA_TOKEN,
+    metricsToken: e.METRICS_TOKEN,
     agentNumber: e.AGENT_NUMBER,
     email: { smtpUrl: e.SMTP_URL, from: e.EMAIL_FROM },
     otp: { ttlSeconds: e.OTP_TTL_SECONDS, maxSends: e.OTP_MAX_SENDS, sendWindowMinutes: e.OTP_SEND_WINDOW_MINUTES },

@@ -12,7 +12,7 @@ export interface Database {
 }
 
 /** Connects to MONGODB_URI, or starts the embedded server (MongoDB, else FerretDB) on the data folder. */
-export async function connectDatabase(config: Config, logger: Logger): Promise<Database> {
+export async function connectDatabase(config: Config, logger: Logger, options: { onCommand?: (name: string) => void } = {}): Promise<Database> {
   let embedded: EmbeddedDatabase | null = null;
   let uri = config.mongo.uri;
   if (!uri) {
@@ -25,7 +25,7 @@ export async function connectDatabase(config: Config, logger: Logger): Promise<D
     uri = embedded.uri;
     logger.info('embedded database started', { engine: embedded.engine, dataDir: config.mongo.dataDir });
   }
-  const store = await openStore(uri, config.mongo.dbName);
+  const store = await openStore(uri, config.mongo.dbName, options);
   return {
     store,
     embedded,

@@ -6,6 +6,7 @@ import { ConfigError, loadConfig, realChannels, realDeliveryConfigured } from '.
 import { connectDatabase } from './database.ts';
 import { createLogger } from './logging/logger.ts';
 import { drainDeliveries, OutboxMessenger, RealMessenger } from './messaging/messenger.ts';
+import { HotlineMetrics } from './observability/hotline.metrics.ts';
 import { seedCitizens } from './services/citizen-seed.service.ts';
 import { PromptAudio } from './services/prompt-audio.service.ts';
 
@@ -23,7 +24,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.log);
-  const database = await connectDatabase(config, logger);
+  const metrics = new HotlineMetrics();
+  const database = await connectDatabase(config, logger, { onCommand: (name) => metrics.databaseCommand(name) });
   if (config.loadDemoData) {
     const result = await seedCitizens(database.store, DEMO_FILE, config.pinPepper, { keepExisting: true });
     logger.info('demo citizens loaded', result);
@@ -38,7 +40,7 @@ async function main(): Promise<void> {
   const promptAudio = config.audio.enabled
     ? await PromptAudio.load({ dir: config.audio.dir, publicBaseUrl: config.publicBaseUrl, logger })
     : PromptAudio.none();
-  const app = createApp({ config, store: database.store, logger, messenger, promptAudio });
+  const app = createApp({ config, store: database.store, logger, messenger, promptAudio, metrics });
   const server = app.listen(config.port, () => {
     logger.info('hotline listening', {
       port: (server.address() as AddressInfo).port,

@@ -6,19 +6,13 @@ import { readCallTimeline } from '../services/call-timeline.service.ts';
 import { citizenRecord, prepareCitizens } from '../services/citizen-seed.service.ts';
 import type { Store } from '../storage/store.ts';
 import { AppError } from './app-error.ts';
-import { timingSafeEqual } from 'node:crypto';
+import { bearerMatches } from './bearer-token.ts';
 
 const query = z.object({ to: z.string().min(3).max(254) });
 const callSid = z.string().regex(/^CA[0-9A-Za-z]{10,40}$/);
 const citizensBody = z.object({
   citizens: z.array(citizenRecord.extend({ failedVerifications: z.number().int().min(0).max(50).optional() })).max(100),
 });
-
-function tokenMatches(header: string | undefined, token: string): boolean {
-  const given = Buffer.from(header?.startsWith('Bearer ') ? header.slice(7) : '');
-  const wanted = Buffer.from(token);
-  return given.length === wanted.length && timingSafeEqual(given, wanted);
-}
 
 /** What the QA routes need: the store, the token, the pepper, the clock, and whether script set-up may write citizens. */
 export interface QaRouteOptions {
@@ -36,7 +30,7 @@ export interface QaRouteOptions {
 export function qaRoutes(store: Pick<Store, 'outbox' | 'callSessions' | 'citizens' | 'cardGuards' | 'oneTimeCodes'>, options: QaRouteOptions): Router {
   const router = Router();
   router.use((req, _res, next) => {
-    if (!tokenMatches(req.header('authorization'), options.qaToken)) throw new AppError(401, 'unauthorized', 'QA token required');
+    if (!bearerMatches(req.header('authorization'), options.qaToken)) throw new AppError(401, 'unauthorized', 'QA token required');
     next();
   });
 

@@ -1,9 +1,8 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { CallEvent } from '../../flows/call.machine.ts';
-import type { Language } from '../../prompts/catalogue.ts';
 import type { CallTurnService } from '../services/call-turn.service.ts';
-import { renderApology, renderDialDone, renderRecovery, SAY_ONLY, type Speech } from '../twiml/call-response.renderer.ts';
+import { renderDialDone, renderRecovery, SAY_ONLY, type Speech } from '../twiml/call-response.renderer.ts';
 import { AppError } from './app-error.ts';
 
 const callSid = z.string().regex(/^CA[0-9A-Za-z]{10,40}$/, 'CallSid must look like a Twilio call id');
@@ -62,9 +61,7 @@ export function voiceRoutes(calls: CallTurnService, options: { agentNumber: stri
 
   router.post('/fallback', async (req, res) => {
     const sid = callSid.safeParse((req.body as Record<string, unknown> | undefined)?.CallSid);
-    let language: Language | null = null;
-    if (sid.success) language = await calls.languageOf(sid.data).catch(() => null);
-    sendTwiml(res, renderApology(language ?? 'both', speech));
+    sendTwiml(res, await calls.resumeCall(sid.success ? sid.data : null));
   });
 
   router.post('/recover', async (req, res) => {

@@ -2,6 +2,7 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import twilio from 'twilio';
 import type { Config } from '../config.ts';
 import { maskAddress } from '../domain/masking.ts';
+import type { HotlineMetrics } from '../observability/hotline.metrics.ts';
 import { keyedHash, sealText } from '../security/secrets.ts';
 import type { OutboxRepository } from '../storage/outbox.repository.ts';
 
@@ -71,6 +72,21 @@ export class RealMessenger implements Messenger {
     }
     await this.mail.sendMail({ to: message.to, from: this.config.email.from, subject: message.subject, text: message.body });
   }
+}
+
+/** Wraps a messenger so every delivery's result (sent or failed) is counted by channel. */
+export function meteredMessenger(inner: Messenger, metrics: HotlineMetrics): Messenger {
+  return {
+    async send(message) {
+      try {
+        await inner.send(message);
+        metrics.delivery(message.channel, 'sent');
+      } catch (error) {
+        metrics.delivery(message.channel, 'failed');
+        throw error;
+      }
+    },
+  };
 }
 
 const inFlight = new Set<Promise<unknown>>();

@@ -6,6 +6,7 @@ import { otpMinutes, type Config } from '../config.ts';
 import { maskCitizenId } from '../domain/citizen-id.ts';
 import { weakPinReason } from '../domain/new-pin.policy.ts';
 import type { Logger } from '../logging/logger.ts';
+import type { HotlineMetrics } from '../observability/hotline.metrics.ts';
 import { sendWithin, type Messenger, type OutgoingMessage } from '../messaging/messenger.ts';
 import { hashPin, keyedHash, newOneTimeCode, sameDigest, verifyPin } from '../security/secrets.ts';
 import type { Semaphore } from '../security/semaphore.ts';
@@ -17,6 +18,8 @@ export interface TurnScope {
   config: Config;
   messenger: Messenger;
   hashing: Semaphore;
+  /** Where lockouts are counted. */
+  metrics?: HotlineMetrics;
   logger: Logger;
   callSid: string;
   step: number;
@@ -90,6 +93,7 @@ export function callActors(scope: TurnScope) {
       logger.info('code void after wrong entries', { wrongEntries: result.codeFailures });
     }
     if (result.lockedUntil) {
+      scope.metrics?.lockout();
       logger.warn('card locked', { kind, card: scope.idMasked, lockedUntil: result.lockedUntil.toISOString(), lockMinutes: config.lock.minutes });
       return 'locked';
     }

@@ -1,4 +1,5 @@
 import { createActor, waitFor, type SnapshotFrom } from 'xstate';
+import { HotlineMetrics, isDatabaseError, type TurnResult } from '../observability/hotline.metrics.ts';
 import { callMachine, type CallEvent, type GatherSpec, type StateMeta } from '../../flows/call.machine.ts';
 import type { Language } from '../../prompts/catalogue.ts';
 import { promptParams, type Config } from '../config.ts';
@@ -48,6 +49,8 @@ export interface CallServiceDeps {
   now?: () => Date;
   /** How many password hashes may run at once (Argon2id is deliberately slow). */
   hashingConcurrency?: number;
+  /** Where turns, outcomes, lockouts and database errors are counted. */
+  metrics?: HotlineMetrics;
   /** Prompt audio and voices; `<Say>` with the default voices when absent. */
   speech?: Speech;
   /** The call statechart; the real one unless a test passes an altered one. */
@@ -58,10 +61,12 @@ export interface CallServiceDeps {
 export class CallTurnService {
   private readonly now: () => Date;
   private readonly hashing: Semaphore;
+  private readonly metrics: HotlineMetrics;
 
   constructor(private readonly deps: CallServiceDeps) {
     this.now = deps.now ?? (() => new Date());
-    this.hashing = new Semaphore(deps.hashingConcurrency ?? 2);
+    this.metrics = deps.metrics ?? new HotlineMetrics({ processMetrics: false });
+    this.hashing = new Semaphore(deps.hashingConcurrency ?? 2, () => this.metrics.hashQueued());
   }
 
   private render(snapshot: CallSnapshot, step: number): string {
@@ -83,6 +88,7 @@ export class CallTurnService {
         config: this.deps.config,
         messenger: this.deps.messenger,
         hashing: this.hashing,
+        metrics: this.metrics,
         logger,
         callSid: session._id,
         step,
@@ -97,11 +103,13 @@ export class CallTurnService {
   async startCall(input: { callSid: string; from: string; to: string }): Promise<string> {
     const logger = this.deps.logger.child({ callSid: input.callSid });
     const existing = await this.deps.store.callSessions.find(input.callSid);
+    const started = Date.now();
     if (existing) {
       logger.info('call start repeated', { step: existing.step });
-      return (await this.deps.store.callSessions.findTurn(input.callSid, 0))?.twiml ?? existing.lastTwiml;
+      const stored = (await this.deps.store.callSessions.findTurn(input.callSid, 0))?.twiml ?? existing.lastTwiml;
+      this.metrics.turn('CALL_START', 'repeated', (Date.now() - started) / 1000);
+      return stored;
     }
-    const started = Date.now();
     const now = this.now();
     const callerMasked = maskPhone(input.from) || 'unknown';
     const actor = createActor(this.machineFor({ _id: input.callSid, callerMasked, idMasked: null }, 1, logger), { input: {} });
@@ -143,8 +151,10 @@ export class CallTurnService {
     );
     if (!created) {
       const winner = await this.deps.store.callSessions.find(input.callSid);
+      this.metrics.turn('CALL_START', 'repeated', (Date.now() - started) / 1000);
       return winner?.lastTwiml ?? twiml;
     }
+    this.metrics.turn('CALL_START', 'advanced', (Date.now() - started) / 1000);
     logger.info('call started', { from: input.from, to: input.to });
     return twiml;
   }
@@ -152,6 +162,11 @@ export class CallTurnService {
   /** Feeds one event into a call at a given step; a repeated or stale delivery returns the stored answer unchanged. */
   async handleTurn(input: { callSid: string; step: number; event: CallEvent; language?: Language }): Promise<string> {
     const logger = this.deps.logger.child({ callSid: input.callSid });
+    const started = Date.now();
+    const answer = (twiml: string, result: TurnResult): string => {
+      this.metrics.turn(input.event.type, result, (Date.now() - started) / 1000);
+      return twiml;
+    };
     let session: CallSession | null = null;
     try {
       session = await this.deps.store.callSessions.find(input.callSid);
@@ -162,16 +177,18 @@ export class CallTurnService {
       if (session.status === 'ended' || input.step !== session.step) {
         logger.info('turn repeated', { step: input.step, current: session.step, status: session.status });
         const answered = input.step < session.step ? await this.deps.store.callSessions.findTurn(input.callSid, input.step) : null;
-        return answered?.twiml ?? session.lastTwiml;
+        return answer(answered?.twiml ?? session.lastTwiml, 'repeated');
       }
-      return await this.runTurn(session, input.event, logger);
+      const { twiml, won } = await this.runTurn(session, input.event, logger);
+      return answer(twiml, won ? 'advanced' : 'repeated');
     } catch (error) {
+      if (isDatabaseError(error)) this.metrics.databaseError('turn');
       logger.error('turn failed', { step: input.step, state: session?.state, error });
-      return renderApology((session?.language as Language | undefined) ?? input.language ?? 'both', this.deps.speech ?? SAY_ONLY);
+      return answer(renderApology((session?.language as Language | undefined) ?? input.language ?? 'both', this.deps.speech ?? SAY_ONLY), 'apology');
     }
   }
 
-  private async runTurn(session: CallSession, event: CallEvent, logger: Logger): Promise<string> {
+  private async runTurn(session: CallSession, event: CallEvent, logger: Logger): Promise<{ twiml: string; won: boolean }> {
     const started = Date.now();
     const restored = JSON.parse(session.snapshot) as CallSnapshot;
     const actor = createActor(this.machineFor(session, session.step, logger), { snapshot: restored, input: undefined });
@@ -225,12 +242,13 @@ export class CallTurnService {
     await this.deps.store.callSessions.applyTurn(applied, this.now());
     if (!won) {
       logger.info('turn lost to a concurrent delivery', { step: session.step });
-      return applied.twiml;
+      return { twiml: applied.twiml, won: false };
     }
+    if (turn.outcome) this.metrics.outcome(turn.outcome);
     logger.info('turn', { step: session.step, event: event.type, input: turn.input, fromState: from, toState: to, prompts: turn.prompts, durationMs: turn.durationMs });
     if (event.type === 'HANGUP') logger.info('caller hung up', { state: from });
     else if (after.status === 'done') logger.info('call ended by flow', { outcome: meta.outcome, state: to });
-    return twiml;
+    return { twiml, won: true };
   }
 
   /** Takes Twilio's status callback: a call that ends outside a final state is recorded as abandoned. */
@@ -258,6 +276,7 @@ export class CallTurnService {
 
   /** Notes, best effort, how a call left the stateless recovery path (agent or goodbye) after a failed turn. */
   async recordRecovery(callSid: string, outcome: 'transferred' | 'goodbye'): Promise<void> {
+    this.metrics.outcome(`${outcome}-after-apology`);
     await this.deps.store.callSessions.recordOutcome(callSid, outcome, this.now()).catch((error: unknown) => {
       this.deps.logger.child({ callSid }).warn('recovery not recorded', { outcome, error });
     });
@@ -274,9 +293,21 @@ export class CallTurnService {
     return { answered: false };
   }
 
-  /** The language a call is in, for answers that must not change it (fallback). */
-  async languageOf(callSid: string): Promise<Language | null> {
-    const session = await this.deps.store.callSessions.find(callSid);
-    return session ? (session.language as Language) : null;
+  /** Answers Twilio's fallback request: a live call hears its current prompt again (it resumes on whichever instance took it); otherwise an apology. */
+  async resumeCall(callSid: string | null): Promise<string> {
+    if (!callSid) return renderApology('both', this.deps.speech ?? SAY_ONLY);
+    const logger = this.deps.logger.child({ callSid });
+    try {
+      const session = await this.deps.store.callSessions.find(callSid);
+      if (session?.status === 'active') {
+        logger.warn('call resumed by fallback', { step: session.step, state: session.state });
+        return session.lastTwiml;
+      }
+      return renderApology((session?.language as Language | undefined) ?? 'both', this.deps.speech ?? SAY_ONLY);
+    } catch (error) {
+      if (isDatabaseError(error)) this.metrics.databaseError('fallback');
+      logger.error('fallback could not load the call', { error });
+      return renderApology('both', this.deps.speech ?? SAY_ONLY);
+    }
   }
 }

@@ -20,6 +20,8 @@ export interface EmbeddedDatabaseOptions {
   cacheDir: string;
   log?: (message: string, fields?: Record<string, unknown>) => void;
   engine?: 'auto' | 'mongodb-memory-server' | 'ferretdb';
+  /** A fixed loopback port (to restart a server where clients expect it); a free one is picked when absent. */
+  port?: number;
 }
 
 type Log = NonNullable<EmbeddedDatabaseOptions['log']>;
@@ -44,13 +46,13 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
   const engine = options.engine ?? 'auto';
 
   if (engine === 'mongodb-memory-server') {
-    return startMongoMemoryServer(dataDir, cacheDir, log);
+    return startMongoMemoryServer(dataDir, cacheDir, log, options.port);
   }
   if (engine === 'auto') {
     const reason = await mongoBinaryUnavailableReason(cacheDir);
     if (reason === undefined) {
       try {
-        return await startMongoMemoryServer(dataDir, cacheDir, log);
+        return await startMongoMemoryServer(dataDir, cacheDir, log, options.port);
       } catch (error) {
         log('MongoDB binary could not be started; falling back to FerretDB', { error: errorMessage(error) });
       }
@@ -59,15 +61,15 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
     }
   }
   const binary = await ensureFerretDbBinary(cacheDir, log);
-  return startFerretDb(binary, dataDir, log);
+  return startFerretDb(binary, dataDir, log, options.port);
 }
 
-async function startMongoMemoryServer(dataDir: string, cacheDir: string, log: Log): Promise<EmbeddedDatabase> {
+async function startMongoMemoryServer(dataDir: string, cacheDir: string, log: Log, port?: number): Promise<EmbeddedDatabase> {
   const dbPath = path.join(dataDir, 'mongodb');
   await fs.mkdir(dbPath, { recursive: true });
   log('Starting MongoDB via mongodb-memory-server', { dbPath });
   const creation = MongoMemoryServer.create({
-    instance: { dbPath, storageEngine: 'wiredTiger', ip: '127.0.0.1' },
+    instance: { dbPath, storageEngine: 'wiredTiger', ip: '127.0.0.1', port },
     binary: { downloadDir: path.join(cacheDir, 'mongodb-binaries') },
   });
   let timer: NodeJS.Timeout | undefined;
@@ -316,11 +318,12 @@ async function freeLoopbackPort(): Promise<number> {
   });
 }
 
-async function startFerretDb(binary: string, dataDir: string, log: Log): Promise<EmbeddedDatabase> {
+async function startFerretDb(binary: string, dataDir: string, log: Log, fixedPort?: number): Promise<EmbeddedDatabase> {
   const sqliteDir = path.join(dataDir, 'ferretdb');
   const stateDir = path.join(dataDir, 'ferretdb-state');
   await fs.mkdir(sqliteDir, { recursive: true });
   await fs.mkdir(stateDir, { recursive: true });
+  if (fixedPort) return launchFerretDb(binary, sqliteDir, stateDir, fixedPort, log);
   let lastError: unknown;
   for (let attempt = 1; attempt <= 3; attempt++) {
     const port = await freeLoopbackPort();

@@ -32,9 +32,10 @@ export interface Store {
 /** How long a database operation may wait for a server before the caller hears an apology. */
 export const DB_TIMEOUT_MS = 3000;
 
-/** Connects to MongoDB, registers the models, builds indexes and returns the repositories (`socketTimeoutMS` for long-running tools such as benchmarks). */
-export async function openStore(uri: string, dbName: string, options: { socketTimeoutMS?: number } = {}): Promise<Store> {
+/** Connects to MongoDB, registers the models, builds indexes and returns the repositories (`socketTimeoutMS` for long-running tools such as benchmarks; `onCommand` counts round trips). */
+export async function openStore(uri: string, dbName: string, options: { socketTimeoutMS?: number; onCommand?: (name: string) => void } = {}): Promise<Store> {
   const connection: Connection = mongoose.createConnection(uri, {
+    monitorCommands: Boolean(options.onCommand),
     dbName,
     serverSelectionTimeoutMS: DB_TIMEOUT_MS,
     socketTimeoutMS: options.socketTimeoutMS ?? 10_000,
@@ -43,6 +44,8 @@ export async function openStore(uri: string, dbName: string, options: { socketTi
     retryWrites: false,
   });
   await connection.asPromise();
+  const onCommand = options.onCommand;
+  if (onCommand) connection.getClient().on('commandStarted', (event: { commandName: string }) => onCommand(event.commandName));
   const models = registerModels(connection);
   await Promise.all(Object.values(models).map((model) => (model as mongoose.Model<unknown>).createIndexes()));
   return {

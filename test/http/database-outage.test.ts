@@ -21,6 +21,7 @@ describe('when the database goes away mid-call', function () {
   let store: Store;
   let t: Pick<TestApp, 'app' | 'config'>;
   const logs: string[] = [];
+  let failedTurn: { action: string };
 
   before(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'hotline-outage-'));
@@ -70,5 +71,36 @@ describe('when the database goes away mid-call', function () {
     expect((await supertest(t.app).get('/readyz')).status).to.equal(503);
     expect((await supertest(t.app).get('/healthz')).status).to.equal(200);
     expect(logs.some((l) => l.includes('"level":"error"') && l.includes(callSid))).to.equal(true);
+    const metrics = (await supertest(t.app).get('/metrics')).text;
+    expect(metrics).to.match(/^hotline_database_errors_total\{where="turn"\} [1-9]/m);
+    expect(metrics).to.match(/^hotline_turns_total\{event="DIGITS",result="apology"\} 1$/m);
+    failedTurn = { action: menu.gather!.action };
+  });
+
+  it('when it comes back, nothing was half-written: the call is where it was, the lost turn replays, and new calls complete', async function () {
+    this.timeout(90_000);
+    const callSid = `CA${'e'.repeat(32)}`;
+    database = await startEmbeddedDatabase({ dataDir, cacheDir: path.resolve('.cache'), port: Number(new URL(database.uri).port) });
+    let ready = 0;
+    for (let i = 0; i < 100 && ready !== 200; i++) {
+      ready = (await supertest(t.app).get('/readyz')).status;
+      if (ready !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(ready).to.equal(200);
+
+    const session = await store.callSessions.find(callSid);
+    expect(session?.step).to.equal(2);
+    expect(session?.state).to.equal('mainMenu');
+    expect((await store.callSessions.timeline(callSid)).map((turn) => turn.step)).to.deep.equal([0, 1]);
+
+    const replayed = parseTwiml((await signedPost(t, failedTurn.action, { CallSid: callSid, Digits: '1' })).text);
+    expect(replayed.text).to.contain('password');
+    expect((await store.callSessions.find(callSid))?.state).to.equal('passwordMenu');
+
+    const fresh = `CA${'1'.repeat(32)}`;
+    const welcome = parseTwiml((await signedPost(t, '/voice', { CallSid: fresh, From: '+8613800138001' })).text);
+    const menu = parseTwiml((await signedPost(t, welcome.gather!.action, { CallSid: fresh, Digits: '2' })).text);
+    expect(menu.says[0].language).to.equal('en-US');
+    expect(menu.text).to.contain('password');
   });
 });

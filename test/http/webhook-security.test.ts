@@ -148,21 +148,26 @@ describe('webhook security and malformed input', () => {
     expect((await supertest(t.app).get('/nowhere')).status).to.equal(404);
   });
 
-  it('the fallback URL apologises in the caller language and changes nothing', async () => {
+  it('the fallback URL resumes a live call at its current prompt and changes nothing; an ended call hears an apology', async () => {
     const call = new TestCall(t);
     await call.start();
-    await call.press('2');
+    const menu = await call.press('2');
     const before = await t.store.callSessions.find(call.callSid);
-    const res = await signedPost(t, '/voice/fallback', { CallSid: call.callSid, ErrorCode: '11200' });
-    const twiml = parseTwiml(res.text);
+    const res = await signedPost(t, '/voice/fallback', { CallSid: call.callSid, ErrorCode: '11200', ErrorUrl: `${t.config.publicBaseUrl}${menu.gather!.action}` });
     expect(res.status).to.equal(200);
-    expect([...new Set(twiml.says.map((s) => s.language))]).to.deep.equal(['en-US']);
-    expect(twiml.text).to.contain('To speak with an agent, press 0.');
+    const resumed = parseTwiml(res.text);
+    expect(resumed.gather?.action).to.equal(menu.gather?.action);
+    expect(resumed.text).to.equal(menu.text);
     const after = await t.store.callSessions.find(call.callSid);
     expect(after?.step).to.equal(before?.step);
-    const recover = await signedPost(t, twiml.gather!.action, { CallSid: call.callSid, Digits: '0' });
+    expect(t.logs.some((l) => l.includes('call resumed by fallback') && l.includes(call.callSid))).to.equal(true);
+
+    await call.hangUp();
+    const ended = parseTwiml((await signedPost(t, '/voice/fallback', { CallSid: call.callSid, ErrorCode: '11200' })).text);
+    expect([...new Set(ended.says.map((s) => s.language))]).to.deep.equal(['en-US']);
+    expect(ended.text).to.contain('To speak with an agent, press 0.');
+    const recover = await signedPost(t, ended.gather!.action, { CallSid: call.callSid, Digits: '0' });
     expect(parseTwiml(recover.text).dial).to.equal('+861012333');
-    expect(await t.store.callSessions.find(call.callSid)).to.include({ outcome: 'transferred', status: 'ended' });
   });
 
   it('the QA outbox needs the QA token and does not exist without one or with real delivery', async () => {

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import mongoose from 'mongoose';
 import supertest from 'supertest';
 import { testMongoUri } from '../support/root-hooks.ts';
-import { TEST_ENV } from '../support/test-app.ts';
+import { TEST_ENV, twilioSignature } from '../support/test-app.ts';
 import { parseTwiml } from '../support/twiml.ts';
 
 interface Started {
@@ -37,11 +37,14 @@ async function startServer(env: Record<string, string>): Promise<Started> {
 describe('the server process', function () {
   this.timeout(60_000);
   const dbName = `t_server_${process.pid}`;
+  const killDbName = `t_server_kill_${process.pid}`;
 
   after(async () => {
-    const connection = await mongoose.createConnection(testMongoUri(), { dbName }).asPromise();
-    await connection.dropDatabase();
-    await connection.close();
+    for (const name of [dbName, killDbName]) {
+      const connection = await mongoose.createConnection(testMongoUri(), { dbName: name }).asPromise();
+      await connection.dropDatabase();
+      await connection.close();
+    }
   });
 
   it('when a setting is invalid, it refuses to start and names the variable', async () => {
@@ -82,5 +85,53 @@ describe('the server process', function () {
     const log = server.lines.join('');
     expect(log).to.contain('"message":"draining"');
     expect(log).to.contain('"message":"stopped"');
+  });
+
+  it('when an instance is killed mid-turn, Twilio\'s fallback lands on another and the call finishes there', async () => {
+    const env = { ...TEST_ENV, NODE_ENV: 'development', MONGODB_URI: testMongoUri(), MONGODB_DB: killDbName, PORT: '0', CODE_SEND_FLOOR_MS: '1500' };
+    const first = await startServer(env);
+    const second = await startServer(env);
+    const callSid = `CA${'8'.repeat(32)}`;
+    const post = (server: Started, path: string, params: Record<string, string>) =>
+      supertest(`http://127.0.0.1:${server.port}`)
+        .post(path)
+        .set('X-Twilio-Signature', twilioSignature(TEST_ENV.TWILIO_AUTH_TOKEN, `${TEST_ENV.PUBLIC_BASE_URL}${path}`, { CallSid: callSid, ...params }))
+        .type('form')
+        .send({ CallSid: callSid, ...params });
+    try {
+      let twiml = parseTwiml((await post(first, '/voice', { From: '+8613800138000' })).text);
+      for (const digits of ['2', '1', '1', '11010519491231002*']) twiml = parseTwiml((await post(first, twiml.gather!.action, { Digits: digits })).text);
+      expect(twiml.text).to.contain('text message');
+
+      const sendCode = twiml.gather!.action;
+      const dying = post(first, sendCode, { Digits: '1' }).then(
+        () => 'answered',
+        () => 'connection lost',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      first.child.kill('SIGKILL');
+      expect(await dying).to.equal('connection lost');
+
+      twiml = parseTwiml((await post(second, '/voice/fallback', { ErrorCode: '11200', ErrorUrl: `${TEST_ENV.PUBLIC_BASE_URL}${sendCode}` })).text);
+      if (twiml.gather!.action === sendCode) twiml = parseTwiml((await post(second, sendCode, { Digits: '1' })).text);
+      expect(twiml.text).to.contain('a code has been sent');
+      const outbox = await supertest(`http://127.0.0.1:${second.port}`).get('/qa/outbox').query({ to: '+8613800138000' }).set('Authorization', `Bearer ${TEST_ENV.QA_TOKEN}`);
+      const code = /\b(\d{6})\b/.exec(outbox.body.messages[0].body as string)![1];
+      for (const digits of [code, '520746', '520746']) twiml = parseTwiml((await post(second, twiml.gather!.action, { Digits: digits })).text);
+      expect(twiml.text).to.contain('Your card password has been set');
+
+      const connection = await mongoose.createConnection(testMongoUri(), { dbName: killDbName }).asPromise();
+      try {
+        const changes = await connection.collection('password_changes').find({ callSid }).toArray();
+        expect(changes.map((c) => c.status)).to.deep.equal(['done']);
+        expect(await connection.collection('call_sessions').findOne({ _id: callSid as never })).to.include({ outcome: 'password-changed' });
+      } finally {
+        await connection.close();
+      }
+    } finally {
+      first.child.kill('SIGKILL');
+      second.child.kill('SIGTERM');
+      await second.exited;
+    }
   });
 });
