@@ -21,6 +21,7 @@ const { values: args } = parseArgs({
     'skip-baseline': { type: 'boolean', default: false },
     'skip-burst': { type: 'boolean', default: false },
     citizens: { type: 'string', default: '1200' },
+    'mongodb-uri': { type: 'string' },
     'app-node-args': { type: 'string', default: '' },
   },
 });
@@ -162,11 +163,16 @@ async function main(): Promise<void> {
   const pool = syntheticCitizens(Number(args.citizens));
 
   if (!baseUrl) {
-    dataDir = await mkdtemp(path.join(os.tmpdir(), 'hotline-bench-'));
-    const database = await startEmbeddedDatabase({ dataDir, cacheDir: path.resolve('.cache') });
-    stopDatabase = () => database.stop();
-    mongoUri = database.uri;
-    console.log(`database: embedded ${database.engine} at ${mongoUri}`);
+    if (args['mongodb-uri']) {
+      mongoUri = args['mongodb-uri'];
+      console.log(`database: ${mongoUri.replace(/\/\/[^@/]*@/, '//…@')} (database ${dbName}, dropped at the end)`);
+    } else {
+      dataDir = await mkdtemp(path.join(os.tmpdir(), 'hotline-bench-'));
+      const database = await startEmbeddedDatabase({ dataDir, cacheDir: path.resolve('.cache') });
+      stopDatabase = () => database.stop();
+      mongoUri = database.uri;
+      console.log(`database: embedded ${database.engine} at ${mongoUri}`);
+    }
     const store = await openStore(mongoUri, dbName);
     const pinHash = await hashPin('602481', PEPPER);
     await store.models.Citizen.insertMany(
@@ -263,6 +269,11 @@ async function main(): Promise<void> {
   if (burst.length) console.log(`\n${burst.join('\n')}`);
 
   await app?.stop();
+  if (args['mongodb-uri']) {
+    const store = await openStore(mongoUri, dbName);
+    await store.drop();
+    await store.close();
+  }
   await stopDatabase();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 }
