@@ -15,6 +15,8 @@ if (!uri || !dbName) {
 
 const connection = await mongoose.createConnection(uri, { dbName, retryWrites: false }).asPromise();
 const calls = connection.db!.collection<{ _id: string; step: number; state: string }>('baseline_calls');
+// Create the collection before the load: concurrent first upserts can stall collection creation on FerretDB.
+await calls.updateOne({ _id: 'warm-up' }, { $setOnInsert: { step: 0, state: 'start' } }, { upsert: true });
 
 const app = express();
 app.disable('x-powered-by');

@@ -113,7 +113,13 @@ function printRows(rows: LevelResult[]): void {
 }
 
 /** Runs `concurrency` simulated callers, each doing whole journeys back to back, for `seconds`. */
-async function driveCalls(target: JourneyTarget, concurrency: number, pool: Array<{ id: string; mobile: string }>, next: { i: number }, think: number): Promise<{ samples: TurnSample[]; elapsed: number }> {
+async function driveCalls(
+  target: JourneyTarget,
+  concurrency: number,
+  pool: Array<{ id: string; mobile: string }>,
+  next: { i: number },
+  think: number,
+): Promise<{ samples: TurnSample[]; elapsed: number; drained: TurnSample[] }> {
   const samples: TurnSample[] = [];
   const started = performance.now();
   const deadline = started + seconds * 1000;
@@ -122,11 +128,11 @@ async function driveCalls(target: JourneyTarget, concurrency: number, pool: Arra
       await new Promise((r) => setTimeout(r, (worker * Math.max(think, 5)) / concurrency));
       while (performance.now() < deadline) {
         const citizen = pool[next.i++ % pool.length];
-        samples.push(...(await benchJourney(target, citizen, BENCH_PIN, think)));
+        samples.push(...(await benchJourney(target, citizen, BENCH_PIN, think, deadline)));
       }
     }),
   );
-  return { samples, elapsed: (performance.now() - started) / 1000 };
+  return { samples: samples.filter((s) => s.at <= deadline), elapsed: seconds, drained: samples.filter((s) => s.at > deadline) };
 }
 
 /** Runs `concurrency` bare clients against the baseline server, closed loop, for `seconds`. */
@@ -141,14 +147,19 @@ async function driveBaseline(base: string, concurrency: number): Promise<{ sampl
         const callSid = `CAbase${process.pid}x${callNo++}`;
         for (let turn = 0; turn < 10 && performance.now() < deadline; turn++) {
           const t0 = performance.now();
-          const res = await fetch(`${base}/turn`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `CallSid=${callSid}&Digits=1` }).catch(() => null);
-          const body = res ? await res.text() : '';
-          samples.push({ ms: performance.now() - t0, ok: Boolean(res?.ok && body.includes('<Gather')), floored: false, step: 'baseline' });
+          const res = await fetch(`${base}/turn`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: `CallSid=${callSid}&Digits=1`,
+            signal: AbortSignal.timeout(30_000),
+          }).catch(() => null);
+          const body = res ? await res.text().catch(() => '') : '';
+          samples.push({ ms: performance.now() - t0, ok: Boolean(res?.ok && body.includes('<Gather')), floored: false, step: 'baseline', at: performance.now() });
         }
       }
     }),
   );
-  return { samples, elapsed: (performance.now() - started) / 1000 };
+  return { samples: samples.filter((s) => s.at <= deadline), elapsed: seconds };
 }
 
 async function main(): Promise<void> {
@@ -212,7 +223,7 @@ async function main(): Promise<void> {
     const before = await scrape(baseUrl!);
     const usage0 = app ? await processUsage(app.child.pid!) : null;
     const memory = watchMemory(app?.child.pid);
-    const { samples, elapsed } = await driveCalls(target, concurrency, pool, next, think);
+    const { samples, elapsed, drained } = await driveCalls(target, concurrency, pool, next, think);
     const peak = memory.stop();
     const after = await scrape(baseUrl!);
     const usage1 = app ? await processUsage(app.child.pid!) : null;
@@ -220,8 +231,11 @@ async function main(): Promise<void> {
     const rss = peak || promSample(after, 'hotline_process_resident_memory_bytes');
     const turns = promTotal(after, 'hotline_turns_total') - promTotal(before, 'hotline_turns_total');
     const commands = promTotal(after, 'hotline_database_commands_total') - promTotal(before, 'hotline_database_commands_total');
-    into.push(summarise(label, concurrency, samples, elapsed, cpu, rss, turns > 0 && commands > 0 ? commands / turns : null));
-    process.stdout.write(`  ${label} ${concurrency}: ${samples.length} turns in ${elapsed.toFixed(1)} s\n`);
+    const row = summarise(label, concurrency, samples, elapsed, cpu, rss, turns > 0 && commands > 0 ? commands / turns : null);
+    into.push(row);
+    process.stdout.write(
+      `  ${label} ${concurrency}: ${row.turns} turns in ${elapsed.toFixed(1)} s = ${row.perSecond.toFixed(1)}/s, p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms, errors ${row.errors}, CPU ${row.cpuPercent.toFixed(0)} % (+${drained.length} answered after the window, not counted)\n`,
+    );
   };
 
   console.log('\n== paced calls (the hotline: whole password resets, signed webhooks, real database)');
@@ -231,25 +245,10 @@ async function main(): Promise<void> {
 
   const baselineRows: LevelResult[] = [];
   if (!args['skip-baseline'] && mongoUri) {
-    const baseline = await spawnUntil(process.execPath, ['--import', 'tsx', 'scripts/bench-baseline.server.ts', mongoUri, dbName], process.env, /listening (\d+)/);
-    const baselineUrl = `http://127.0.0.1:${baseline.match[1]}`;
-    try {
-      for (const level of levels) {
-        const usage0 = await processUsage(baseline.child.pid!);
-        const memory = watchMemory(baseline.child.pid);
-        const { samples, elapsed } = await driveBaseline(baselineUrl, level);
-        const peak = memory.stop();
-        const usage1 = await processUsage(baseline.child.pid!);
-        baselineRows.push(summarise('baseline', level, samples, elapsed, (usage1?.cpuSeconds ?? 0) - (usage0?.cpuSeconds ?? 0), peak, 2));
-        process.stdout.write(`  baseline ${level}: ${samples.length} requests in ${elapsed.toFixed(1)} s\n`);
-      }
-    } finally {
-      await baseline.stop();
-    }
+    await runBaseline(mongoUri, dbName, baselineRows).catch((error: unknown) => console.log(`  baseline not measured: ${(error as Error).message.split('\n')[0]}`));
   }
-
   let burst: string[] = [];
-  if (!args['skip-burst']) burst = await hashBurst(target, pool, next);
+  if (!args['skip-burst']) burst = await hashBurst(target, pool, next).catch((error: unknown) => [`Hash burst not measured: ${(error as Error).message}`]);
 
   console.log(`\nmachine: ${machine}\n`);
   console.log(`Paced calls (${thinkMs} ms think time per prompt; "floor" = the deliberate ${'CODE_SEND_FLOOR_MS'} wait on a code request):\n`);
@@ -278,11 +277,35 @@ async function main(): Promise<void> {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 }
 
+/** Measures the bare baseline server on the same database at every level. */
+async function runBaseline(mongoUri: string, dbName: string, rows: LevelResult[]): Promise<void> {
+  const baseline = await spawnUntil(process.execPath, ['--import', 'tsx', 'scripts/bench-baseline.server.ts', mongoUri, dbName], process.env, /listening (\d+)/);
+  const baselineUrl = `http://127.0.0.1:${baseline.match[1]}`;
+  try {
+    for (const level of levels) {
+      const usage0 = await processUsage(baseline.child.pid!);
+      const memory = watchMemory(baseline.child.pid);
+      const { samples, elapsed } = await driveBaseline(baselineUrl, level);
+      const peak = memory.stop();
+      const usage1 = await processUsage(baseline.child.pid!);
+      const row = summarise('baseline', level, samples, elapsed, (usage1?.cpuSeconds ?? 0) - (usage0?.cpuSeconds ?? 0), peak, 2);
+      rows.push(row);
+      process.stdout.write(`  baseline ${level}: ${row.turns} requests = ${row.perSecond.toFixed(1)}/s, p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms, errors ${row.errors}\n`);
+    }
+  } finally {
+    await baseline.stop();
+  }
+}
+
 /** Many password commits at once while other callers walk menus: do the menu turns wait on the hashing? */
 async function hashBurst(target: JourneyTarget, pool: Array<{ id: string; mobile: string }>, next: { i: number }): Promise<string[]> {
   const { prepareToConfirm, menuTurns } = await import('./bench-journey.ts');
   const committers = 40;
-  const ready = await Promise.all(Array.from({ length: committers }, () => prepareToConfirm(target, pool[next.i++ % pool.length], BENCH_PIN)));
+  const prepared = await Promise.all(
+    Array.from({ length: committers }, () => prepareToConfirm(target, pool[next.i++ % pool.length], BENCH_PIN).catch(() => null)),
+  );
+  const ready = prepared.filter((confirm): confirm is () => Promise<number> => confirm !== null);
+  if (ready.length === 0) throw new Error('no caller reached the confirmation');
   const quiet = await menuTurns(target, 20, 3_000);
   let commitsDone = false;
   const commits = Promise.all(ready.map((confirm) => confirm())).then((r) => {
@@ -294,7 +317,7 @@ async function hashBurst(target: JourneyTarget, pool: Array<{ id: string; mobile
   const q = quiet.sort((a, b) => a - b);
   const d = during.sort((a, b) => a - b);
   return [
-    `Hash burst: ${committers} callers confirm a new password at the same instant (each an Argon2id hash, at most 2 at a time per instance) while 20 other callers walk menus:`,
+    `Hash burst: ${ready.length} callers confirm a new password at the same instant (each an Argon2id hash, at most 2 at a time per instance) while 20 other callers walk menus:`,
     '',
     '| measure | p50 ms | p99 ms | max ms |',
     '| --- | --- | --- | --- |',

@@ -11,6 +11,8 @@ export interface TurnSample {
   floored: boolean;
   /** Which step of the journey it was (the prompt expected back). */
   step: string;
+  /** When the answer arrived (performance.now()), so throughput counts only what finished inside the window. */
+  at: number;
 }
 
 const usedCodes = new Map<string, Set<string>>();
@@ -34,16 +36,16 @@ async function timed(samples: TurnSample[], turn: () => Promise<Utterance[]>, ex
   try {
     const said = await turn();
     const ok = expected.test(heard(said));
-    samples.push({ ms: performance.now() - started, ok, floored, step });
+    samples.push({ ms: performance.now() - started, ok, floored, step, at: performance.now() });
     return ok;
   } catch {
-    samples.push({ ms: performance.now() - started, ok: false, floored, step });
+    samples.push({ ms: performance.now() - started, ok: false, floored, step, at: performance.now() });
     return false;
   }
 }
 
 /** Walks a caller through a whole password reset by SMS (English), pausing `thinkMs` before each key, and hangs up. */
-export async function benchJourney(target: JourneyTarget, citizen: { id: string; mobile: string }, newPin: string, thinkMs: number): Promise<TurnSample[]> {
+export async function benchJourney(target: JourneyTarget, citizen: { id: string; mobile: string }, newPin: string, thinkMs: number, deadline = Infinity): Promise<TurnSample[]> {
   const samples: TurnSample[] = [];
   const call = new CallReplayer(target, citizen.mobile);
   const steps: Array<[string | (() => Promise<string | null>), RegExp, boolean?]> = [
@@ -60,9 +62,10 @@ export async function benchJourney(target: JourneyTarget, citizen: { id: string;
     if (!(await timed(samples, () => call.start(), /welcome/))) return samples;
     for (const [keys, expected, floored] of steps) {
       await sleep(jitter(thinkMs));
+      if (performance.now() > deadline) break;
       const digits = typeof keys === 'string' ? keys : await keys();
       if (digits === null) {
-        samples.push({ ms: 0, ok: false, floored: false, step: 'code from the outbox' });
+        samples.push({ ms: 0, ok: false, floored: false, step: 'code from the outbox', at: performance.now() });
         break;
       }
       if (!(await timed(samples, () => call.press(digits), expected, floored))) break;
