@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
 import twilio from 'twilio';
-import { isSsml, PROMPTS, ssmlToText, type Language, type PromptId } from '../../prompts/catalogue.ts';
+import { LANGUAGES, PROMPTS, promptText, type Language, type PromptId } from '../../prompts/catalogue.ts';
 import type { AgentBehaviour } from './call-script.ts';
 
 /** Where the replayer rings: the URL it connects to, the URL Twilio would sign, the auth token and the QA token. */
@@ -61,14 +61,13 @@ let promptIndex: Array<{ id: PromptId; language: Language; pattern: RegExp }> | 
 
 /** The catalogue prompt (and its language) a spoken text is, allowing for `{placeholders}`; null for free text. */
 export function identifyPrompt(text: string): { id: PromptId; language: Language } | null {
-  promptIndex ??= Object.entries(PROMPTS).flatMap(([id, entry]) =>
-    (['zh-CN', 'en-US'] as const).map((language) => {
-      const words = isSsml(entry[language]) ? ssmlToText(entry[language]) : entry[language];
-      const source = words
+  promptIndex ??= (Object.keys(PROMPTS) as PromptId[]).flatMap((id) =>
+    LANGUAGES.map((language) => {
+      const source = promptText(id, language)
         .split(/\{\w+\}/)
         .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
         .join('.+?');
-      return { id: id as PromptId, language, pattern: new RegExp(`^${source}$`, 'su') };
+      return { id, language, pattern: new RegExp(`^${source}$`, 'su') };
     }),
   );
   const found = promptIndex.find((p) => p.pattern.test(text.trim()));
