@@ -62,10 +62,12 @@ export class CallTurnService {
   private readonly now: () => Date;
   private readonly hashing: Semaphore;
   private readonly metrics: HotlineMetrics;
+  private readonly speech: Speech;
 
   constructor(private readonly deps: CallServiceDeps) {
     this.now = deps.now ?? (() => new Date());
     this.metrics = deps.metrics ?? new HotlineMetrics({ processMetrics: false });
+    this.speech = deps.speech ?? SAY_ONLY;
     this.hashing = new Semaphore(deps.hashingConcurrency ?? 2, () => this.metrics.hashQueued());
   }
 
@@ -77,7 +79,7 @@ export class CallTurnService {
       agentNumber: this.deps.config.agentNumber,
       bilingual: !snapshot.context.languageChosen,
       params: promptParams(this.deps.config),
-      speech: this.deps.speech,
+      speech: this.speech,
     });
   }
 
@@ -184,7 +186,7 @@ export class CallTurnService {
     } catch (error) {
       if (isDatabaseError(error)) this.metrics.databaseError('turn');
       logger.error('turn failed', { step: input.step, state: session?.state, error });
-      return answer(renderApology((session?.language as Language | undefined) ?? input.language ?? 'both', this.deps.speech ?? SAY_ONLY), 'apology');
+      return answer(renderApology((session?.language as Language | undefined) ?? input.language ?? 'both', this.speech), 'apology');
     }
   }
 
@@ -295,7 +297,7 @@ export class CallTurnService {
 
   /** Answers Twilio's fallback request: a live call hears its current prompt again (it resumes on whichever instance took it); otherwise an apology. */
   async resumeCall(callSid: string | null): Promise<string> {
-    if (!callSid) return renderApology('both', this.deps.speech ?? SAY_ONLY);
+    if (!callSid) return renderApology('both', this.speech);
     const logger = this.deps.logger.child({ callSid });
     try {
       const session = await this.deps.store.callSessions.find(callSid);
@@ -303,11 +305,11 @@ export class CallTurnService {
         logger.warn('call resumed by fallback', { step: session.step, state: session.state });
         return session.lastTwiml;
       }
-      return renderApology((session?.language as Language | undefined) ?? 'both', this.deps.speech ?? SAY_ONLY);
+      return renderApology((session?.language as Language | undefined) ?? 'both', this.speech);
     } catch (error) {
       if (isDatabaseError(error)) this.metrics.databaseError('fallback');
       logger.error('fallback could not load the call', { error });
-      return renderApology('both', this.deps.speech ?? SAY_ONLY);
+      return renderApology('both', this.speech);
     }
   }
 }
