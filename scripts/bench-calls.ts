@@ -5,7 +5,8 @@ import { parseArgs } from 'node:util';
 import { checkCharacter } from '../src/domain/citizen-id.ts';
 import { startEmbeddedDatabase } from '../src/storage/embedded-database.ts';
 import { openStore } from '../src/storage/store.ts';
-import { hashPin, keyedHash } from '../src/security/secrets.ts';
+import { hashPin } from '../src/security/secrets.ts';
+import { prepareCitizens } from '../src/services/citizen-seed.service.ts';
 import { percentile, processUsage, promSample, promTotal, spawnUntil, watchMemory, type Spawned } from './bench-support.ts';
 import { benchJourney, type TurnSample, type JourneyTarget } from './bench-journey.ts';
 
@@ -186,9 +187,11 @@ async function main(): Promise<void> {
     }
     const store = await openStore(mongoUri, dbName);
     const pinHash = await hashPin('602481', PEPPER);
-    await store.models.Citizen.insertMany(
-      pool.map((c, i) => ({ idNumber: c.id, idHash: citizenIdHash(c.id), name: `Bench ${i}`, mobile: c.mobile, email: null, pinHash, pinSetAt: new Date() })),
+    const citizens = await prepareCitizens(
+      pool.map((c, i) => ({ idNumber: c.id, name: `Bench ${i}`, mobile: c.mobile })),
+      PEPPER,
     );
+    await store.models.Citizen.insertMany(citizens.map((citizen) => ({ ...citizen, pinHash, pinSetAt: new Date() })));
     await store.close();
     app = await spawnUntil(
       process.execPath,
@@ -327,10 +330,6 @@ async function hashBurst(target: JourneyTarget, pool: Array<{ id: string; mobile
   ];
 }
 
-/** The look-up key the hotline files a citizen under (as the seed service computes it). */
-function citizenIdHash(idNumber: string): string {
-  return keyedHash(PEPPER, 'citizen-id', idNumber);
-}
 
 main().catch((error: unknown) => {
   console.error(error);

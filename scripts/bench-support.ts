@@ -86,7 +86,7 @@ export function promSample(text: string, name: string, labels: Record<string, st
     const match = /^([a-zA-Z_:][\w:]*)(?:\{([^}]*)\})? (\S+)/.exec(line);
     if (!match || match[1] !== name) continue;
     const got = (match[2] ?? '').split(',').filter(Boolean).sort().join(',');
-    if (wanted === '*' || got === wanted) total += Number(match[3]);
+    if (got === wanted) total += Number(match[3]);
   }
   return total;
 }

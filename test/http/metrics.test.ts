@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
+import { promSample as sample } from '../../scripts/bench-support.ts';
 import { HotlineMetrics } from '../../src/observability/hotline.metrics.ts';
 import { openStore } from '../../src/storage/store.ts';
 import { testMongoUri } from '../support/root-hooks.ts';
@@ -7,21 +8,6 @@ import { signedPost, startTestApp, TestCall, type TestApp } from '../support/tes
 
 const ZHANG = { id: '310115198503171231', mobile: '+8613700001111', password: '314159' };
 const LI = { id: '440524188001010014', mobile: '+8613912345678' };
-
-/** Reads the value of one sample (name plus exact label set) from Prometheus text; 0 when absent. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number {
-  const wanted = Object.entries(labels)
-    .map(([k, v]) => `${k}="${v}"`)
-    .sort()
-    .join(',');
-  for (const line of text.split('\n')) {
-    const match = /^([a-z_:]+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const got = (match[2] ?? '').split(',').filter(Boolean).sort().join(',');
-    if (got === wanted) return Number(match[3]);
-  }
-  return 0;
-}
 
 async function scrape(t: TestApp, token?: string): Promise<string> {
   const req = supertest(t.app).get('/metrics');
