@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { promises as dns } from 'node:dns';
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { DryMongoBinary, MongoMemoryServer } from 'mongodb-memory-server-core';
 import mongoose from 'mongoose';
 
@@ -22,6 +24,10 @@ export interface EmbeddedDatabaseOptions {
   engine?: 'auto' | 'mongodb-memory-server' | 'ferretdb';
   /** A fixed loopback port (to restart a server where clients expect it); a free one is picked when absent. */
   port?: number;
+  /** FerretDB's log level (`debug` logs every SQL statement it runs); `warn` by default. */
+  ferretDbLogLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** Receives FerretDB's output as it comes (tests read the SQL it runs). */
+  onOutput?: (chunk: string) => void;
 }
 
 type Log = NonNullable<EmbeddedDatabaseOptions['log']>;
@@ -35,6 +41,9 @@ const STOP_GRACE_MS = 5_000;
 const BUILD_LOCK_STALE_MS = 15 * 60_000;
 const BUILD_LOCK_WAIT_MS = 20 * 60_000;
 const OUTPUT_TAIL_CHARS = 8_000;
+
+/** The project's patch to FerretDB's source (why: see the file's header), applied before every build. */
+export const FERRETDB_PATCH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../patches/ferretdb-v1.24.2-sqlite-id-index.patch');
 
 const noop: Log = () => undefined;
 
@@ -61,7 +70,7 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): P
     }
   }
   const binary = await ensureFerretDbBinary(cacheDir, log);
-  return startFerretDb(binary, dataDir, log, options.port);
+  return startFerretDb(binary, dataDir, log, { port: options.port, logLevel: options.ferretDbLogLevel ?? 'warn', onOutput: options.onOutput });
 }
 
 async function startMongoMemoryServer(dataDir: string, cacheDir: string, log: Log, port?: number): Promise<EmbeddedDatabase> {
@@ -152,8 +161,11 @@ async function canConnect(host: string, port: number): Promise<void> {
   });
 }
 
-function ferretDbBinaryPath(cacheDir: string): string {
-  return path.join(cacheDir, 'ferretdb', FERRETDB_VERSION, 'ferretdb');
+/** Where the patched FerretDB binary is cached: the folder names the version and the patch's content hash, so a changed patch rebuilds. */
+export async function ferretDbBinaryPath(cacheDir: string): Promise<string> {
+  const patch = await fs.readFile(FERRETDB_PATCH);
+  const tag = createHash('sha256').update(patch).digest('hex').slice(0, 12);
+  return path.join(path.resolve(cacheDir), 'ferretdb', `${FERRETDB_VERSION}-${tag}`, 'ferretdb');
 }
 
 async function isExecutable(file: string): Promise<boolean> {
@@ -165,8 +177,9 @@ async function isExecutable(file: string): Promise<boolean> {
   }
 }
 
-async function ensureFerretDbBinary(cacheDir: string, log: Log): Promise<string> {
-  const target = ferretDbBinaryPath(cacheDir);
+/** Builds the patched FerretDB into the cache unless it is there already, and returns its path. */
+export async function ensureFerretDbBinary(cacheDir: string, log: Log = noop): Promise<string> {
+  const target = await ferretDbBinaryPath(cacheDir);
   if (await isExecutable(target)) return target;
   await fs.mkdir(path.dirname(target), { recursive: true });
   const release = await acquireLock(`${target}.lock`, log);
@@ -264,6 +277,14 @@ async function buildFerretDb(target: string, log: Log): Promise<void> {
     await fs.cp(moduleDir, sourceDir, { recursive: true });
     await makeWritable(sourceDir);
     await fs.writeFile(path.join(sourceDir, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
+    const patched = await run('git', ['apply', '--verbose', FERRETDB_PATCH], { cwd: sourceDir, env }).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('`git` is needed to apply the FerretDB patch before building; install git.');
+      throw error;
+    });
+    if (patched.code !== 0) {
+      throw new Error(`The FerretDB patch ${path.basename(FERRETDB_PATCH)} no longer applies to ${FERRETDB_MODULE}@${FERRETDB_VERSION} (exit ${patched.code}):\n${patched.stderr}`);
+    }
+    log('FerretDB source patched', { patch: path.basename(FERRETDB_PATCH) });
 
     const build = await run('go', ['build', '-o', tempTarget, './cmd/ferretdb'], { cwd: sourceDir, env });
     if (build.code !== 0) {
@@ -318,17 +339,24 @@ async function freeLoopbackPort(): Promise<number> {
   });
 }
 
-async function startFerretDb(binary: string, dataDir: string, log: Log, fixedPort?: number): Promise<EmbeddedDatabase> {
+interface LaunchOptions {
+  port?: number;
+  logLevel: NonNullable<EmbeddedDatabaseOptions['ferretDbLogLevel']>;
+  onOutput?: (chunk: string) => void;
+}
+
+async function startFerretDb(binary: string, dataDir: string, log: Log, launch: LaunchOptions): Promise<EmbeddedDatabase> {
+  const fixedPort = launch.port;
   const sqliteDir = path.join(dataDir, 'ferretdb');
   const stateDir = path.join(dataDir, 'ferretdb-state');
   await fs.mkdir(sqliteDir, { recursive: true });
   await fs.mkdir(stateDir, { recursive: true });
-  if (fixedPort) return launchFerretDb(binary, sqliteDir, stateDir, fixedPort, log);
+  if (fixedPort) return launchFerretDb(binary, sqliteDir, stateDir, fixedPort, log, launch);
   let lastError: unknown;
   for (let attempt = 1; attempt <= 3; attempt++) {
     const port = await freeLoopbackPort();
     try {
-      return await launchFerretDb(binary, sqliteDir, stateDir, port, log);
+      return await launchFerretDb(binary, sqliteDir, stateDir, port, log, launch);
     } catch (error) {
       lastError = error;
       // Another process may have grabbed the port between our probe and FerretDB's bind; retry on a new one.
@@ -345,6 +373,7 @@ async function launchFerretDb(
   stateDir: string,
   port: number,
   log: Log,
+  launch: LaunchOptions,
 ): Promise<EmbeddedDatabase> {
   const started = Date.now();
   const args = [
@@ -352,7 +381,7 @@ async function launchFerretDb(
     `--sqlite-url=file:${sqliteDir}/`,
     `--listen-addr=127.0.0.1:${port}`,
     '--telemetry=disable',
-    '--log-level=warn',
+    `--log-level=${launch.logLevel}`,
     `--state-dir=${stateDir}`,
     '--debug-addr=-',
   ];
@@ -360,6 +389,7 @@ async function launchFerretDb(
   let output = '';
   const capture = (chunk: string): void => {
     output = (output + chunk).slice(-OUTPUT_TAIL_CHARS);
+    launch.onOutput?.(chunk);
   };
   child.stdout.setEncoding('utf8').on('data', capture);
   child.stderr.setEncoding('utf8').on('data', capture);

@@ -1,0 +1,79 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import mongoose from 'mongoose';
+import initSqlJs from 'sql.js';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../src/storage/embedded-database.ts';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The SQL statements FerretDB logged at debug level (`>>> <statement>\t{args}`), for one table. */
+function statementsOn(output: string, table: string): string[] {
+  return output
+    .split('\n')
+    .map((line) => /DEBUG\t\S+\t>>> (.*?)\t\{/.exec(line)?.[1])
+    .filter((statement): statement is string => statement !== undefined && statement.includes(`"${table}"`));
+}
+
+describe('embedded FerretDB uses its _id index (the project patch)', function () {
+  this.timeout(240_000);
+  let database: EmbeddedDatabase;
+  let dataDir: string;
+  let output = '';
+
+  before(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'hotline-id-index-'));
+    database = await startEmbeddedDatabase({
+      dataDir,
+      cacheDir: path.join(repoRoot, '.cache'),
+      engine: 'ferretdb',
+      ferretDbLogLevel: 'debug',
+      onOutput: (chunk) => (output += chunk),
+    });
+  });
+
+  after(async () => {
+    await database?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('reads, updates and deletes by _id through SEARCH … USING INDEX, and the unpatched form would scan', async () => {
+    const client = new mongoose.mongo.MongoClient(database.uri, { directConnection: true });
+    await client.connect();
+    const db = client.db('idx');
+    const things = db.collection<{ _id: string; n: number }>('things');
+    await things.insertMany(Array.from({ length: 2000 }, (_, n) => ({ _id: `call-${n}:${n % 7}`, n })));
+    output = '';
+    expect(await things.findOne({ _id: 'call-1234:2' })).to.deep.equal({ _id: 'call-1234:2', n: 1234 });
+    expect((await things.updateOne({ _id: 'call-17:3' }, { $set: { n: -17 } })).modifiedCount).to.equal(1);
+    expect((await things.deleteOne({ _id: 'call-18:4' })).deletedCount).to.equal(1);
+    const explained = (await db.command({ explain: { find: 'things', filter: { _id: 'call-5:5' } } })) as { queryPlanner: { Plan: string[] } };
+    await client.close();
+    await database.stop();
+
+    expect(explained.queryPlanner.Plan.join(' ')).to.match(/SEARCH things_\w+ USING INDEX things_\w+__id_/);
+    const table = /SEARCH (things_\w+) USING/.exec(explained.queryPlanner.Plan.join(' '))![1];
+    const run = statementsOn(output, table);
+    const select = run.find((s) => s.startsWith('SELECT'));
+    const update = run.find((s) => s.startsWith('UPDATE'));
+    const remove = run.find((s) => s.startsWith('DELETE'));
+    expect(select, 'the find FerretDB ran').to.be.a('string');
+    expect(update, 'the update FerretDB ran').to.be.a('string');
+    expect(remove, 'the delete FerretDB ran').to.be.a('string');
+
+    const SQL = await initSqlJs();
+    const file = (await readdir(path.join(dataDir, 'ferretdb'))).find((name) => name === 'idx.sqlite');
+    const sqlite = new SQL.Database(await readFile(path.join(dataDir, 'ferretdb', file!)));
+    const plan = (statement: string): string => {
+      const params = (statement.match(/\?/g) ?? []).map(() => '"x"');
+      return sqlite.exec(`EXPLAIN QUERY PLAN ${statement}`, params)[0].values.map((row) => String(row[3])).join(' | ');
+    };
+    for (const statement of [select!, update!, remove!]) {
+      expect(plan(statement), statement).to.match(/^SEARCH things_\w+ USING INDEX things_\w+__id_ \(<expr>=\?\)$/);
+    }
+    expect(plan(select!.replace("->'_id'", "->'$._id'")), 'the statement as FerretDB 1.24.2 writes it unpatched').to.match(/^SCAN things_\w+$/);
+    sqlite.close();
+  });
+});
