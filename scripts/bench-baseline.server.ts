@@ -3,8 +3,9 @@ import mongoose from 'mongoose';
 import type { AddressInfo } from 'node:net';
 
 /**
- * The benchmark's baseline: a bare Express handler that does one read and one conditional write per request on
- * the same database as the hotline, so the hotline's figures can be read as a ratio on any machine.
+ * The benchmark's baseline: a bare Express handler doing the least a correct turn can do on the same database as the
+ * hotline — read the call's previous step by `_id` and claim the next one with a unique-key insert (the only atomic
+ * step on FerretDB 1.x) — so the hotline's figures can be read as a ratio on any machine.
  * Usage: tsx scripts/bench-baseline.server.ts <mongodb-uri> <db-name>; prints `listening <port>` when ready.
  */
 const [uri, dbName] = process.argv.slice(2);
@@ -13,19 +14,18 @@ if (!uri || !dbName) {
   process.exit(2);
 }
 
-const connection = await mongoose.createConnection(uri, { dbName, retryWrites: false }).asPromise();
-const calls = connection.db!.collection<{ _id: string; step: number; state: string }>('baseline_calls');
-// Create the collection before the load: concurrent first upserts can stall collection creation on FerretDB.
-await calls.updateOne({ _id: 'warm-up' }, { $setOnInsert: { step: 0, state: 'start' } }, { upsert: true });
+const connection = await mongoose.createConnection(uri, { dbName, retryWrites: false, maxPoolSize: 20 }).asPromise();
+const steps = connection.db!.collection<{ _id: string; state: string }>('baseline_steps');
+// Create the collection before the load: concurrent first inserts can stall collection creation on FerretDB.
+await steps.insertOne({ _id: 'warm-up', state: 'start' }).catch(() => undefined);
 
 const app = express();
 app.disable('x-powered-by');
 app.post('/turn', express.urlencoded({ extended: false, limit: '16kb' }), async (req, res) => {
   const callSid = String((req.body as Record<string, unknown>).CallSid ?? '');
-  const found = await calls.findOne({ _id: callSid });
-  const step = found?.step ?? 0;
-  if (found) await calls.updateOne({ _id: callSid, step }, { $set: { step: step + 1, state: 'next' } });
-  else await calls.updateOne({ _id: callSid }, { $setOnInsert: { step: 1, state: 'start' } }, { upsert: true });
+  const step = Number(req.query.step ?? 0);
+  const previous = step > 0 ? await steps.findOne({ _id: `${callSid}:${step - 1}` }) : null;
+  await steps.insertOne({ _id: `${callSid}:${step}`, state: previous ? 'next' : 'start' }).catch(() => undefined);
   res.type('text/xml').send(`<?xml version="1.0" encoding="UTF-8"?><Response><Gather action="/turn?step=${step + 1}"><Say>ok</Say></Gather></Response>`);
 });
 

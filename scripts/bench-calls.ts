@@ -1,29 +1,35 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config.ts';
 import { checkCharacter } from '../src/domain/citizen-id.ts';
+import { createLogger } from '../src/logging/logger.ts';
+import { CallReplayer } from '../src/qa/call-replayer.ts';
+import { prepareCitizens } from '../src/services/citizen-seed.service.ts';
+import { SupervisorAuthService } from '../src/services/supervisor-auth.service.ts';
+import { hashPin } from '../src/security/secrets.ts';
 import { startEmbeddedDatabase } from '../src/storage/embedded-database.ts';
 import { openStore } from '../src/storage/store.ts';
-import { hashPin } from '../src/security/secrets.ts';
-import { prepareCitizens } from '../src/services/citizen-seed.service.ts';
-import { percentile, processUsage, promSample, promTotal, spawnUntil, watchMemory, type Spawned } from './bench-support.ts';
-import { benchJourney, type TurnSample, type JourneyTarget } from './bench-journey.ts';
+import { monotonicUs, printProfile, type ProfileWindow } from './cpu-profile-summary.ts';
+import { fillHistory } from './bench-history.ts';
+import { benchJourney, prepareToConfirm, type JourneyTarget, type TurnSample } from './bench-journey.ts';
+import { percentile, processUsage, spawnUntil, type Spawned } from './bench-support.ts';
 
 const { values: args } = parseArgs({
   options: {
-    levels: { type: 'string', default: '10,50,200,500' },
-    seconds: { type: 'string', default: '20' },
+    levels: { type: 'string', default: '50,200' },
+    seconds: { type: 'string', default: '15' },
     'think-ms': { type: 'string', default: '1000' },
-    target: { type: 'string' },
-    'auth-token': { type: 'string' },
-    'qa-token': { type: 'string' },
-    'metrics-token': { type: 'string' },
-    'skip-baseline': { type: 'boolean', default: false },
-    'skip-burst': { type: 'boolean', default: false },
+    history: { type: 'string', default: '100000' },
+    readers: { type: 'string', default: '4' },
     citizens: { type: 'string', default: '1200' },
+    profile: { type: 'boolean', default: false },
+    'log-level': { type: 'string', default: 'info' },
     'mongodb-uri': { type: 'string' },
-    'app-node-args': { type: 'string', default: '' },
+    'skip-journeys': { type: 'boolean', default: false },
+    'skip-history': { type: 'boolean', default: false },
   },
 });
 
@@ -31,13 +37,16 @@ const levels = args.levels.split(',').map(Number).filter((n) => n > 0);
 const seconds = Number(args.seconds);
 const thinkMs = Number(args['think-ms']);
 const PEPPER = 'bench-pepper-0123456789abcdef';
-const AUTH_TOKEN = args['auth-token'] ?? 'bench-auth-token-0123456789';
-const QA_TOKEN = args['qa-token'] ?? 'bench-qa-token';
-const METRICS_TOKEN = args['metrics-token'] ?? 'bench-metrics-token';
+const AUTH_TOKEN = 'bench-auth-token-0123456789';
+const QA_TOKEN = 'bench-qa-token';
+const METRICS_TOKEN = 'bench-metrics-token';
 const PUBLIC_BASE_URL = 'http://bench.hotline.local';
 const BENCH_PIN = '520746';
+const SUPERVISOR = { username: 'bench', password: 'bench supervisor passphrase' };
+const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Synthetic citizens with valid GB 11643 numbers and unique mobiles, so no card hits the per-card code limit. */
+/** Synthetic citizens with valid GB 11643 numbers and unique mobiles. */
 function syntheticCitizens(count: number): Array<{ id: string; mobile: string }> {
   return Array.from({ length: count }, (_, i) => {
     const first17 = `110101${1960 + (i % 40)}${String((i % 12) + 1).padStart(2, '0')}${String((i % 28) + 1).padStart(2, '0')}${String(i % 1000).padStart(3, '0')}`;
@@ -45,291 +54,349 @@ function syntheticCitizens(count: number): Array<{ id: string; mobile: string }>
   }).filter((c, i, all) => all.findIndex((o) => o.id === c.id) === i);
 }
 
-interface LevelResult {
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Waits until the app answers `/readyz` (whatever its log level: the log is not parsed). */
+async function waitReady(base: string, child: Spawned['child']): Promise<void> {
+  for (let i = 0; i < 600; i += 1) {
+    if (child.exitCode !== null) throw new Error(`the app exited with ${child.exitCode}`);
+    const res = await fetch(`${base}/readyz`).catch(() => null);
+    if (res?.ok) return;
+    await sleep(100);
+  }
+  throw new Error('the app did not become ready in 60 s');
+}
+
+/** CPU seconds used so far by the app, the database and this load generator. */
+interface CpuMark {
+  app: number;
+  db: number;
+  self: number;
+}
+
+async function cpuMark(appPid: number, dbPid: number | undefined): Promise<CpuMark> {
+  const [app, db] = await Promise.all([processUsage(appPid), dbPid ? processUsage(dbPid) : Promise.resolve(null)]);
+  const self = process.cpuUsage();
+  return { app: app?.cpuSeconds ?? 0, db: db?.cpuSeconds ?? Number.NaN, self: (self.user + self.system) / 1e6 };
+}
+
+/** A measured phase: answered requests inside the window, their latencies, the CPU each side used per request. */
+interface Phase {
   label: string;
   concurrency: number;
-  turns: number;
+  count: number;
   perSecond: number;
   p50: number;
-  p95: number;
   p99: number;
-  p99NoFloor: number;
   errors: number;
-  cpuPercent: number;
-  rssMiB: number;
-  roundTrips: number | null;
-  samples: TurnSample[];
+  cpuMsPerTurn: { app: number; db: number; self: number };
 }
 
-const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-
-async function scrape(base: string): Promise<string> {
-  const res = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
-  return res.ok ? res.text() : '';
-}
-
-function summarise(label: string, concurrency: number, samples: TurnSample[], elapsed: number, cpuSeconds: number, rss: number, roundTrips: number | null): LevelResult {
-  const ok = samples.filter((s) => s.ok);
-  const all = ok.map((s) => s.ms).sort((a, b) => a - b);
-  const noFloor = ok.filter((s) => !s.floored).map((s) => s.ms).sort((a, b) => a - b);
+function phase(label: string, concurrency: number, latencies: number[], errors: number, elapsed: number, before: CpuMark, after: CpuMark): Phase {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const per = (a: number, b: number) => (sorted.length > 0 ? ((b - a) * 1000) / sorted.length : Number.NaN);
   return {
     label,
     concurrency,
-    turns: ok.length,
-    perSecond: ok.length / elapsed,
-    p50: percentile(all, 50),
-    p95: percentile(all, 95),
-    p99: percentile(all, 99),
-    p99NoFloor: percentile(noFloor, 99),
-    errors: samples.length - ok.length,
-    cpuPercent: (cpuSeconds / elapsed) * 100,
-    rssMiB: rss / 2 ** 20,
-    roundTrips,
-    samples,
+    count: sorted.length,
+    perSecond: sorted.length / elapsed,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    errors,
+    cpuMsPerTurn: { app: per(before.app, after.app), db: per(before.db, after.db), self: per(before.self, after.self) },
   };
 }
 
-/** p50/p99 per journey step of one run, to see which turns cost what. */
-function printSteps(row: LevelResult): void {
-  const steps = [...new Set(row.samples.map((s) => s.step))];
-  console.log(`\nPer step, ${row.label} at ${row.concurrency} calls:\n`);
-  console.log('| step (prompt answered) | turns | p50 ms | p99 ms |');
-  console.log('| --- | --- | --- | --- |');
-  for (const step of steps) {
-    const ms = row.samples.filter((s) => s.step === step && s.ok).map((s) => s.ms).sort((a, b) => a - b);
-    console.log(`| ${step} | ${ms.length} | ${percentile(ms, 50).toFixed(1)} | ${percentile(ms, 99).toFixed(1)} |`);
-  }
-}
+const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '–');
 
-function printRows(rows: LevelResult[]): void {
-  const head = ['run', 'calls', 'turns', 'turns/s', 'p50 ms', 'p95 ms', 'p99 ms', 'p99 w/o floor', 'errors', 'CPU %', 'RSS MiB', 'DB trips/turn'];
-  console.log(`| ${head.join(' | ')} |`);
-  console.log(`| ${head.map(() => '---').join(' | ')} |`);
+function printPhases(rows: Phase[]): void {
+  console.log('| run | callers | answered | per s | p50 ms | p99 ms | errors | app CPU ms/turn | DB CPU ms/turn | load generator CPU ms/turn |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows) {
-    const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '–');
-    console.log(
-      `| ${r.label} | ${r.concurrency} | ${r.turns} | ${f(r.perSecond)} | ${f(r.p50)} | ${f(r.p95)} | ${f(r.p99)} | ${f(r.p99NoFloor)} | ${r.errors} | ${f(r.cpuPercent, 0)} | ${f(r.rssMiB, 0)} | ${r.roundTrips === null ? '–' : f(r.roundTrips, 2)} |`,
-    );
+    console.log(`| ${r.label} | ${r.concurrency} | ${r.count} | ${f(r.perSecond)} | ${f(r.p50)} | ${f(r.p99)} | ${r.errors} | ${f(r.cpuMsPerTurn.app, 2)} | ${f(r.cpuMsPerTurn.db, 2)} | ${f(r.cpuMsPerTurn.self, 2)} |`);
   }
 }
 
-/** Runs `concurrency` simulated callers, each doing whole journeys back to back, for `seconds`. */
-async function driveCalls(
-  target: JourneyTarget,
-  concurrency: number,
-  pool: Array<{ id: string; mobile: string }>,
-  next: { i: number },
-  think: number,
-): Promise<{ samples: TurnSample[]; elapsed: number; drained: TurnSample[] }> {
-  const samples: TurnSample[] = [];
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
+/** `callers` callers in the main menu pressing `*` (repeat: one menu turn) for `ms`, each waiting `think` ms between turns. */
+async function menuTurns(target: JourneyTarget, callers: number, ms: number, think: number): Promise<{ latencies: number[]; errors: number }> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const ready = await Promise.all(
+    Array.from({ length: callers }, async (_v, i) => {
+      const call = new CallReplayer(target, `+8613700${String(100_000 + i).slice(-6)}`);
+      await call.start();
+      await call.press('2');
+      return call;
+    }),
+  );
+  const deadline = performance.now() + ms;
   await Promise.all(
-    Array.from({ length: concurrency }, async (_v, worker) => {
-      await new Promise((r) => setTimeout(r, (worker * Math.max(think, 5)) / concurrency));
+    ready.map(async (call, i) => {
+      if (think > 0) await sleep((i * think) / callers);
       while (performance.now() < deadline) {
-        const citizen = pool[next.i++ % pool.length];
-        samples.push(...(await benchJourney(target, citizen, BENCH_PIN, think, deadline)));
+        const started = performance.now();
+        try {
+          const said = await call.press('*');
+          if (performance.now() <= deadline) {
+            if (said.some((u) => u.promptId === 'main.menu')) latencies.push(performance.now() - started);
+            else errors += 1;
+          }
+        } catch {
+          errors += 1;
+        }
+        if (think > 0) await sleep(think * (0.5 + Math.random()));
       }
     }),
   );
-  return { samples: samples.filter((s) => s.at <= deadline), elapsed: seconds, drained: samples.filter((s) => s.at > deadline) };
+  await Promise.all(ready.map((call) => call.hangup().catch(() => undefined)));
+  return { latencies, errors };
 }
 
-/** Runs `concurrency` bare clients against the baseline server, closed loop, for `seconds`. */
-async function driveBaseline(base: string, concurrency: number): Promise<{ samples: TurnSample[]; elapsed: number }> {
-  const samples: TurnSample[] = [];
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
+/** `clients` bare clients against the baseline server, closed loop, 10 steps a call, for `ms`. */
+async function baselineTurns(base: string, clients: number, ms: number): Promise<{ latencies: number[]; errors: number }> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const deadline = performance.now() + ms;
   let callNo = 0;
   await Promise.all(
-    Array.from({ length: concurrency }, async () => {
+    Array.from({ length: clients }, async () => {
       while (performance.now() < deadline) {
         const callSid = `CAbase${process.pid}x${callNo++}`;
-        for (let turn = 0; turn < 10 && performance.now() < deadline; turn++) {
-          const t0 = performance.now();
-          const res = await fetch(`${base}/turn`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/x-www-form-urlencoded' },
-            body: `CallSid=${callSid}&Digits=1`,
-            signal: AbortSignal.timeout(30_000),
-          }).catch(() => null);
+        for (let step = 0; step < 10 && performance.now() < deadline; step += 1) {
+          const started = performance.now();
+          const res = await fetch(`${base}/turn?step=${step}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `CallSid=${callSid}&Digits=1` }).catch(() => null);
           const body = res ? await res.text().catch(() => '') : '';
-          samples.push({ ms: performance.now() - t0, ok: Boolean(res?.ok && body.includes('<Gather')), floored: false, step: 'baseline', at: performance.now() });
+          if (performance.now() > deadline) break;
+          if (res?.ok && body.includes('<Gather')) latencies.push(performance.now() - started);
+          else errors += 1;
         }
       }
     }),
   );
-  return { samples: samples.filter((s) => s.at <= deadline), elapsed: seconds };
+  return { latencies, errors };
+}
+
+/** Supervisors reading the console in a loop (newest calls, a call's timeline, the week's flow view) until `stop()`. */
+function consoleReaders(base: string, cookie: string, readers: number): { stop(): Promise<{ latencies: number[]; errors: number }> } {
+  let running = true;
+  const latencies: number[] = [];
+  let errors = 0;
+  const get = async (pathAndQuery: string) => {
+    const started = performance.now();
+    const res = await fetch(`${base}${pathAndQuery}`, { headers: { cookie } }).catch(() => null);
+    const body = res ? await res.json().catch(() => null) : null;
+    if (res?.ok) latencies.push(performance.now() - started);
+    else errors += 1;
+    return body as { calls?: Array<{ callSid: string }> } | null;
+  };
+  const loops = Array.from({ length: readers }, async () => {
+    while (running) {
+      const page = await get('/api/supervisor/calls');
+      const sid = page?.calls?.[Math.floor(Math.random() * (page.calls.length || 1))]?.callSid;
+      if (sid) await get(`/api/supervisor/calls/${sid}`);
+      await get('/api/supervisor/flow');
+    }
+  });
+  return {
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      return { latencies, errors };
+    },
+  };
 }
 
 async function main(): Promise<void> {
   console.log(`machine: ${machine}`);
-  console.log(`levels ${levels.join(', ')} concurrent calls, ${seconds} s each, think time ${thinkMs} ms between a prompt and the caller's keys`);
+  console.log(`levels ${levels.join(', ')} callers, ${seconds} s a phase, think time ${thinkMs} ms for paced callers, history ${Number(args.history).toLocaleString('en')} calls`);
   let dataDir: string | null = null;
   let stopDatabase: () => Promise<void> = async () => undefined;
-  let app: Spawned | null = null;
-  let baseUrl = args.target?.replace(/\/$/, '');
+  let dbPid: number | undefined;
+  let mongoUri: string;
   const dbName = `bench_${Date.now()}`;
-  let mongoUri = '';
-  const pool = syntheticCitizens(Number(args.citizens));
-
-  if (!baseUrl) {
-    if (args['mongodb-uri']) {
-      mongoUri = args['mongodb-uri'];
-      console.log(`database: ${mongoUri.replace(/\/\/[^@/]*@/, '//…@')} (database ${dbName}, dropped at the end)`);
-    } else {
-      dataDir = await mkdtemp(path.join(os.tmpdir(), 'hotline-bench-'));
-      const database = await startEmbeddedDatabase({ dataDir, cacheDir: path.resolve('.cache') });
-      stopDatabase = () => database.stop();
-      mongoUri = database.uri;
-      console.log(`database: embedded ${database.engine} at ${mongoUri}`);
-    }
-    const store = await openStore(mongoUri, dbName);
-    const pinHash = await hashPin('602481', PEPPER);
-    const citizens = await prepareCitizens(
-      pool.map((c, i) => ({ idNumber: c.id, name: `Bench ${i}`, mobile: c.mobile })),
-      PEPPER,
-    );
-    await store.models.Citizen.insertMany(citizens.map((citizen) => ({ ...citizen, pinHash, pinSetAt: new Date() })));
-    await store.close();
-    app = await spawnUntil(
-      process.execPath,
-      [...args['app-node-args'].split(' ').filter(Boolean), '--import', 'tsx', 'src/server.ts'],
-      {
-        ...process.env,
-        NODE_ENV: 'development',
-        PORT: '0',
-        MONGODB_URI: mongoUri,
-        MONGODB_DB: dbName,
-        LOAD_DEMO_DATA: 'false',
-        PUBLIC_BASE_URL,
-        TWILIO_AUTH_TOKEN: AUTH_TOKEN,
-        PIN_PEPPER: PEPPER,
-        QA_TOKEN,
-        METRICS_TOKEN,
-        OTP_MAX_SENDS: '20',
-        LOG_LEVEL: 'info',
-        LOG_FORMAT: 'json',
-      },
-      /"message":"hotline listening".*?"port":(\d+)|"port":(\d+).*?"message":"hotline listening"/,
-    );
-    baseUrl = `http://127.0.0.1:${app.match[1] ?? app.match[2]}`;
-    console.log(`app: pid ${app.child.pid} at ${baseUrl}`);
-  }
-  const target: JourneyTarget = { baseUrl: baseUrl!, publicBaseUrl: args.target ? baseUrl! : PUBLIC_BASE_URL, authToken: AUTH_TOKEN, qaToken: QA_TOKEN };
-  const next = { i: 0 };
-  const appRows: LevelResult[] = [];
-  const saturatedRows: LevelResult[] = [];
-
-  const measure = async (label: string, concurrency: number, think: number, into: LevelResult[]) => {
-    const before = await scrape(baseUrl!);
-    const usage0 = app ? await processUsage(app.child.pid!) : null;
-    const memory = watchMemory(app?.child.pid);
-    const { samples, elapsed, drained } = await driveCalls(target, concurrency, pool, next, think);
-    const peak = memory.stop();
-    const after = await scrape(baseUrl!);
-    const usage1 = app ? await processUsage(app.child.pid!) : null;
-    const cpu = usage0 && usage1 ? usage1.cpuSeconds - usage0.cpuSeconds : promTotal(after, 'hotline_process_cpu_seconds_total') - promTotal(before, 'hotline_process_cpu_seconds_total');
-    const rss = peak || promSample(after, 'hotline_process_resident_memory_bytes');
-    const turns = promTotal(after, 'hotline_turns_total') - promTotal(before, 'hotline_turns_total');
-    const commands = promTotal(after, 'hotline_database_commands_total') - promTotal(before, 'hotline_database_commands_total');
-    const row = summarise(label, concurrency, samples, elapsed, cpu, rss, turns > 0 && commands > 0 ? commands / turns : null);
-    into.push(row);
-    process.stdout.write(
-      `  ${label} ${concurrency}: ${row.turns} turns in ${elapsed.toFixed(1)} s = ${row.perSecond.toFixed(1)}/s, p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms, errors ${row.errors}, CPU ${row.cpuPercent.toFixed(0)} % (+${drained.length} answered after the window, not counted)\n`,
-    );
-  };
-
-  console.log('\n== paced calls (the hotline: whole password resets, signed webhooks, real database)');
-  for (const level of levels) await measure('paced', level, thinkMs, appRows);
-  console.log('\n== saturation (no think time) for the throughput comparison');
-  for (const level of levels) await measure('hotline', level, 0, saturatedRows);
-
-  const baselineRows: LevelResult[] = [];
-  if (!args['skip-baseline'] && mongoUri) {
-    await runBaseline(mongoUri, dbName, baselineRows).catch((error: unknown) => console.log(`  baseline not measured: ${(error as Error).message.split('\n')[0]}`));
-  }
-  let burst: string[] = [];
-  if (!args['skip-burst']) burst = await hashBurst(target, pool, next).catch((error: unknown) => [`Hash burst not measured: ${(error as Error).message}`]);
-
-  console.log(`\nmachine: ${machine}\n`);
-  console.log(`Paced calls (${thinkMs} ms think time per prompt; "floor" = the deliberate ${'CODE_SEND_FLOOR_MS'} wait on a code request):\n`);
-  printRows(appRows);
-  const widest = appRows[appRows.length - 1];
-  if (widest) printSteps(widest);
-  console.log('\nSaturation, hotline vs baseline (closed loop, no think time; baseline = bare Express, one read + one conditional write):\n');
-  printRows([...saturatedRows, ...baselineRows]);
-  if (baselineRows.length) {
-    console.log('\n| calls | hotline turns/s | baseline req/s | ratio |');
-    console.log('| --- | --- | --- | --- |');
-    for (const row of saturatedRows) {
-      const base = baselineRows.find((b) => b.concurrency === row.concurrency);
-      if (base) console.log(`| ${row.concurrency} | ${row.perSecond.toFixed(1)} | ${base.perSecond.toFixed(1)} | ${((row.perSecond / base.perSecond) * 100).toFixed(0)} % |`);
-    }
-  }
-  if (burst.length) console.log(`\n${burst.join('\n')}`);
-
-  await app?.stop();
   if (args['mongodb-uri']) {
-    const store = await openStore(mongoUri, dbName);
-    await store.drop();
-    await store.close();
+    mongoUri = args['mongodb-uri'];
+    console.log(`database: ${mongoUri.replace(/\/\/[^@/]*@/, '//…@')} (database ${dbName}, dropped at the end; its CPU is not measured)`);
+  } else {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'hotline-bench-'));
+    const database = await startEmbeddedDatabase({ dataDir, cacheDir: path.resolve('.cache') });
+    stopDatabase = () => database.stop();
+    mongoUri = database.uri;
+    dbPid = database.pid;
+    console.log(`database: embedded ${database.engine} (pid ${dbPid ?? '?'})`);
   }
-  await stopDatabase();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
-}
 
-/** Measures the bare baseline server on the same database at every level. */
-async function runBaseline(mongoUri: string, dbName: string, rows: LevelResult[]): Promise<void> {
+  const pool = syntheticCitizens(Number(args.citizens));
+  const store = await openStore(mongoUri, dbName);
+  const pinHash = await hashPin('602481', PEPPER);
+  const citizens = await prepareCitizens(pool.map((c, i) => ({ idNumber: c.id, name: `Bench ${i}`, mobile: c.mobile })), PEPPER);
+  await store.models.Citizen.collection.insertMany(citizens.map((c) => ({ ...c, _id: c.idHash, pinHash, pinSetAt: new Date(), createdAt: new Date(), updatedAt: new Date() })) as never[]);
+  const config = loadConfig({ PIN_PEPPER: PEPPER, NODE_ENV: 'test' });
+  await new SupervisorAuthService({ store, config, logger: createLogger({ level: 'error', format: 'json' }) }).addSupervisor(SUPERVISOR.username, SUPERVISOR.password);
+
+  const profileDir = args.profile ? await mkdtemp(path.join(os.tmpdir(), 'hotline-profile-')) : null;
+  const port = await freePort();
+  const app = await spawnUntil(
+    process.execPath,
+    [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), '--import', 'tsx', 'src/server.ts'],
+    {
+      ...process.env,
+      NODE_ENV: 'development',
+      PORT: String(port),
+      MONGODB_URI: mongoUri,
+      MONGODB_DB: dbName,
+      LOAD_DEMO_DATA: 'false',
+      PUBLIC_BASE_URL,
+      TWILIO_AUTH_TOKEN: AUTH_TOKEN,
+      PIN_PEPPER: PEPPER,
+      QA_TOKEN,
+      METRICS_TOKEN,
+      OTP_MAX_SENDS: '20',
+      LOG_LEVEL: args['log-level'],
+      LOG_FORMAT: 'json',
+    },
+    /./,
+  );
+  const base = `http://127.0.0.1:${port}`;
+  await waitReady(base, app.child);
+  const appPid = app.child.pid!;
+  console.log(`app: pid ${appPid} at ${base}`);
   const baseline = await spawnUntil(process.execPath, ['--import', 'tsx', 'scripts/bench-baseline.server.ts', mongoUri, dbName], process.env, /listening (\d+)/);
   const baselineUrl = `http://127.0.0.1:${baseline.match[1]}`;
-  try {
-    for (const level of levels) {
-      const usage0 = await processUsage(baseline.child.pid!);
-      const memory = watchMemory(baseline.child.pid);
-      const { samples, elapsed } = await driveBaseline(baselineUrl, level);
-      const peak = memory.stop();
-      const usage1 = await processUsage(baseline.child.pid!);
-      const row = summarise('baseline', level, samples, elapsed, (usage1?.cpuSeconds ?? 0) - (usage0?.cpuSeconds ?? 0), peak, 2);
-      rows.push(row);
-      process.stdout.write(`  baseline ${level}: ${row.turns} requests = ${row.perSecond.toFixed(1)}/s, p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms, errors ${row.errors}\n`);
+  const target: JourneyTarget = { baseUrl: base, publicBaseUrl: PUBLIC_BASE_URL, authToken: AUTH_TOKEN, qaToken: QA_TOKEN };
+  const login = await fetch(`${base}/api/supervisor/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: PUBLIC_BASE_URL }, body: JSON.stringify(SUPERVISOR) });
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+
+  const measure = async <T extends { latencies: number[]; errors: number }>(label: string, concurrency: number, pid: number, run: () => Promise<T>): Promise<{ row: Phase; result: T; window: ProfileWindow }> => {
+    const before = await cpuMark(pid, dbPid);
+    const fromUs = monotonicUs();
+    const result = await run();
+    const window = { fromUs, toUs: monotonicUs() };
+    const after = await cpuMark(pid, dbPid);
+    const row = phase(label, concurrency, result.latencies, result.errors, seconds, before, after);
+    process.stdout.write(`  ${label} ${concurrency}: ${row.count} answered, ${f(row.perSecond)}/s, p50 ${f(row.p50)} ms, p99 ${f(row.p99)} ms, errors ${row.errors}\n`);
+    return { row, result, window };
+  };
+
+  // Warm-up: JIT, connection pools, collections created.
+  await menuTurns(target, 20, 3000, 0);
+  await baselineTurns(baselineUrl, 20, 2000);
+
+  console.log('\n== menu turns, saturated (closed loop), hotline and baseline on the same database');
+  const fresh: Phase[] = [];
+  let profileWindow: ProfileWindow | null = null;
+  let profileTurns = 0;
+  for (const level of levels) {
+    const hot = await measure('hotline menu turns', level, appPid, () => menuTurns(target, level, seconds * 1000, 0));
+    if (!profileWindow) {
+      profileWindow = hot.window;
+      profileTurns = hot.row.count;
     }
-  } finally {
-    await baseline.stop();
+    const bare = await measure('baseline (read + insert)', level, baseline.child.pid!, () => baselineTurns(baselineUrl, level, seconds * 1000));
+    fresh.push(hot.row, bare.row);
+  }
+
+  console.log(`\n== menu turns, paced (${thinkMs} ms think time), without and with ${args.readers} console readers`);
+  const pacedLevel = levels[levels.length - 1];
+  const paced = await measure('hotline menu turns, paced', pacedLevel, appPid, () => menuTurns(target, pacedLevel, seconds * 1000, thinkMs));
+  const readers = consoleReaders(base, cookie, Number(args.readers));
+  const busy = await measure(`… with ${args.readers} console readers`, pacedLevel, appPid, () => menuTurns(target, pacedLevel, seconds * 1000, thinkMs));
+  const read = await readers.stop();
+  const readSorted = [...read.latencies].sort((a, b) => a - b);
+
+  const journeyRows: Phase[] = [];
+  const burst: string[] = [];
+  if (!args['skip-journeys']) {
+    console.log('\n== whole password resets by SMS (every turn: menus, ID, code, two Argon2id hashes), saturated');
+    const level = levels[0];
+    const next = { i: 0 };
+    const journeys = await measure('hotline reset journeys', level, appPid, async () => {
+      const samples: TurnSample[] = [];
+      const deadline = performance.now() + seconds * 1000;
+      await Promise.all(
+        Array.from({ length: level }, async () => {
+          while (performance.now() < deadline) samples.push(...(await benchJourney(target, pool[next.i++ % pool.length], BENCH_PIN, 0, deadline)));
+        }),
+      );
+      const inside = samples.filter((s) => s.at <= deadline);
+      return { latencies: inside.filter((s) => s.ok && !s.floored).map((s) => s.ms), errors: inside.filter((s) => !s.ok).length };
+    });
+    journeyRows.push(journeys.row);
+    const commits = 40;
+    const prepared = (await Promise.all(Array.from({ length: commits }, () => prepareToConfirm(target, pool[next.i++ % pool.length], BENCH_PIN).catch(() => null)))).filter(
+      (confirm): confirm is () => Promise<number> => confirm !== null,
+    );
+    const before = await cpuMark(appPid, dbPid);
+    const started = performance.now();
+    const commitMs = (await Promise.all(prepared.map((confirm) => confirm()))).sort((a, b) => a - b);
+    const elapsed = (performance.now() - started) / 1000;
+    const after = await cpuMark(appPid, dbPid);
+    const appCores = (after.app - before.app) / elapsed;
+    burst.push(
+      `Password commits: ${prepared.length} callers confirm a new password at once (an Argon2id hash each, at most 2 at a time per instance): ` +
+        `${f(prepared.length / elapsed)} commits/s using ${f(appCores, 2)} cores of app CPU = ${f(prepared.length / elapsed / Math.max(appCores, 0.01))} commits/s per core; ` +
+        `a commit turn p50 ${f(percentile(commitMs, 50))} ms, max ${f(commitMs[commitMs.length - 1] ?? Number.NaN)} ms.`,
+    );
+  }
+
+  const decay: Phase[] = [];
+  if (!args['skip-history']) {
+    const history = Number(args.history);
+    console.log(`\n== history: ${history.toLocaleString('en')} finished calls written into the same database, then the first level again`);
+    const fill = await fillHistory(store, { calls: history, days: 30, end: new Date(), pepper: PEPPER, prefix: 'CAhist' });
+    console.log(`  filled ${fill.calls.toLocaleString('en')} calls (${fill.turns.toLocaleString('en')} turns) in ${f(fill.seconds, 0)} s`);
+    await menuTurns(target, 20, 2000, 0);
+    const level = levels[0];
+    decay.push((await measure('hotline menu turns, after history', level, appPid, () => menuTurns(target, level, seconds * 1000, 0))).row);
+    decay.push((await measure('baseline, after history', level, baseline.child.pid!, () => baselineTurns(baselineUrl, level, seconds * 1000))).row);
+  }
+
+  await baseline.stop();
+  await app.stop();
+  await store.drop().catch(() => undefined);
+  await store.close();
+  await stopDatabase();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+
+  console.log(`\nmachine: ${machine}; load generator, app and database on the same machine\n`);
+  console.log('Menu turns, saturated (a caller in the main menu pressing * in a closed loop: one read and one insert a turn):\n');
+  printPhases(fresh);
+  console.log('\n| callers | hotline menu turns/s | baseline requests/s | ratio |');
+  console.log('| --- | --- | --- | --- |');
+  for (let i = 0; i < fresh.length; i += 2) console.log(`| ${fresh[i].concurrency} | ${f(fresh[i].perSecond)} | ${f(fresh[i + 1].perSecond)} | ${f((fresh[i].perSecond / fresh[i + 1].perSecond) * 100, 0)} % |`);
+  console.log(`\nMenu turns, paced (${thinkMs} ms think time), and the same with ${args.readers} supervisors reading the console (newest calls, a timeline, the week's flow view) at once:\n`);
+  printPhases([paced.row, busy.row]);
+  console.log(`\nConsole reads during the paced run: ${readSorted.length} answered, p50 ${f(percentile(readSorted, 50))} ms, p95 ${f(percentile(readSorted, 95))} ms, p99 ${f(percentile(readSorted, 99))} ms, errors ${read.errors}`);
+  if (journeyRows.length > 0) {
+    console.log('\nWhole password resets by SMS, saturated (every turn of the journey; the code request\'s deliberate CODE_SEND_FLOOR_MS wait left out of the latencies):\n');
+    printPhases(journeyRows);
+    const bare = fresh.find((r) => r.label.startsWith('baseline') && r.concurrency === journeyRows[0].concurrency);
+    if (bare) console.log(`\nWhole-journey ratio at ${journeyRows[0].concurrency} callers: ${f((journeyRows[0].perSecond / bare.perSecond) * 100, 0)} % of the baseline`);
+    console.log(`\n${burst.join('\n')}`);
+  }
+  if (decay.length > 0) {
+    console.log(`\nAfter ${Number(args.history).toLocaleString('en')} historical calls (same database, same run):\n`);
+    printPhases(decay);
+    const before = fresh.find((r) => r.label === 'hotline menu turns' && r.concurrency === decay[0].concurrency)!;
+    console.log(`\nDecay: menu turns/s after history = ${f((decay[0].perSecond / before.perSecond) * 100, 0)} % of a fresh database's (p99 ${f(before.p99)} → ${f(decay[0].p99)} ms)`);
+  }
+  if (profileDir && profileWindow) {
+    const files = await readdir(profileDir);
+    const sized = await Promise.all(files.map(async (file) => ({ file, size: (await stat(path.join(profileDir, file))).size })));
+    const mainThread = sized.sort((a, b) => b.size - a.size)[0];
+    if (mainThread) await printProfile(path.join(profileDir, mainThread.file), profileTurns, profileWindow);
+    await rm(profileDir, { recursive: true, force: true });
   }
 }
-
-/** Many password commits at once while other callers walk menus: do the menu turns wait on the hashing? */
-async function hashBurst(target: JourneyTarget, pool: Array<{ id: string; mobile: string }>, next: { i: number }): Promise<string[]> {
-  const { prepareToConfirm, menuTurns } = await import('./bench-journey.ts');
-  const committers = 40;
-  const prepared = await Promise.all(
-    Array.from({ length: committers }, () => prepareToConfirm(target, pool[next.i++ % pool.length], BENCH_PIN).catch(() => null)),
-  );
-  const ready = prepared.filter((confirm): confirm is () => Promise<number> => confirm !== null);
-  if (ready.length === 0) throw new Error('no caller reached the confirmation');
-  const quiet = await menuTurns(target, 20, 3_000);
-  let commitsDone = false;
-  const commits = Promise.all(ready.map((confirm) => confirm())).then((r) => {
-    commitsDone = true;
-    return r;
-  });
-  const during = await menuTurns(target, 20, 10_000, () => commitsDone);
-  const commitMs = (await commits).sort((a, b) => a - b);
-  const q = quiet.sort((a, b) => a - b);
-  const d = during.sort((a, b) => a - b);
-  return [
-    `Hash burst: ${ready.length} callers confirm a new password at the same instant (each an Argon2id hash, at most 2 at a time per instance) while 20 other callers walk menus:`,
-    '',
-    '| measure | p50 ms | p99 ms | max ms |',
-    '| --- | --- | --- | --- |',
-    `| menu turn, no burst | ${percentile(q, 50).toFixed(1)} | ${percentile(q, 99).toFixed(1)} | ${q[q.length - 1]?.toFixed(1)} |`,
-    `| menu turn, during the burst | ${percentile(d, 50).toFixed(1)} | ${percentile(d, 99).toFixed(1)} | ${d[d.length - 1]?.toFixed(1)} |`,
-    `| password commit turn (in the burst) | ${percentile(commitMs, 50).toFixed(1)} | ${percentile(commitMs, 99).toFixed(1)} | ${commitMs[commitMs.length - 1]?.toFixed(1)} |`,
-  ];
-}
-
 
 main().catch((error: unknown) => {
   console.error(error);

@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
 import { callMachine } from '../flows/call.machine.ts';
-import { realDeliveryConfigured, type Config } from './config.ts';
+import { promptParams, realDeliveryConfigured, type Config } from './config.ts';
 import { AppError } from './http/app-error.ts';
 import { audioRoutes } from './http/audio.routes.ts';
 import { bearerMatches } from './http/bearer-token.ts';
@@ -14,6 +14,7 @@ import { attachCallLog } from './logging/call-log.transport.ts';
 import type { Logger } from './logging/logger.ts';
 import { meteredMessenger, type Messenger } from './messaging/messenger.ts';
 import { HotlineMetrics, isDatabaseError } from './observability/hotline.metrics.ts';
+import { CallRecorder } from './services/call-recorder.service.ts';
 import { CallReviewService } from './services/call-review.service.ts';
 import { CallTurnService } from './services/call-turn.service.ts';
 import { PromptAudio, speechFor } from './services/prompt-audio.service.ts';
@@ -33,6 +34,10 @@ export interface AppDeps {
   promptAudio?: PromptAudio;
   /** The call statechart (tests pass a deliberately altered one); the real one by default. */
   machine?: typeof callMachine;
+  /** Keeps the console's call index and counters; one is made (and closed with the server) when absent. */
+  recorder?: CallRecorder;
+  /** After how long a call's log lines that no turn took are stored on their own (ms; tests shorten it). */
+  lateLogMs?: number;
 }
 
 /** Builds the Express app (no listening here): voice webhooks, prompt audio, QA routes (outbox, timeline, script set-up), supervisor console, health. */
@@ -42,11 +47,16 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
 
-  attachCallLog(logger, store.callLogs);
+  const logCapture = attachCallLog(logger, {
+    appendLate: (callSid, lines) => store.callLogs.appendLate(callSid, lines),
+    callExists: async (callSid) => (await store.callSessions.findTurn(callSid, 0, { lean: true })) !== null,
+  }, deps.lateLogMs);
   const metrics = deps.metrics ?? new HotlineMetrics({ processMetrics: false });
   const promptAudio = deps.promptAudio ?? PromptAudio.none();
   const speech = speechFor(config, promptAudio);
-  const calls = new CallTurnService({ store, config, logger, messenger: meteredMessenger(deps.messenger, metrics), now: deps.now, speech, machine: deps.machine, metrics });
+  const recorder = deps.recorder ?? new CallRecorder({ store, logger });
+  app.locals.recorder = recorder;
+  const calls = new CallTurnService({ store, config, logger, messenger: meteredMessenger(deps.messenger, metrics), now: deps.now, machine: deps.machine, metrics, recorder, logCapture });
   const auth = new SupervisorAuthService({ store, config, logger, now: deps.now });
   const review = new CallReviewService({ store, config, now: deps.now });
 
@@ -77,7 +87,7 @@ export function createApp(deps: AppDeps): Express {
       enabled: config.twilio.signatureCheck,
       logger,
     }),
-    voiceRoutes(calls, { agentNumber: config.agentNumber, speech }),
+    voiceRoutes(calls, { agentNumber: config.agentNumber, gatherTimeoutSeconds: config.gatherTimeoutSeconds, params: promptParams(config), speech }),
   );
   app.use('/audio', audioRoutes(promptAudio.dir ?? config.audio.dir));
 

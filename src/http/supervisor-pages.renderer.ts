@@ -145,7 +145,7 @@ export function flowPage(view: FlowView, funnel: FunnelStep[], supervisor: strin
   const funnelRows = funnel
     .map(
       (s) => `<tr><td>${esc(s.step)}</td><td class="num">${s.calls}</td><td><svg width="240" height="12" role="img" aria-label="${s.calls} calls"><rect width="${Math.round((s.calls / max) * 240)}" height="12" rx="2" fill="#1f5fa8"/></svg></td>
-  <td class="num">${s.dropOff}</td><td class="num">${(s.rate * 100).toFixed(1)}%</td></tr>`,
+  <td class="num">${s.dropOff}</td><td class="num">${(s.rate * 100).toFixed(1)}%</td><td class="num">${s.medianSeconds === null ? '–' : `${Math.round(s.medianSeconds)} s`}</td></tr>`,
     )
     .join('\n');
   const endings = view.counts.endings
@@ -161,7 +161,7 @@ export function flowPage(view: FlowView, funnel: FunnelStep[], supervisor: strin
 </form>
 <p class="summary">${view.counts.calls} calls started between ${esc(when(view.from))} and ${esc(when(view.to))} (UTC). Numbers on states and arrows count calls.</p>
 <h2>Password journey</h2>
-<table class="funnel"><thead><tr><th>Step</th><th class="num">Calls</th><th></th><th class="num">Dropped since previous</th><th class="num">Of previous</th></tr></thead>
+<table class="funnel"><thead><tr><th>Step</th><th class="num">Calls</th><th></th><th class="num">Dropped since previous</th><th class="num">Of previous</th><th class="num">Median time from previous</th></tr></thead>
 <tbody>${funnelRows}</tbody></table>
 <h2>Statechart</h2>
 <div class="diagram">${renderFlowDiagram(view)}</div>

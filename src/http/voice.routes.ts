@@ -1,8 +1,9 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { CallEvent } from '../../flows/call.machine.ts';
-import type { CallTurnService } from '../services/call-turn.service.ts';
-import { renderDialDone, renderRecovery, SAY_ONLY, type Speech } from '../twiml/call-response.renderer.ts';
+import type { PromptParams } from '../../prompts/catalogue.ts';
+import type { CallTurnService, TurnAnswer } from '../services/call-turn.service.ts';
+import { renderAnswer, renderDialDone, renderRecovery, SAY_ONLY, type Speech } from '../twiml/call-response.renderer.ts';
 import { AppError } from './app-error.ts';
 
 const callSid = z.string().regex(/^CA[0-9A-Za-z]{10,40}$/, 'CallSid must look like a Twilio call id');
@@ -37,20 +38,29 @@ function sendTwiml(res: import('express').Response, twiml: string, status = 200)
   res.status(status).type('text/xml').send(twiml);
 }
 
+/** How the Twilio adapter renders: where gathers post, how long they wait, whom to dial, which voices and values. */
+export interface TwilioRenderSettings {
+  agentNumber: string;
+  gatherTimeoutSeconds: number;
+  params: PromptParams;
+  speech?: Speech;
+}
+
 /** The Twilio voice webhooks: answer, each gathered step, status callback, fallback and recovery. */
-export function voiceRoutes(calls: CallTurnService, options: { agentNumber: string; speech?: Speech }): Router {
+export function voiceRoutes(calls: CallTurnService, options: TwilioRenderSettings): Router {
   const router = Router();
   const speech = options.speech ?? SAY_ONLY;
+  const render = (answer: TurnAnswer) => renderAnswer(answer, { agentNumber: options.agentNumber, gatherTimeoutSeconds: options.gatherTimeoutSeconds, params: options.params, speech });
 
   router.post('/', async (req: Request, res) => {
     const body = parse(startBody, req.body);
-    sendTwiml(res, await calls.startCall({ callSid: body.CallSid, from: body.From || body.Caller, to: body.To }));
+    sendTwiml(res, render(await calls.startCall({ callSid: body.CallSid, from: body.From || body.Caller, to: body.To, carrier: 'twilio' })));
   });
 
   router.post('/gather', async (req, res) => {
     const { step, lang } = parse(gatherQuery, req.query);
     const body = parse(gatherBody, req.body);
-    sendTwiml(res, await calls.handleTurn({ callSid: body.CallSid, step, event: eventFromDigits(body.Digits), language: lang }));
+    sendTwiml(res, render(await calls.handleTurn({ callSid: body.CallSid, step, event: eventFromDigits(body.Digits), language: lang, carrier: 'twilio' })));
   });
 
   router.post('/status', async (req, res) => {
@@ -61,7 +71,7 @@ export function voiceRoutes(calls: CallTurnService, options: { agentNumber: stri
 
   router.post('/fallback', async (req, res) => {
     const sid = callSid.safeParse((req.body as Record<string, unknown> | undefined)?.CallSid);
-    sendTwiml(res, await calls.resumeCall(sid.success ? sid.data : null));
+    sendTwiml(res, render(await calls.resumeCall(sid.success ? sid.data : null)));
   });
 
   router.post('/recover', async (req, res) => {

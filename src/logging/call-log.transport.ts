@@ -1,36 +1,100 @@
 import Transport from 'winston-transport';
 import type { Logger } from './logger.ts';
 
-/** Where call log lines go: anything with an `append` (the call-log repository). */
-export interface CallLogSink {
-  append(line: { callSid: string; at: Date; level: string; message: string; fields: string }): Promise<void>;
+/** One masked log line of a call, as stored. */
+export interface CapturedLine {
+  at: Date;
+  level: string;
+  message: string;
+  fields: string;
+}
+
+/** Where lines that no turn took are stored (the call-log repository), and how to tell a real call from a forged CallSid. */
+export interface LateLineSink {
+  appendLate(callSid: string, lines: CapturedLine[]): Promise<void>;
+  callExists(callSid: string): Promise<boolean>;
 }
 
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/g;
 const OWN_KEYS = new Set(['level', 'message', 'timestamp', 'callSid']);
 
-/** A winston transport that stores every line carrying a callSid (after masking), best effort, never waiting. */
-export class CallLogTransport extends Transport {
-  constructor(private readonly sink: CallLogSink) {
+/** Lines kept per call between turns (a runaway loop cannot fill the memory). */
+const MAX_LINES_PER_CALL = 200;
+
+/** Calls with lines waiting at once. */
+const MAX_CALLS = 20_000;
+
+/**
+ * A winston transport that keeps every line carrying a callSid (after masking) in memory until the call's next turn
+ * on this instance takes them into its own document (no write of its own), or, after `lateAfterMs` with no turn,
+ * stores them as a late batch — only for a call that exists, so a forged CallSid writes nothing.
+ */
+export class CallLogCapture extends Transport {
+  private readonly waiting = new Map<string, { lines: CapturedLine[]; since: number }>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly sink: LateLineSink,
+    private readonly lateAfterMs = 2_000,
+  ) {
     super();
+    this.timer = setInterval(() => void this.flushLate(), lateAfterMs);
+    this.timer.unref();
   }
 
   override log(info: Record<string, unknown>, next: () => void): void {
     const callSid = info.callSid;
     if (typeof callSid === 'string' && callSid !== '') {
       const fields = Object.fromEntries(Object.entries(info).filter(([key]) => !OWN_KEYS.has(key)));
-      const at = typeof info.timestamp === 'string' ? new Date(info.timestamp) : new Date();
-      this.sink
-        .append({ callSid, at: Number.isNaN(at.getTime()) ? new Date() : at, level: String(info.level).replace(ANSI, ''), message: String(info.message), fields: JSON.stringify(fields) })
-        .catch(() => undefined);
+      const parsed = typeof info.timestamp === 'string' ? new Date(info.timestamp) : new Date();
+      const line = { at: Number.isNaN(parsed.getTime()) ? new Date() : parsed, level: String(info.level).replace(ANSI, ''), message: String(info.message), fields: JSON.stringify(fields) };
+      const entry = this.waiting.get(callSid) ?? { lines: [], since: Date.now() };
+      if (entry.lines.length < MAX_LINES_PER_CALL) entry.lines.push(line);
+      if (!this.waiting.has(callSid) && this.waiting.size >= MAX_CALLS) this.waiting.delete(this.waiting.keys().next().value as string);
+      this.waiting.set(callSid, entry);
     }
     next();
   }
+
+  /** Takes the lines of a call waiting so far (a turn stores them in its own document). */
+  take(callSid: string): CapturedLine[] {
+    const entry = this.waiting.get(callSid);
+    this.waiting.delete(callSid);
+    return entry?.lines ?? [];
+  }
+
+  /** Gives lines back (the turn that took them lost its claim); they are stored late unless another turn takes them. */
+  giveBack(callSid: string, lines: CapturedLine[]): void {
+    if (lines.length === 0) return;
+    const entry = this.waiting.get(callSid) ?? { lines: [], since: Date.now() };
+    entry.lines.unshift(...lines);
+    this.waiting.set(callSid, entry);
+  }
+
+  /** Stores every batch that has waited longer than `lateAfterMs` (all of them with `all`); best effort. */
+  async flushLate(all = false): Promise<void> {
+    const due = [...this.waiting].filter(([, entry]) => all || Date.now() - entry.since >= this.lateAfterMs);
+    for (const [callSid] of due) this.waiting.delete(callSid);
+    await Promise.all(
+      due.map(async ([callSid, entry]) => {
+        if (await this.sink.callExists(callSid).catch(() => false)) await this.sink.appendLate(callSid, entry.lines).catch(() => undefined);
+      }),
+    );
+  }
+
+  /** Stops the timer and stores what is left. */
+  override async close(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flushLate(true);
+  }
 }
 
-/** Adds the call-log transport to a logger once (a second call with the same logger does nothing). */
-export function attachCallLog(logger: Logger, sink: CallLogSink): void {
-  if (logger.transports.some((transport) => transport instanceof CallLogTransport)) return;
-  logger.add(new CallLogTransport(sink));
+/** Adds the call-log capture to a logger once and returns it (the same one for the same logger). */
+export function attachCallLog(logger: Logger, sink: LateLineSink, lateAfterMs?: number): CallLogCapture {
+  const existing = logger.transports.find((transport): transport is CallLogCapture => transport instanceof CallLogCapture);
+  if (existing) return existing;
+  const capture = new CallLogCapture(sink, lateAfterMs);
+  logger.add(capture);
+  return capture;
 }

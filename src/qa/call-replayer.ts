@@ -110,6 +110,28 @@ export function forgetAudioManifests(): void {
   manifests.clear();
 }
 
+/** A failed request's error that says which request failed and why (undici's own message is only "fetch failed"). */
+export function fetchError(what: string, error: unknown): Error {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return new Error(`${what}: ${(error as Error).message} (${cause?.code ?? cause?.message ?? 'no cause given'})`);
+}
+
+/**
+ * `fetch`, sent once more when the connection was reset before any answer (a kept-alive socket the server closed
+ * as it was reused: a race the client cannot see coming). Webhooks are idempotent, as for a carrier's own retry.
+ */
+export async function fetchOnce(url: string, init: RequestInit, what: string): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    const code = (error as { cause?: { code?: string } }).cause?.code ?? '';
+    if (!['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET'].includes(code)) throw fetchError(what, error);
+    return fetch(url, init).catch((again: unknown) => {
+      throw fetchError(what, again);
+    });
+  }
+}
+
 /** A random-looking Twilio CallSid. */
 export function newCallSid(): string {
   return `CA${randomBytes(16).toString('hex')}`;
@@ -183,11 +205,11 @@ export class CallReplayer {
     const form = new URLSearchParams(params).toString();
     const signedFor = method === 'GET' ? `${publicUrl}${publicUrl.includes('?') ? '&' : '?'}${form}` : publicUrl;
     const signature = twilio.getExpectedTwilioSignature(this.target.authToken, signedFor, method === 'GET' ? {} : params);
-    const res = await fetch(method === 'GET' ? `${connect}${connect.includes('?') ? '&' : '?'}${form}` : connect, {
-      method,
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
-      body: method === 'GET' ? undefined : form,
-    });
+    const res = await fetchOnce(
+      method === 'GET' ? `${connect}${connect.includes('?') ? '&' : '?'}${form}` : connect,
+      { method, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, body: method === 'GET' ? undefined : form },
+      `${method} ${url.pathname}`,
+    );
     const text = await res.text();
     if (res.status === 403 && text.includes('bad-signature')) {
       throw new Error(
@@ -355,7 +377,7 @@ export function describe(u: Utterance): string {
 /** Reads the 6-digit one-time codes sent to a number or address (QA outbox), newest first. */
 export async function outboxCodes(target: ReplayTarget, to: string): Promise<string[]> {
   if (!target.qaToken) throw new ReplayError('reading codes needs the QA token (--qa-token or QA_TOKEN)');
-  const res = await fetch(`${target.baseUrl.replace(/\/+$/, '')}/qa/outbox?to=${encodeURIComponent(to)}`, { headers: { authorization: `Bearer ${target.qaToken}` } });
+  const res = await fetchOnce(`${target.baseUrl.replace(/\/+$/, '')}/qa/outbox?to=${encodeURIComponent(to)}`, { headers: { authorization: `Bearer ${target.qaToken}` } }, 'GET /qa/outbox');
   if (res.status === 404) throw new ReplayError('the target has no QA outbox (QA_TOKEN unset, or real SMS and email are configured)');
   if (!res.ok) throw new ReplayError(`the QA outbox answered HTTP ${res.status}`);
   const body = (await res.json()) as { messages: Array<{ body: string }> };

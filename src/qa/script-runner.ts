@@ -1,5 +1,5 @@
 import { promptText, type Language } from '../../prompts/catalogue.ts';
-import { awaitOutboxCode, CallReplayer, describe, ReplayError, type ReplayTarget, type TranscriptLine, type Utterance } from './call-replayer.ts';
+import { awaitOutboxCode, CallReplayer, describe, fetchOnce, ReplayError, type ReplayTarget, type TranscriptLine, type Utterance } from './call-replayer.ts';
 import { ScriptError, type CallScript, type Expectation, type ScriptCall, type ScriptStep } from './call-script.ts';
 import type { TimelineTurn } from './flow-coverage.ts';
 
@@ -42,7 +42,7 @@ function matches(u: Utterance, expect: Expectation, language: Language): boolean
 
 async function fetchTimeline(target: ReplayTarget, callSid: string): Promise<{ outcome: string | null; turns: TimelineTurn[] } | null> {
   if (!target.qaToken) return null;
-  const res = await fetch(`${target.baseUrl.replace(/\/+$/, '')}/qa/calls/${callSid}/timeline`, { headers: { authorization: `Bearer ${target.qaToken}` } });
+  const res = await fetchOnce(`${target.baseUrl.replace(/\/+$/, '')}/qa/calls/${callSid}/timeline`, { headers: { authorization: `Bearer ${target.qaToken}` } }, 'GET /qa/calls/:callSid/timeline');
   if (!res.ok) return null;
   return (await res.json()) as { outcome: string | null; turns: TimelineTurn[] };
 }
@@ -51,11 +51,11 @@ async function fetchTimeline(target: ReplayTarget, callSid: string): Promise<{ o
 async function loadCitizens(script: CallScript, target: ReplayTarget): Promise<void> {
   if (script.citizens.length === 0) return;
   if (!target.qaToken) throw new ScriptError(script.file, 1, 'citizens: loading them needs the QA token (--qa-token or QA_TOKEN)');
-  const res = await fetch(`${target.baseUrl.replace(/\/+$/, '')}/qa/citizens`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${target.qaToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ citizens: script.citizens }),
-  });
+  const res = await fetchOnce(
+    `${target.baseUrl.replace(/\/+$/, '')}/qa/citizens`,
+    { method: 'POST', headers: { authorization: `Bearer ${target.qaToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ citizens: script.citizens }) },
+    'POST /qa/citizens',
+  );
   if (!res.ok) {
     const body = await res.text();
     throw new ScriptError(script.file, 1, `citizens: the target refused them (HTTP ${res.status}${res.status === 404 ? ': POST /qa/citizens exists only outside production with QA_TOKEN set' : `: ${body.slice(0, 200)}`})`);

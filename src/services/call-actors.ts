@@ -68,8 +68,8 @@ function matchesConfirmation(pepper: string, digest: string, pin: string): boole
 /** A throwaway hash so an unknown card takes as long to check as a known one. */
 let decoyHash: Promise<string> | undefined;
 
-/** The named side effects of the call machine, bound to one turn of one call. */
-export function callActors(scope: TurnScope) {
+/** The named side effects of the call machine, bound to one turn of one call (plain functions; see effectActors). */
+export function callEffects(scope: TurnScope) {
   const { store, config, logger } = scope;
   const turnKey = `${scope.callSid}:${scope.step}`;
   const pepper = config.pinPepper;
@@ -142,14 +142,14 @@ export function callActors(scope: TurnScope) {
       });
 
   return {
-    identifyCaller: fromPromise<IdentifyResult, { idNumber: string }>(async ({ input }) => {
+    identifyCaller: async (input: { idNumber: string }): Promise<IdentifyResult> => {
       const idHash = keyedHash(pepper, 'citizen-id', input.idNumber);
       const citizen = await store.citizens.findByIdHash(idHash);
       logger.info('caller identified', { registered: citizen !== null });
       return { idHash, idMasked: maskCitizenId(input.idNumber), citizenId: citizen?.id ?? null };
-    }),
+    },
 
-    sendCode: fromPromise<void, { idHash: string; citizenId: string | null; channel: 'sms' | 'email'; language: Language }>(async ({ input }) => {
+    sendCode: async (input: { idHash: string; citizenId: string | null; channel: 'sms' | 'email'; language: Language }): Promise<void> => {
       const started = Date.now();
       const untilFloor = () => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, config.codeSendFloorMs - (Date.now() - started))));
       const work = issueCode(input).catch((error: unknown) => {
@@ -157,9 +157,9 @@ export function callActors(scope: TurnScope) {
       });
       await Promise.race([work, untilFloor()]);
       await untilFloor();
-    }),
+    },
 
-    verifyCode: fromPromise<VerifyResult, { idHash: string; code: string }>(async ({ input }) => {
+    verifyCode: async (input: { idHash: string; code: string }): Promise<VerifyResult> => {
       const now = scope.now();
       if (await store.oneTimeCodes.usedByTurn(turnKey)) return 'ok';
       if (await store.cardGuards.lockedUntil(input.idHash, now)) {
@@ -175,9 +175,9 @@ export function callActors(scope: TurnScope) {
         }
       }
       return recordFailure(input.idHash, 'code', open?.id ?? null);
-    }),
+    },
 
-    verifyCurrentPin: fromPromise<VerifyResult, { idHash: string; citizenId: string | null; pin: string }>(async ({ input }) => {
+    verifyCurrentPin: async (input: { idHash: string; citizenId: string | null; pin: string }): Promise<VerifyResult> => {
       const now = scope.now();
       if (await store.cardGuards.lockedUntil(input.idHash, now)) {
         logger.info('verification refused', { kind: 'current-password', reason: 'locked' });
@@ -196,9 +196,9 @@ export function callActors(scope: TurnScope) {
         return 'ok';
       }
       return recordFailure(input.idHash, 'current-password');
-    }),
+    },
 
-    screenNewPin: fromPromise<ScreenResult, { citizenId: string; pin: string }>(async ({ input }) => {
+    screenNewPin: async (input: { citizenId: string; pin: string }): Promise<ScreenResult> => {
       const citizen = await store.citizens.findById(input.citizenId);
       if (!citizen) throw new Error('verified citizen not found');
       let reason = weakPinReason(input.pin, citizen.idNumber);
@@ -209,12 +209,9 @@ export function callActors(scope: TurnScope) {
         return { ok: false, reason };
       }
       return { ok: true, digest: confirmationDigest(pepper, input.pin) };
-    }),
+    },
 
-    commitNewPin: fromPromise<
-      'saved' | 'mismatch',
-      { citizenId: string; pin: string; firstDigest: string; verifiedBy: VerificationChannel; language: Language }
-    >(async ({ input }) => {
+    commitNewPin: async (input: { citizenId: string; pin: string; firstDigest: string; verifiedBy: VerificationChannel; language: Language }): Promise<'saved' | 'mismatch'> => {
       if (!matchesConfirmation(pepper, input.firstDigest, input.pin)) {
         logger.info('new password entries differ');
         return 'mismatch';
@@ -253,6 +250,26 @@ export function callActors(scope: TurnScope) {
           : null;
       if (notice) await deliver({ ...notice, subject: SUBJECTS[input.language].changed, body: CHANGED_TEXT[input.language] }, 'change notice', NOTICE_WAIT_MS);
       return 'saved';
-    }),
+    },
+  };
+}
+
+/** The side effects of one turn, by name. */
+export type CallEffects = ReturnType<typeof callEffects>;
+
+/**
+ * The machine's named actors, built once: each runs the effect of the turn its actor system belongs to (the turn
+ * service registers a turn's effects for its actor's system), so the machine is provided once, not once a turn.
+ */
+export function effectActors(effectsFor: (system: object) => CallEffects) {
+  return {
+    identifyCaller: fromPromise<IdentifyResult, { idNumber: string }>(({ input, system }) => effectsFor(system).identifyCaller(input)),
+    sendCode: fromPromise<void, { idHash: string; citizenId: string | null; channel: 'sms' | 'email'; language: Language }>(({ input, system }) => effectsFor(system).sendCode(input)),
+    verifyCode: fromPromise<VerifyResult, { idHash: string; code: string }>(({ input, system }) => effectsFor(system).verifyCode(input)),
+    verifyCurrentPin: fromPromise<VerifyResult, { idHash: string; citizenId: string | null; pin: string }>(({ input, system }) => effectsFor(system).verifyCurrentPin(input)),
+    screenNewPin: fromPromise<ScreenResult, { citizenId: string; pin: string }>(({ input, system }) => effectsFor(system).screenNewPin(input)),
+    commitNewPin: fromPromise<'saved' | 'mismatch', { citizenId: string; pin: string; firstDigest: string; verifiedBy: VerificationChannel; language: Language }>(({ input, system }) =>
+      effectsFor(system).commitNewPin(input),
+    ),
   };
 }

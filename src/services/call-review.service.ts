@@ -3,7 +3,9 @@ import { PROMPTS, promptText, type Language, type PromptId } from '../../prompts
 import { otpMinutes, type Config } from '../config.ts';
 import { AppError } from '../http/app-error.ts';
 import { keyedHash } from '../security/secrets.ts';
-import type { CallSearchFilter, CallSearchPage, CallSummary, FlowCounts, FunnelCounts, TimelineTurn } from '../storage/call-search.repository.ts';
+import type { CallSearchFilter, CallSearchPage, CallSummary, TimelineTurn } from '../storage/call-search.repository.ts';
+import type { Counts } from '../storage/call-rollup.repository.ts';
+import { COUNTER, countsUnder, FUNNEL, funnelSecondsOf, medianSeconds, type FunnelStepName } from './call-stats.ts';
 import type { Store } from '../storage/store.ts';
 import { machineGraph, type FlowGraph } from './flow-graph.service.ts';
 
@@ -97,6 +99,22 @@ export interface CallTimeline {
   logs: Array<{ at: Date; level: string; message: string; fields: Record<string, unknown> }>;
 }
 
+/** The flow view's numbers from summed hourly counters. */
+export function flowCountsOf(counts: Counts): FlowCounts {
+  const endings = Object.entries(countsUnder(counts, 'ending:')).map(([key, calls]) => {
+    const [state, outcome] = key.split('|');
+    return { state, outcome: outcome || null, calls };
+  });
+  const running = (counts[COUNTER.calls] ?? 0) - (counts[COUNTER.ended] ?? 0);
+  if (running > 0) endings.push({ state: 'in progress', outcome: 'in-progress', calls: running });
+  return {
+    calls: counts[COUNTER.calls] ?? 0,
+    states: countsUnder(counts, 'state:'),
+    moves: countsUnder(counts, 'move:'),
+    endings: endings.sort((a, b) => b.calls - a.calls),
+  };
+}
+
 /** The flow view: the machine's graph with counts for calls that started in a range. */
 export interface FlowView {
   from: Date;
@@ -105,13 +123,26 @@ export interface FlowView {
   counts: FlowCounts;
 }
 
-/** One step of the password funnel with its drop-off from the previous step. */
+/** Counts behind the flow view for calls that started in a range (read from the hourly counters, never the calls). */
+export interface FlowCounts {
+  calls: number;
+  /** Calls that passed each state. */
+  states: Record<string, number>;
+  /** Calls that took each transition, keyed `from>to`. */
+  moves: Record<string, number>;
+  /** Calls by the state they ended in (where the caller hung up, or the final state reached) and outcome; running calls as `in-progress`. */
+  endings: Array<{ state: string; outcome: string | null; calls: number }>;
+}
+
+/** One step of the password funnel: how many calls got there, the drop-off from the previous step, the median time it took. */
 export interface FunnelStep {
-  step: 'called' | 'identified' | 'verified' | 'password set';
+  step: FunnelStepName;
   calls: number;
   dropOff: number;
   /** Share of the previous step that got here (1 for the first step). */
   rate: number;
+  /** Median seconds from the previous step (from the call's start for the first), null when no call got here. */
+  medianSeconds: number | null;
 }
 
 /** Search, timelines, flow counts and the funnel for the supervisor console and its API. */
@@ -152,7 +183,7 @@ export class CallReviewService {
 
   /** One page of matching calls, newest first. */
   async search(parsed: ParsedSearch, limit = PAGE_SIZE): Promise<CallSearchPage> {
-    return this.deps.store.callSearch.search(parsed.filter, { limit, after: parsed.after });
+    return this.deps.store.callSearch.search(parsed.filter, { limit, after: parsed.after, now: this.now() });
   }
 
   /** Every matching call (up to CSV_MAX_ROWS) as CSV, masked like the pages. */
@@ -162,7 +193,7 @@ export class CallReviewService {
     let after: string | null = null;
     let rows = 0;
     do {
-      const page: CallSearchPage = await this.deps.store.callSearch.search(parsed.filter, { limit: 500, after });
+      const page: CallSearchPage = await this.deps.store.callSearch.search(parsed.filter, { limit: 500, after, now: this.now() });
       for (const c of page.calls) {
         lines.push(
           [c.callSid, c.startedAt.toISOString(), c.endedAt?.toISOString() ?? '', c.durationSeconds ?? '', c.language, c.callerMasked, c.idMasked ?? '', c.outcome ?? '', c.endedIn ?? c.state, c.hadTrouble ? 'yes' : '']
@@ -181,7 +212,7 @@ export class CallReviewService {
     const { store, config } = this.deps;
     const call = await store.callSearch.summary(callSid);
     if (!call) throw new AppError(404, 'not-found', 'No such call');
-    const [turns, change, logs] = await Promise.all([store.callSearch.turns(callSid), store.passwordChanges.findByCall(callSid), store.callLogs.forCall(callSid)]);
+    const [turns, change, late] = await Promise.all([store.callSearch.turns(callSid, call.steps), store.passwordChanges.findByCall(callSid), store.callLogs.late(callSid)]);
     const params = { otpMinutes: otpMinutes(config), lockMinutes: config.lock.minutes, lockAfter: config.lock.afterFailures };
     const steps = turns.map((turn: TimelineTurn, index): TimelineStep => {
       const nextAt = turns[index + 1]?.at ?? call.endedAt;
@@ -198,12 +229,13 @@ export class CallReviewService {
         secondsInState: nextAt ? Math.max(0, Math.round((nextAt.getTime() - turn.at.getTime()) / 100) / 10) : null,
       };
     });
+    const lines = [...turns.flatMap((turn) => turn.log), ...late].sort((a, b) => a.at.getTime() - b.at.getTime());
     return {
       call,
       steps,
       ending: { state: call.status === 'ended' ? (call.endedIn ?? call.state) : null, outcome: call.outcome, endedAt: call.endedAt },
       passwordChange: change ? { at: change.at, channel: change.channel, status: change.status, idMasked: change.idMasked, callerMasked: change.callerMasked } : null,
-      logs: logs.map((line) => ({ at: line.at, level: line.level, message: line.message, fields: safeJson(line.fields) })),
+      logs: lines.map((line) => ({ at: line.at, level: line.level, message: line.message, fields: safeJson(line.fields) })),
     };
   }
 
@@ -233,23 +265,29 @@ export class CallReviewService {
     return { from, to };
   }
 
-  /** The machine's graph with how many calls (started in the range) passed each state and transition and where they ended. */
-  async flow(range: { from: Date; to: Date }): Promise<FlowView> {
-    return { ...range, graph: machineGraph(), counts: await this.deps.store.callSearch.flowCounts(range.from, range.to) };
+  /** The counters of a range, added up. */
+  private async totals(range: { from: Date; to: Date }): Promise<Counts> {
+    return this.deps.store.callSearch.counts(range.from, range.to);
   }
 
-  /** The password journey: called → identified → verified → password set, with drop-off between steps. */
+  /** The machine's graph with how many calls (started in the range) passed each state and transition and where they ended. */
+  async flow(range: { from: Date; to: Date }): Promise<FlowView> {
+    return { ...range, graph: machineGraph(), counts: flowCountsOf(await this.totals(range)) };
+  }
+
+  /** The password journey from the password menu to the password saved, with drop-off and median time between steps. */
   async funnel(range: { from: Date; to: Date }): Promise<FunnelStep[]> {
-    const counts: FunnelCounts = await this.deps.store.callSearch.funnel(range.from, range.to);
-    const values: Array<[FunnelStep['step'], number]> = [
-      ['called', counts.called],
-      ['identified', counts.identified],
-      ['verified', counts.verified],
-      ['password set', counts.passwordSet],
-    ];
-    return values.map(([step, calls], i) => {
-      const previous = i === 0 ? calls : values[i - 1][1];
-      return { step, calls, dropOff: previous - calls, rate: previous === 0 ? 0 : Math.round((calls / previous) * 1000) / 1000 };
+    const counts = await this.totals(range);
+    return FUNNEL.map(({ step }, i): FunnelStep => {
+      const calls = counts[COUNTER.funnel(i)] ?? 0;
+      const previous = i === 0 ? calls : (counts[COUNTER.funnel(i - 1)] ?? 0);
+      return {
+        step,
+        calls,
+        dropOff: previous - calls,
+        rate: previous === 0 ? 0 : Math.round((calls / previous) * 1000) / 1000,
+        medianSeconds: medianSeconds(funnelSecondsOf(counts, i)),
+      };
     });
   }
 }

@@ -1,4 +1,5 @@
 import type { TimelineTurn } from '../qa/flow-coverage.ts';
+import type { CallTurn } from '../storage/call-session.repository.ts';
 import type { Store } from '../storage/store.ts';
 
 /** A call's timeline as QA sees it: outcome and masked turns, never the snapshot or the TwiML. */
@@ -15,14 +16,14 @@ export interface CallTimelineView {
 export async function readCallTimeline(store: Pick<Store, 'callSessions'>, callSid: string): Promise<CallTimelineView | null> {
   const session = await store.callSessions.find(callSid);
   if (!session) return null;
-  const turns = await store.callSessions.timeline(callSid);
+  const turns = await store.callSessions.turns(callSid);
   return {
     callSid: session._id,
     status: session.status,
     outcome: session.outcome ?? null,
     language: session.language,
     callerMasked: session.callerMasked,
-    turns: turns.map((t) => ({
+    turns: turns.map((t: CallTurn) => ({
       step: t.step,
       at: t.at,
       event: t.event,

@@ -1,23 +1,33 @@
 import { createActor, waitFor, type SnapshotFrom } from 'xstate';
-import { HotlineMetrics, isDatabaseError, type TurnResult } from '../observability/hotline.metrics.ts';
 import { callMachine, type CallEvent, type GatherSpec, type StateMeta } from '../../flows/call.machine.ts';
 import type { Language } from '../../prompts/catalogue.ts';
-import { promptParams, type Config } from '../config.ts';
+import type { Config } from '../config.ts';
 import { idFromKeypad, maskCitizenId } from '../domain/citizen-id.ts';
 import { maskPhone } from '../domain/masking.ts';
+import type { CallLogCapture, CapturedLine } from '../logging/call-log.transport.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Messenger } from '../messaging/messenger.ts';
+import { HotlineMetrics, isDatabaseError, type TurnResult } from '../observability/hotline.metrics.ts';
 import { keyedHash } from '../security/secrets.ts';
 import { Semaphore } from '../security/semaphore.ts';
-import { turnId, type CallSession, type CallTurn } from '../storage/call-session.repository.ts';
+import { outcomeOf, troubleIn, turnId, type CallEnd, type CallTurn } from '../storage/call-session.repository.ts';
+import type { CallIdentityDoc, TurnViewDoc } from '../storage/models.ts';
 import type { Store } from '../storage/store.ts';
-import { renderApology, renderState, SAY_ONLY, type Speech } from '../twiml/call-response.renderer.ts';
-import { callActors } from './call-actors.ts';
+import { callEffects, effectActors, type CallEffects } from './call-actors.ts';
+import type { CallRecorder } from './call-recorder.service.ts';
 
 type CallSnapshot = SnapshotFrom<typeof callMachine>;
 
 /** How long one turn may wait for the flow's side effects before it is treated as failed. */
 export const TURN_SETTLE_TIMEOUT_MS = 10_000;
+
+/** What a carrier adapter renders for a state: its meta, the notice before it, the language (never markup). */
+export interface TurnView extends TurnViewDoc {
+  meta: StateMeta;
+}
+
+/** The answer to a webhook: a state to render, with the step its next gather must carry, or the apology. */
+export type TurnAnswer = { kind: 'state'; view: TurnView; step: number } | { kind: 'apology'; language: Language | 'both' };
 
 /** The state's name as stored and shown (`enterCode`). */
 export function stateName(snapshot: CallSnapshot): string {
@@ -32,6 +42,17 @@ export function currentMeta(snapshot: CallSnapshot): StateMeta {
   return meta;
 }
 
+/** What a carrier needs to answer with the state a snapshot is in. */
+export function viewOf(snapshot: CallSnapshot): TurnView {
+  return {
+    state: stateName(snapshot),
+    meta: currentMeta(snapshot),
+    notice: [...snapshot.context.notice],
+    language: snapshot.context.language,
+    bilingual: !snapshot.context.languageChosen,
+  };
+}
+
 /** The masked form of keypad input, as the timeline keeps it: PIN and code digits never appear. */
 export function maskInput(digits: string, secret: GatherSpec['secret']): string {
   if (digits === '*' || digits === '0' || digits === '') return digits;
@@ -39,6 +60,13 @@ export function maskInput(digits: string, secret: GatherSpec['secret']): string 
   if (secret === 'id') return maskCitizenId(idFromKeypad(digits));
   return digits;
 }
+
+/** A persisted snapshot as a plain document (no undefined fields: what the database stores is what is restored). */
+function plainSnapshot(persisted: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(persisted).filter(([, value]) => value !== undefined));
+}
+
+const answerOf = (turn: Pick<CallTurn, 'view' | 'step'>): TurnAnswer => ({ kind: 'state', view: turn.view as TurnView, step: turn.step + 1 });
 
 /** Everything a call turn needs from the outside world. */
 export interface CallServiceDeps {
@@ -51,149 +79,163 @@ export interface CallServiceDeps {
   hashingConcurrency?: number;
   /** Where turns, outcomes, lockouts and database errors are counted. */
   metrics?: HotlineMetrics;
-  /** Prompt audio and voices; `<Say>` with the default voices when absent. */
-  speech?: Speech;
   /** The call statechart; the real one unless a test passes an altered one. */
   machine?: typeof callMachine;
+  /** Keeps the console's index and counters as calls start and end. */
+  recorder: CallRecorder;
+  /** The log lines of each call, folded into its turns. */
+  logCapture?: CallLogCapture;
 }
 
-/** Runs one webhook turn of a call: load by CallSid, restore, send one event, settle, persist with a step number, render. */
+/**
+ * Runs the turns of calls for any carrier: load the turn the call was left at by `CallSid:step`, restore the
+ * statechart, send one event, let it settle, claim the step and store the new state with one insert, and return
+ * what to render. Two round trips to the database on a menu turn; nothing kept in memory between webhooks.
+ */
 export class CallTurnService {
   private readonly now: () => Date;
   private readonly hashing: Semaphore;
   private readonly metrics: HotlineMetrics;
-  private readonly speech: Speech;
+  private readonly machine: typeof callMachine;
+  /** The side effects of the turn each running actor system belongs to. */
+  private readonly effects = new WeakMap<object, CallEffects>();
 
   constructor(private readonly deps: CallServiceDeps) {
     this.now = deps.now ?? (() => new Date());
     this.metrics = deps.metrics ?? new HotlineMetrics({ processMetrics: false });
-    this.speech = deps.speech ?? SAY_ONLY;
     this.hashing = new Semaphore(deps.hashingConcurrency ?? 2, () => this.metrics.hashQueued());
+    this.machine = (deps.machine ?? callMachine).provide({
+      actors: effectActors((system) => {
+        const effects = this.effects.get(system);
+        if (!effects) throw new Error('side effect outside a turn');
+        return effects;
+      }),
+    }) as typeof callMachine;
   }
 
-  private render(snapshot: CallSnapshot, step: number): string {
-    return renderState(currentMeta(snapshot), snapshot.context.notice, {
-      language: snapshot.context.language,
-      step,
-      gatherTimeoutSeconds: this.deps.config.gatherTimeoutSeconds,
-      agentNumber: this.deps.config.agentNumber,
-      bilingual: !snapshot.context.languageChosen,
-      params: promptParams(this.deps.config),
-      speech: this.speech,
-    });
-  }
-
-  private machineFor(session: Pick<CallSession, '_id' | 'callerMasked' | 'idMasked'>, step: number, logger: Logger) {
-    return (this.deps.machine ?? callMachine).provide({
-      actors: callActors({
+  /** An actor for one turn of one call, its side effects bound to that call and step. */
+  private actorFor(callSid: string, step: number, call: Pick<CallIdentityDoc, 'callerMasked'>, idMasked: string | null, logger: Logger, snapshot?: CallSnapshot) {
+    const actor = snapshot ? createActor(this.machine, { snapshot, input: undefined }) : createActor(this.machine, { input: {} });
+    this.effects.set(
+      actor.system,
+      callEffects({
         store: this.deps.store,
         config: this.deps.config,
         messenger: this.deps.messenger,
         hashing: this.hashing,
         metrics: this.metrics,
         logger,
-        callSid: session._id,
+        callSid,
         step,
-        callerMasked: session.callerMasked,
-        idMasked: session.idMasked ?? null,
+        callerMasked: call.callerMasked,
+        idMasked,
         now: this.now,
       }),
-    });
+    );
+    return actor;
+  }
+
+  private takeLog(callSid: string): CapturedLine[] {
+    return this.deps.logCapture?.take(callSid) ?? [];
   }
 
   /** Answers a new call (or a repeated delivery of its first webhook) with the welcome. */
-  async startCall(input: { callSid: string; from: string; to: string }): Promise<string> {
+  async startCall(input: { callSid: string; from: string; to: string; carrier: string }): Promise<TurnAnswer> {
     const logger = this.deps.logger.child({ callSid: input.callSid });
-    const existing = await this.deps.store.callSessions.find(input.callSid);
     const started = Date.now();
-    if (existing) {
-      logger.info('call start repeated', { step: existing.step });
-      const stored = (await this.deps.store.callSessions.findTurn(input.callSid, 0))?.twiml ?? existing.lastTwiml;
-      this.metrics.turn('CALL_START', 'repeated', (Date.now() - started) / 1000);
-      return stored;
-    }
     const now = this.now();
-    const callerMasked = maskPhone(input.from) || 'unknown';
-    const actor = createActor(this.machineFor({ _id: input.callSid, callerMasked, idMasked: null }, 1, logger), { input: {} });
+    const digits = input.from.replace(/[^0-9]/g, '');
+    const call: CallIdentityDoc = {
+      startedAt: now,
+      callerMasked: maskPhone(input.from) || 'unknown',
+      callerHash: keyedHash(this.deps.config.pinPepper, 'caller', digits),
+      callerLast4: digits.slice(-4),
+      to: input.to || null,
+      carrier: input.carrier,
+    };
+    const actor = this.actorFor(input.callSid, 0, call, null, logger);
     actor.start();
     const snapshot = actor.getSnapshot();
-    const twiml = this.render(snapshot, 1);
-    const persisted = JSON.stringify(actor.getPersistedSnapshot());
+    const persisted = plainSnapshot(actor.getPersistedSnapshot() as Record<string, unknown>);
     actor.stop();
-    const digits = input.from.replace(/[^0-9]/g, '');
-    const created = await this.deps.store.callSessions.create(
-      {
-        _id: input.callSid,
-        callerMasked,
-        callerHash: keyedHash(this.deps.config.pinPepper, 'caller', digits),
-        callerLast4: digits.slice(-4),
-        to: input.to || null,
-        startedAt: now,
-      },
-      {
-        _id: turnId(input.callSid, 0),
-        callSid: input.callSid,
-        step: 0,
-        at: now,
-        event: 'CALL_START',
-        input: null,
-        from: '',
-        to: stateName(snapshot),
-        path: [stateName(snapshot)],
-        prompts: currentMeta(snapshot).prompts,
-        durationMs: Date.now() - started,
-        twiml,
-        snapshot: persisted,
-        language: snapshot.context.language,
-        outcome: null,
-        ended: false,
-        idHash: null,
-        idMasked: null,
-      },
-    );
-    if (!created) {
-      const winner = await this.deps.store.callSessions.find(input.callSid);
+    const view = viewOf(snapshot);
+    const log = this.takeLog(input.callSid);
+    const opening: CallTurn = {
+      _id: turnId(input.callSid, 0),
+      callSid: input.callSid,
+      step: 0,
+      at: now,
+      event: 'CALL_START',
+      input: null,
+      from: '',
+      to: view.state,
+      path: [view.state],
+      prompts: [...view.notice, ...view.meta.prompts],
+      durationMs: Date.now() - started,
+      snapshot: persisted,
+      view,
+      call,
+      language: view.language,
+      outcome: null,
+      ended: false,
+      idHash: null,
+      idMasked: null,
+      log,
+    };
+    if (!(await this.deps.store.callSessions.claimTurn(opening))) {
+      this.deps.logCapture?.giveBack(input.callSid, log);
+      const first = await this.deps.store.callSessions.findTurn(input.callSid, 0, { lean: true });
+      logger.info('call start repeated');
       this.metrics.turn('CALL_START', 'repeated', (Date.now() - started) / 1000);
-      return winner?.lastTwiml ?? twiml;
+      return first ? answerOf(first) : answerOf(opening);
     }
+    this.deps.recorder.callStarted(input.callSid, call);
     this.metrics.turn('CALL_START', 'advanced', (Date.now() - started) / 1000);
-    logger.info('call started', { from: input.from, to: input.to });
-    return twiml;
+    logger.info('call started', { from: input.from, to: input.to, carrier: input.carrier });
+    return answerOf(opening);
   }
 
   /** Feeds one event into a call at a given step; a repeated or stale delivery returns the stored answer unchanged. */
-  async handleTurn(input: { callSid: string; step: number; event: CallEvent; language?: Language }): Promise<string> {
+  async handleTurn(input: { callSid: string; step: number; event: CallEvent; language?: Language; carrier: string }): Promise<TurnAnswer> {
     const logger = this.deps.logger.child({ callSid: input.callSid });
     const started = Date.now();
-    const answer = (twiml: string, result: TurnResult): string => {
-      this.metrics.turn(input.event.type, result, (Date.now() - started) / 1000);
-      return twiml;
+    const answer = (result: TurnAnswer, kind: TurnResult): TurnAnswer => {
+      this.metrics.turn(input.event.type, kind, (Date.now() - started) / 1000);
+      return result;
     };
-    let session: CallSession | null = null;
+    let language: Language | undefined = input.language;
+    let state: string | undefined;
     try {
-      session = await this.deps.store.callSessions.find(input.callSid);
-      if (!session) {
-        logger.warn('turn for unknown call', { step: input.step });
-        return await this.startCall({ callSid: input.callSid, from: '', to: '' });
+      const previous = await this.deps.store.callSessions.findTurn(input.callSid, input.step - 1, { lean: true });
+      if (!previous) {
+        const latest = input.step > 1 ? await this.deps.store.callSessions.latestTurn(input.callSid) : null;
+        if (!latest) {
+          logger.warn('turn for unknown call', { step: input.step });
+          return await this.startCall({ callSid: input.callSid, from: '', to: '', carrier: input.carrier });
+        }
+        logger.info('turn repeated', { step: input.step, current: latest.step + 1 });
+        return answer(answerOf(latest), 'repeated');
       }
-      if (session.status === 'ended' || input.step !== session.step) {
-        logger.info('turn repeated', { step: input.step, current: session.step, status: session.status });
-        const answered = input.step < session.step ? await this.deps.store.callSessions.findTurn(input.callSid, input.step) : null;
-        return answer(answered?.twiml ?? session.lastTwiml, 'repeated');
+      language = previous.language as Language;
+      state = previous.to;
+      if (previous.ended) {
+        logger.info('turn repeated', { step: input.step, status: 'ended' });
+        return answer(answerOf(previous), 'repeated');
       }
-      const { twiml, won } = await this.runTurn(session, input.event, logger);
-      return answer(twiml, won ? 'advanced' : 'repeated');
+      const { result, won } = await this.runTurn(previous, input.event, logger);
+      return answer(result, won ? 'advanced' : 'repeated');
     } catch (error) {
       if (isDatabaseError(error)) this.metrics.databaseError('turn');
-      logger.error('turn failed', { step: input.step, state: session?.state, error });
-      return answer(renderApology((session?.language as Language | undefined) ?? input.language ?? 'both', this.speech), 'apology');
+      logger.error('turn failed', { step: input.step, state, error });
+      return answer({ kind: 'apology', language: language ?? 'both' }, 'apology');
     }
   }
 
-  private async runTurn(session: CallSession, event: CallEvent, logger: Logger): Promise<{ twiml: string; won: boolean }> {
+  private async runTurn(previous: CallTurn, event: CallEvent, logger: Logger): Promise<{ result: TurnAnswer; won: boolean }> {
     const started = Date.now();
-    const restored = JSON.parse(session.snapshot) as CallSnapshot;
-    const actor = createActor(this.machineFor(session, session.step, logger), { snapshot: restored, input: undefined });
+    const callSid = previous.callSid;
+    const step = previous.step + 1;
+    const actor = this.actorFor(callSid, step, previous.call, previous.idMasked, logger, previous.snapshot as unknown as CallSnapshot);
     const before = actor.getSnapshot();
     const from = stateName(before);
     const secret = before.status === 'active' ? currentMeta(before).gather?.secret : undefined;
@@ -214,72 +256,104 @@ export class CallTurnService {
     }
     if (after.status === 'error' || persisted.status === 'error') throw new Error(`call flow failed in ${from}`);
     if (persisted.children && Object.keys(persisted.children).length > 0) throw new Error(`call flow settled with a running invocation in ${stateName(after)}`);
-    const nextStep = session.step + 1;
-    const twiml = this.render(after, nextStep);
-    const meta = currentMeta(after);
-    const to = stateName(after);
+    const view = viewOf(after);
+    const log = this.takeLog(callSid);
     const turn: CallTurn = {
-      _id: turnId(session._id, session.step),
-      callSid: session._id,
-      step: session.step,
+      _id: turnId(callSid, step),
+      callSid,
+      step,
       at: this.now(),
       event: event.type,
       input: event.type === 'DIGITS' ? maskInput(event.digits, secret) : null,
       from,
-      to,
+      to: view.state,
       path,
-      prompts: [...after.context.notice, ...meta.prompts],
+      prompts: [...view.notice, ...view.meta.prompts],
       durationMs: Date.now() - started,
-      twiml,
-      snapshot: JSON.stringify(persisted),
-      language: after.context.language,
-      outcome: after.status === 'done' ? (meta.outcome ?? null) : null,
+      snapshot: plainSnapshot(persisted as Record<string, unknown>),
+      view,
+      call: previous.call,
+      language: view.language,
+      outcome: after.status === 'done' ? (view.meta.outcome ?? null) : null,
       ended: after.status === 'done',
       idHash: after.context.idHash,
       idMasked: after.context.idMasked,
+      log,
     };
-    const won = await this.deps.store.callSessions.claimTurn(turn);
-    const applied = won ? turn : await this.deps.store.callSessions.findTurn(session._id, session.step);
-    if (!applied) throw new Error(`turn ${session.step} vanished after a lost claim`);
-    await this.deps.store.callSessions.applyTurn(applied, this.now());
-    if (!won) {
-      logger.info('turn lost to a concurrent delivery', { step: session.step });
-      return { twiml: applied.twiml, won: false };
+    if (!(await this.deps.store.callSessions.claimTurn(turn))) {
+      this.deps.logCapture?.giveBack(callSid, log);
+      const winner = await this.deps.store.callSessions.findTurn(callSid, step, { lean: true });
+      if (!winner) throw new Error(`turn ${step} vanished after a lost claim`);
+      logger.info('turn lost to a concurrent delivery', { step });
+      return { result: answerOf(winner), won: false };
     }
     if (turn.outcome) this.metrics.outcome(turn.outcome);
-    logger.info('turn', { step: session.step, event: event.type, input: turn.input, fromState: from, toState: to, prompts: turn.prompts, durationMs: turn.durationMs });
+    logger.info('turn', { step, event: event.type, input: turn.input, fromState: from, toState: turn.to, prompts: turn.prompts, durationMs: turn.durationMs });
     if (event.type === 'HANGUP') logger.info('caller hung up', { state: from });
-    else if (after.status === 'done') logger.info('call ended by flow', { outcome: meta.outcome, state: to });
-    return { twiml, won: true };
+    else if (turn.ended) logger.info('call ended by flow', { outcome: turn.outcome, state: turn.to });
+    return { result: answerOf(turn), won: true };
   }
 
-  /** Takes Twilio's status callback: a call that ends outside a final state is recorded as abandoned. */
+  /** Takes the carrier's final call status: a call that ends outside a final state is abandoned; the end is recorded once. */
   async handleStatus(input: { callSid: string; callStatus: string; durationSeconds: number | null }): Promise<void> {
     const logger = this.deps.logger.child({ callSid: input.callSid });
-    const session = await this.deps.store.callSessions.find(input.callSid);
-    if (!session) {
+    const finished = ['completed', 'busy', 'failed', 'no-answer', 'canceled'].includes(input.callStatus);
+    let latest = await this.deps.store.callSessions.latestTurn(input.callSid);
+    if (!latest) {
       logger.warn('status for unknown call', { callStatus: input.callStatus });
       return;
     }
-    const finished = ['completed', 'busy', 'failed', 'no-answer', 'canceled'].includes(input.callStatus);
     if (!finished) return;
-    let current: CallSession | null = session;
-    for (let attempt = 0; attempt < 3 && current?.status === 'active'; attempt += 1) {
+    for (let attempt = 0; attempt < 3 && latest && !latest.ended; attempt += 1) {
       try {
-        await this.runTurn(current, { type: 'HANGUP' }, logger);
+        await this.runTurn(latest, { type: 'HANGUP' }, logger);
       } catch (error) {
         logger.error('hang-up turn failed', { attempt, error });
       }
-      current = await this.deps.store.callSessions.find(input.callSid);
+      latest = await this.deps.store.callSessions.latestTurn(input.callSid);
     }
-    await this.deps.store.callSessions.recordEnd(input.callSid, input.callStatus, input.durationSeconds, this.now());
     logger.info('call status', { callStatus: input.callStatus, durationSeconds: input.durationSeconds });
+    await this.finishCall(input.callSid, { carrierStatus: input.callStatus, durationSeconds: input.durationSeconds });
+  }
+
+  /** Records how a call ended (once, whoever gets there first) and adds it to the console's index and counters. */
+  async finishCall(callSid: string, status: { carrierStatus: string | null; durationSeconds: number | null }): Promise<CallEnd | null> {
+    const { callSessions, passwordChanges } = this.deps.store;
+    const [turns, facts, change] = await Promise.all([callSessions.turns(callSid), callSessions.facts(callSid), passwordChanges.findByCall(callSid)]);
+    const latest = turns[turns.length - 1];
+    if (!latest) return null;
+    const endedAt = this.now();
+    let outcome = outcomeOf(latest, facts) ?? 'abandoned';
+    if (change?.status === 'done') outcome = 'password-changed';
+    const end: CallEnd = {
+      _id: callSid,
+      startedAt: latest.call.startedAt,
+      endedAt,
+      durationSeconds: status.durationSeconds ?? Math.round((endedAt.getTime() - latest.call.startedAt.getTime()) / 1000),
+      outcome,
+      hadTrouble: troubleIn(turns) || facts.recovery !== null,
+      endedIn: latest.ended && latest.event !== 'HANGUP' ? latest.to : latest.from || latest.to,
+      language: latest.language,
+      callerMasked: latest.call.callerMasked,
+      callerHash: latest.call.callerHash,
+      callerLast4: latest.call.callerLast4,
+      idHash: latest.idHash,
+      idMasked: latest.idMasked,
+      to: latest.call.to,
+      carrier: latest.call.carrier,
+      carrierStatus: status.carrierStatus,
+      dialCallStatus: facts.dial?.value ?? null,
+      steps: turns.length,
+    };
+    if (!(await callSessions.claimEnd(end))) return null;
+    await this.deps.recorder.callEnded(end, turns);
+    return end;
   }
 
   /** Notes, best effort, how a call left the stateless recovery path (agent or goodbye) after a failed turn. */
   async recordRecovery(callSid: string, outcome: 'transferred' | 'goodbye'): Promise<void> {
     this.metrics.outcome(`${outcome}-after-apology`);
-    await this.deps.store.callSessions.recordOutcome(callSid, outcome, this.now()).catch((error: unknown) => {
+    await this.deps.store.callSessions.recordFact({ callSid, kind: 'recovery', at: this.now(), value: outcome }).catch((error: unknown) => {
       this.deps.logger.child({ callSid }).warn('recovery not recorded', { outcome, error });
     });
   }
@@ -288,28 +362,28 @@ export class CallTurnService {
   async recordDialResult(callSid: string, dialCallStatus: string): Promise<{ answered: boolean }> {
     if (dialCallStatus === 'completed' || dialCallStatus === 'answered') return { answered: true };
     const logger = this.deps.logger.child({ callSid });
-    await this.deps.store.callSessions.recordAgentUnavailable(callSid, dialCallStatus, this.now()).catch((error: unknown) => {
+    await this.deps.store.callSessions.recordFact({ callSid, kind: 'dial', at: this.now(), value: dialCallStatus }).catch((error: unknown) => {
       logger.warn('dial result not recorded', { dialCallStatus, error });
     });
     logger.info('agent unavailable', { dialCallStatus });
     return { answered: false };
   }
 
-  /** Answers Twilio's fallback request: a live call hears its current prompt again (it resumes on whichever instance took it); otherwise an apology. */
-  async resumeCall(callSid: string | null): Promise<string> {
-    if (!callSid) return renderApology('both', this.speech);
+  /** Answers the carrier's fallback request: a live call hears its current prompt again (on whichever instance took it); otherwise an apology. */
+  async resumeCall(callSid: string | null): Promise<TurnAnswer> {
+    if (!callSid) return { kind: 'apology', language: 'both' };
     const logger = this.deps.logger.child({ callSid });
     try {
-      const session = await this.deps.store.callSessions.find(callSid);
-      if (session?.status === 'active') {
-        logger.warn('call resumed by fallback', { step: session.step, state: session.state });
-        return session.lastTwiml;
+      const latest = await this.deps.store.callSessions.latestTurn(callSid);
+      if (latest && !latest.ended) {
+        logger.warn('call resumed by fallback', { step: latest.step + 1, state: latest.to });
+        return answerOf(latest);
       }
-      return renderApology((session?.language as Language | undefined) ?? 'both', this.speech);
+      return { kind: 'apology', language: (latest?.language as Language | undefined) ?? 'both' };
     } catch (error) {
       if (isDatabaseError(error)) this.metrics.databaseError('fallback');
       logger.error('fallback could not load the call', { error });
-      return renderApology('both', this.speech);
+      return { kind: 'apology', language: 'both' };
     }
   }
 }

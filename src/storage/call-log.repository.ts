@@ -1,19 +1,37 @@
-import type { CallLogDoc, Models } from './models.ts';
+import { insertOnce } from './insert-once.ts';
+import type { CallLogLineDoc, LateLogDoc, Models } from './models.ts';
 
 /** One stored log line of a call (already masked by the logger's format). */
-export type CallLogLine = CallLogDoc;
+export type CallLogLine = CallLogLineDoc;
 
-/** Log lines that carry a CallSid, kept so supervisors can read them with the call's timeline. */
+/** At most this many late batches are kept per call. */
+const MAX_LATE_BATCHES = 50;
+
+const lateId = (callSid: string, n: number) => `${callSid}:late:${n}`;
+
+/**
+ * Log lines of a call written outside its turns (a delivery that finished after the answer, the status callback):
+ * batches keyed `CallSid:late:n`, n the first free number, so they are read by `_id` like everything else of a call.
+ * The lines written while a turn runs are stored in the turn itself.
+ */
 export class CallLogRepository {
   constructor(private readonly models: Models) {}
 
-  /** Stores one line. */
-  async append(line: CallLogLine): Promise<void> {
-    await this.models.CallLog.collection.insertOne({ ...line } as never);
+  /** Stores a batch of lines of a call. */
+  async appendLate(callSid: string, lines: CallLogLine[]): Promise<void> {
+    for (let n = 0; n < MAX_LATE_BATCHES; n += 1) {
+      if (await insertOnce(() => this.models.LateLog.collection.insertOne({ _id: lateId(callSid, n), callSid, lines } as never))) return;
+    }
   }
 
-  /** Every line of a call, oldest first (at most `limit`). */
-  async forCall(callSid: string, limit = 2000): Promise<CallLogLine[]> {
-    return this.models.CallLog.find({ callSid }, { _id: 0 }).sort({ at: 1, _id: 1 }).limit(limit).lean<CallLogLine[]>();
+  /** Every late line of a call, oldest batch first. */
+  async late(callSid: string): Promise<CallLogLine[]> {
+    const lines: CallLogLine[] = [];
+    for (let n = 0; n < MAX_LATE_BATCHES; n += 1) {
+      const batch = (await this.models.LateLog.collection.findOne({ _id: lateId(callSid, n) } as never)) as LateLogDoc | null;
+      if (!batch) break;
+      lines.push(...batch.lines);
+    }
+    return lines;
   }
 }

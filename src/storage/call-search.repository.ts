@@ -1,4 +1,8 @@
-import type { CallSessionDoc, CallTurnDoc, Models } from './models.ts';
+import { BucketLog } from './bucket-log.ts';
+import { dayKey, endEntry, INDEX_KEYS, mergeEntries, monthKey, type IndexEntry } from './call-index.ts';
+import { CallRollupRepository, type Counts } from './call-rollup.repository.ts';
+import { CallSessionRepository, type CallTurn } from './call-session.repository.ts';
+import type { Models } from './models.ts';
 
 /** What supervisors may search calls by; every field optional, all given ones must match. */
 export interface CallSearchFilter {
@@ -20,7 +24,7 @@ export interface CallSearchFilter {
   callSid?: string;
 }
 
-/** One call in a result list: masked fields only, never the snapshot, TwiML or hashes. */
+/** One call in a result list: masked fields only, never the snapshot, the answer or hashes. */
 export interface CallSummary {
   callSid: string;
   startedAt: Date;
@@ -34,6 +38,9 @@ export interface CallSummary {
   idMasked: string | null;
   durationSeconds: number | null;
   hadTrouble: boolean;
+  carrier: string;
+  /** How many turns the call had, once it has ended. */
+  steps?: number;
 }
 
 /** One page of results and the cursor of the next one (null on the last page). */
@@ -42,44 +49,20 @@ export interface CallSearchPage {
   next: string | null;
 }
 
-/** One step of a call's timeline as supervisors may see it (no snapshot, no TwiML, no hashes). */
-export type TimelineTurn = Pick<CallTurnDoc, 'step' | 'at' | 'event' | 'input' | 'from' | 'to' | 'path' | 'prompts' | 'durationMs' | 'language' | 'outcome' | 'ended' | 'idMasked'>;
+/** One step of a call's timeline as supervisors may see it (no snapshot, no answer, no hashes). */
+export type TimelineTurn = Pick<CallTurn, 'step' | 'at' | 'event' | 'input' | 'from' | 'to' | 'path' | 'prompts' | 'durationMs' | 'language' | 'outcome' | 'ended' | 'idMasked' | 'log'>;
 
-/** Counts behind the flow view for calls that started in a range. */
-export interface FlowCounts {
-  calls: number;
-  /** Calls that passed each state. */
-  states: Record<string, number>;
-  /** Calls that took each transition, keyed `from>to`. */
-  moves: Record<string, number>;
-  /** Calls by the state they ended in (where the caller hung up, or the final state reached) and outcome. */
-  endings: Array<{ state: string; outcome: string | null; calls: number }>;
-}
+/** How far back a search without a start goes. */
+export const SEARCH_DAYS = 90;
 
-/** The password journey: how many calls got how far. */
-export interface FunnelCounts {
-  called: number;
-  identified: number;
-  verified: number;
-  passwordSet: number;
-}
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 
-const SUMMARY_FIELDS = {
-  _id: 1,
-  startedAt: 1,
-  endedAt: 1,
-  status: 1,
-  state: 1,
-  endedIn: 1,
-  outcome: 1,
-  language: 1,
-  callerMasked: 1,
-  idMasked: 1,
-  durationSeconds: 1,
-  hadTrouble: 1,
-} as const;
+/** Day directories read at once when searching by time. */
+const DAY_BATCH = 4;
 
-const TURN_FIELDS = { _id: 0, step: 1, at: 1, event: 1, input: 1, from: 1, to: 1, path: 1, prompts: 1, durationMs: 1, language: 1, outcome: 1, ended: 1, idMasked: 1 } as const;
+/** Hours read at once (newest first) when searching by time. */
+const HOUR_BATCH = 4;
 
 /** Encodes a keyset position (start time and CallSid of the last call shown). */
 export function encodeCursor(call: Pick<CallSummary, 'startedAt' | 'callSid'>): string {
@@ -94,125 +77,220 @@ export function decodeCursor(cursor: string): { startedAt: Date; callSid: string
   return { startedAt: new Date(time), callSid };
 }
 
-function escapeRegex(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function rangeQuery(from?: Date, to?: Date): Record<string, unknown> {
-  const startedAt: Record<string, Date> = {};
-  if (from) startedAt.$gte = from;
-  if (to) startedAt.$lt = to;
-  return Object.keys(startedAt).length > 0 ? { startedAt } : {};
-}
-
-function toSummary(doc: Partial<CallSessionDoc> & { _id: string }): CallSummary {
+function summaryOf(entry: IndexEntry): CallSummary {
   return {
-    callSid: doc._id,
-    startedAt: doc.startedAt as Date,
-    endedAt: doc.endedAt ?? null,
-    status: doc.status ?? 'active',
-    state: doc.state ?? '',
-    endedIn: doc.endedIn ?? null,
-    outcome: doc.outcome ?? null,
-    language: doc.language ?? '',
-    callerMasked: doc.callerMasked ?? '',
-    idMasked: doc.idMasked ?? null,
-    durationSeconds: doc.durationSeconds ?? null,
-    hadTrouble: doc.hadTrouble === true,
+    callSid: entry.c,
+    startedAt: new Date(entry.s),
+    endedAt: entry.e === undefined ? null : new Date(entry.e),
+    status: entry.e === undefined ? 'active' : 'ended',
+    state: entry.n ?? '',
+    endedIn: entry.n ?? null,
+    outcome: entry.o ?? null,
+    language: entry.g ?? '',
+    callerMasked: entry.m,
+    idMasked: entry.i ?? null,
+    durationSeconds: entry.d ?? null,
+    hadTrouble: entry.t === 1,
+    carrier: entry.r ?? 'twilio',
   };
 }
 
-/** Searches calls newest first with keyset pagination, and counts them for the flow view and funnel. */
-export class CallSearchRepository {
-  constructor(private readonly models: Models) {}
+/** Newest first, CallSid breaking ties. */
+const newestFirst = (a: IndexEntry, b: IndexEntry) => b.s - a.s || (a.c < b.c ? 1 : a.c > b.c ? -1 : 0);
 
-  /** The query a filter stands for (exposed for the benchmark's explain output). */
-  query(filter: CallSearchFilter): Record<string, unknown> {
-    const query: Record<string, unknown> = rangeQuery(filter.from, filter.to);
-    if (filter.callSid) query._id = filter.callSid;
-    if (filter.outcome === 'error') query.hadTrouble = true;
-    else if (filter.outcome) query.outcome = filter.outcome;
-    if (filter.callerHashes) query.callerHash = filter.callerHashes.length === 1 ? filter.callerHashes[0] : { $in: filter.callerHashes };
-    if (filter.callerLast) query.callerLast4 = filter.callerLast.length >= 4 ? filter.callerLast.slice(-4) : { $regex: `${escapeRegex(filter.callerLast)}$` };
-    if (filter.idHash) query.idHash = filter.idHash;
-    if (filter.idMasked) query.idMasked = filter.idMasked;
-    if (filter.language) query.language = filter.language;
-    return query;
+/** The months from the one holding `to` back to the one holding `from`, newest first. */
+function monthsBack(from: number, to: number): string[] {
+  const months: string[] = [];
+  const cursor = new Date(to);
+  cursor.setUTCDate(1);
+  cursor.setUTCHours(0, 0, 0, 0);
+  const first = monthKey(from);
+  for (;;) {
+    const key = monthKey(cursor.getTime());
+    months.push(key);
+    if (key <= first || months.length > 1200) return months;
+    cursor.setUTCMonth(cursor.getUTCMonth() - 1);
+  }
+}
+
+/**
+ * Searches calls newest first with keyset pagination, through the call index (`_id`-keyed pages written as calls
+ * start and end; see call-index.ts), and reads the hourly counters: no query here filters or sorts a collection.
+ */
+export class CallSearchRepository {
+  private readonly index: BucketLog;
+  private readonly rollups: CallRollupRepository;
+  private readonly sessions: CallSessionRepository;
+
+  constructor(models: Models) {
+    this.index = new BucketLog(models);
+    this.rollups = new CallRollupRepository(models);
+    this.sessions = new CallSessionRepository(models);
   }
 
-  /** One page of calls matching the filter, newest first, after the cursor's position. */
-  async search(filter: CallSearchFilter, options: { limit: number; after?: string | null }): Promise<CallSearchPage> {
-    const query = this.query(filter);
-    const after = options.after ? decodeCursor(options.after) : null;
-    if (after) {
-      const keyset = { $or: [{ startedAt: { $lt: after.startedAt } }, { startedAt: after.startedAt, _id: { $lt: after.callSid } }] };
-      Object.assign(query, '$or' in query ? { $and: [keyset] } : keyset);
+  private matches(entry: IndexEntry, filter: CallSearchFilter, from: number, to: number): boolean {
+    if (entry.s < from || entry.s >= to) return false;
+    if (filter.outcome === 'error' ? entry.t !== 1 : filter.outcome && entry.o !== filter.outcome) return false;
+    if (filter.callerLast && !entry.f.endsWith(filter.callerLast)) return false;
+    if (filter.callerHashes && !filter.callerHashes.some((hash) => hash.startsWith(entry.h))) return false;
+    if (filter.idHash && !(entry.x && filter.idHash.startsWith(entry.x))) return false;
+    if (filter.idMasked && entry.i !== filter.idMasked) return false;
+    if (filter.language && entry.g !== filter.language) return false;
+    return true;
+  }
+
+  /** The index keys that hold every call matching the filter in a month (the most selective one the filter names). */
+  private monthKeys(filter: CallSearchFilter, month: string): string[] | null {
+    if (filter.idHash) return [INDEX_KEYS.id(filter.idHash, month)];
+    if (filter.callerHashes) return filter.callerHashes.map((hash) => INDEX_KEYS.caller(hash, month));
+    if (filter.idMasked) return [INDEX_KEYS.idMasked(filter.idMasked, month)];
+    const last = filter.callerLast;
+    if (last && last.length >= 2) {
+      const free = 4 - last.length;
+      return Array.from({ length: 10 ** free }, (_, n) => INDEX_KEYS.last4(`${free > 0 ? String(n).padStart(free, '0') : ''}${last}`, month));
     }
-    const docs = await this.models.CallSession.find(query, SUMMARY_FIELDS)
-      .sort({ startedAt: -1, _id: -1 })
-      .limit(options.limit + 1)
-      .lean<Array<Partial<CallSessionDoc> & { _id: string }>>();
-    const calls = docs.slice(0, options.limit).map(toSummary);
-    const next = docs.length > options.limit ? encodeCursor(calls[calls.length - 1]) : null;
+    return null;
+  }
+
+  /** The hourly key families that hold every call matching the filter (by outcome, or every ended and running call). */
+  private families(filter: CallSearchFilter): string[] {
+    return filter.outcome ? [`o:${filter.outcome}:`] : ['t:', 's:'];
+  }
+
+  /** The hours (newest first) of a day that have entries under some hourly families, within the range, as their keys. */
+  private async hoursOf(families: string[], day: number, from: number, to: number): Promise<Array<{ start: number; keys: string[] }>> {
+    const byHour = new Map<number, string[]>();
+    const listed = await Promise.all(families.map(async (family) => [family, await this.index.read(INDEX_KEYS.hours(family, dayKey(day)))] as const));
+    for (const [family, hours] of listed) {
+      for (const hour of new Set(hours)) {
+        const start = Date.parse(`${hour}:00:00Z`);
+        if (start + HOUR_MS <= from || start >= to) continue;
+        byHour.set(start, [...(byHour.get(start) ?? []), `${family}${hour}`]);
+      }
+    }
+    return [...byHour].sort((a, b) => b[0] - a[0]).map(([start, keys]) => ({ start, keys }));
+  }
+
+  private async entriesOf(keys: string[]): Promise<IndexEntry[]> {
+    const lines = await Promise.all(keys.map((key) => this.index.read(key)));
+    return mergeEntries(lines.flat());
+  }
+
+  /** One page of calls matching the filter, newest first, after the cursor's position (`now` bounds an open range). */
+  async search(filter: CallSearchFilter, options: { limit: number; after?: string | null; now: Date }): Promise<CallSearchPage> {
+    const after = options.after ? decodeCursor(options.after) : null;
+    const to = Math.min(filter.to?.getTime() ?? options.now.getTime() + HOUR_MS, after ? after.startedAt.getTime() + 1 : Infinity);
+    const from = filter.from?.getTime() ?? to - SEARCH_DAYS * 24 * HOUR_MS;
+    const beyondCursor = (entry: IndexEntry) => !after || entry.s < after.startedAt.getTime() || (entry.s === after.startedAt.getTime() && entry.c < after.callSid);
+    const wanted = options.limit + 1;
+    const found: IndexEntry[] = [];
+    const keep = (entries: IndexEntry[]) => {
+      for (const entry of entries) if (this.matches(entry, filter, from, to) && beyondCursor(entry)) found.push(entry);
+    };
+
+    if (filter.callSid) {
+      const entry = await this.entryOf(filter.callSid);
+      if (entry) keep([entry]);
+    } else if (this.monthKeys(filter, '') !== null) {
+      for (const month of monthsBack(from, to - 1)) {
+        keep(await this.entriesOf(this.monthKeys(filter, month)!));
+        const monthStart = Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)) - 1, 1);
+        if (found.filter((entry) => entry.s >= monthStart).length >= wanted) break;
+      }
+    } else {
+      const families = this.families(filter);
+      const firstDay = Math.floor(from / DAY_MS) * DAY_MS;
+      search: for (let day = Math.floor((to - 1) / DAY_MS) * DAY_MS; day >= firstDay; day -= DAY_BATCH * DAY_MS) {
+        const days = Array.from({ length: DAY_BATCH }, (_, i) => day - i * DAY_MS).filter((d) => d >= firstDay);
+        const hours = (await Promise.all(days.map((d) => this.hoursOf(families, d, from, to)))).flat();
+        for (let i = 0; i < hours.length; i += HOUR_BATCH) {
+          const batch = hours.slice(i, i + HOUR_BATCH);
+          keep(await this.entriesOf(batch.flatMap((hour) => hour.keys)));
+          if (found.filter((entry) => entry.s >= batch[batch.length - 1].start).length >= wanted) break search;
+        }
+      }
+    }
+    const page = found.sort(newestFirst).slice(0, wanted);
+    const calls = await Promise.all(page.slice(0, options.limit).map((entry) => this.withLiveState(summaryOf(entry))));
+    const next = page.length > options.limit ? encodeCursor(calls[calls.length - 1]) : null;
     return { calls, next };
   }
 
-  /** One call's summary, or null. */
-  async summary(callSid: string): Promise<CallSummary | null> {
-    const doc = await this.models.CallSession.findById(callSid, SUMMARY_FIELDS).lean<Partial<CallSessionDoc> & { _id: string }>();
-    return doc ? toSummary(doc) : null;
+  /** A running call's row shows the state it is in now (read from its newest turn). */
+  private async withLiveState(call: CallSummary): Promise<CallSummary> {
+    if (call.status !== 'active') return call;
+    const live = await this.summary(call.callSid);
+    return live ?? call;
   }
 
-  /**
-   * The turns of a call in order, without snapshot, TwiML or hashes. Read by primary key (`CallSid:step` for each step
-   * up to the session's), because FerretDB 1.x's SQLite backend pushes down only `_id` equality and would otherwise
-   * scan every turn of every call.
-   */
-  async turns(callSid: string): Promise<TimelineTurn[]> {
-    const session = await this.models.CallSession.findById(callSid, { step: 1 }).lean<{ step?: number }>();
-    const steps = Math.min(session?.step ?? 0, 500);
-    const found = await Promise.all(Array.from({ length: steps + 1 }, (_, step) => this.models.CallTurn.findById(`${callSid}:${step}`, TURN_FIELDS).lean<TimelineTurn>()));
-    return found.filter((turn): turn is TimelineTurn => turn !== null).sort((a, b) => a.step - b.step);
-  }
-
-  /** Calls that started in the range: how many passed each state and transition, and where they ended. */
-  async flowCounts(from: Date, to: Date): Promise<FlowCounts> {
-    const match = { $match: rangeQuery(from, to) };
-    const count = async (field: 'visited' | 'moves') => {
-      const rows = await this.models.CallSession.aggregate<{ _id: string; n: number }>([match, { $unwind: `$${field}` }, { $group: { _id: `$${field}`, n: { $sum: 1 } } }]);
-      return Object.fromEntries(rows.map((row) => [row._id, row.n]));
-    };
-    const [calls, states, moves, endingRows] = await Promise.all([
-      this.models.CallSession.countDocuments(rangeQuery(from, to)),
-      count('visited'),
-      count('moves'),
-      this.models.CallSession.aggregate<{ _id: { endedIn?: string | null; state?: string; outcome?: string | null; status?: string }; n: number }>([
-        match,
-        { $group: { _id: { endedIn: '$endedIn', state: '$state', outcome: '$outcome', status: '$status' }, n: { $sum: 1 } } },
-      ]),
-    ]);
-    const endings = new Map<string, { state: string; outcome: string | null; calls: number }>();
-    for (const row of endingRows) {
-      const ended = row._id.status === 'ended';
-      const state = ended ? (row._id.endedIn ?? row._id.state ?? '?') : (row._id.state ?? '?');
-      const outcome = ended ? (row._id.outcome ?? null) : 'in-progress';
-      const key = `${state}|${outcome}`;
-      const entry = endings.get(key) ?? { state, outcome, calls: 0 };
-      entry.calls += row.n;
-      endings.set(key, entry);
+  /** A call as an index entry, read from its turns and end record (the search by CallSid). */
+  private async entryOf(callSid: string): Promise<IndexEntry | null> {
+    const session = await this.sessions.find(callSid);
+    if (!session) return null;
+    const entry: IndexEntry = { c: callSid, s: session.startedAt.getTime(), m: session.callerMasked, h: session.callerHash.slice(0, 16), f: session.callerLast4, g: session.language, r: session.carrier };
+    if (session.status === 'ended') {
+      entry.e = (session.endedAt ?? session.startedAt).getTime();
+      entry.o = session.outcome ?? 'abandoned';
+      entry.n = session.endedIn ?? session.state;
     }
-    return { calls, states, moves, endings: [...endings.values()].sort((a, b) => b.calls - a.calls) };
+    if (session.hadTrouble) entry.t = 1;
+    if (session.idHash) entry.x = session.idHash.slice(0, 16);
+    if (session.idMasked) entry.i = session.idMasked;
+    if (session.durationSeconds !== null) entry.d = session.durationSeconds;
+    return entry;
   }
 
-  /** The password journey for calls that started in the range. */
-  async funnel(from: Date, to: Date): Promise<FunnelCounts> {
-    const range = rangeQuery(from, to);
-    const [called, identified, verified, passwordSet] = await Promise.all([
-      this.models.CallSession.countDocuments(range),
-      this.models.CallSession.countDocuments({ ...range, idHash: { $type: 'string' } }),
-      this.models.CallSession.countDocuments({ ...range, visited: 'enterNewPin' }),
-      this.models.CallSession.countDocuments({ ...range, outcome: 'password-changed' }),
-    ]);
-    return { called, identified, verified, passwordSet };
+  /** One call's summary (its end record, or its newest turn while it runs), or null. */
+  async summary(callSid: string): Promise<CallSummary | null> {
+    const end = await this.sessions.findEnd(callSid);
+    if (end) return { ...summaryOf(endEntry(end)), state: end.endedIn, steps: end.steps } as CallSummary;
+    const session = await this.sessions.find(callSid);
+    if (!session) return null;
+    return {
+      callSid,
+      startedAt: session.startedAt,
+      endedAt: session.endedAt,
+      status: session.status,
+      state: session.state,
+      endedIn: session.endedIn,
+      outcome: session.outcome,
+      language: session.language,
+      callerMasked: session.callerMasked,
+      idMasked: session.idMasked,
+      durationSeconds: session.durationSeconds,
+      hadTrouble: session.hadTrouble,
+      carrier: session.carrier,
+    };
+  }
+
+  /** The turns of a call in order, without snapshot, answer or hashes (read by `CallSid:step`, never a scan; `count` when known). */
+  async turns(callSid: string, count?: number): Promise<TimelineTurn[]> {
+    const turns = await this.sessions.turns(callSid, count);
+    return turns.map((t) => ({
+      step: t.step,
+      at: t.at,
+      event: t.event,
+      input: t.input ?? null,
+      from: t.from,
+      to: t.to,
+      path: t.path,
+      prompts: t.prompts,
+      durationMs: t.durationMs,
+      language: t.language,
+      outcome: t.outcome,
+      ended: t.ended,
+      idMasked: t.idMasked,
+      log: t.log ?? [],
+    }));
+  }
+
+  /** The counters (added up over instances) of the calls that started from `from` to `to`. */
+  async counts(from: Date, to: Date): Promise<Counts> {
+    return this.rollups.total(from, to);
+  }
+
+  /** The same counters hour by hour (hours with no calls absent). */
+  async hourlyCounts(from: Date, to: Date): Promise<Map<number, Counts>> {
+    return this.rollups.hourly(from, to);
   }
 }

@@ -1,120 +1,161 @@
 import { insertOnce } from './insert-once.ts';
-import type { CallSessionDoc, CallTurnDoc, Models } from './models.ts';
+import type { CallEndDoc, CallFactDoc, CallIdentityDoc, CallTurnDoc, Models, TurnViewDoc } from './models.ts';
 
-/** A call session as the services see it (plain object). */
-export type CallSession = CallSessionDoc;
-
-/** One turn of a call as stored: the timeline entry plus what it produced. */
+/** One turn of a call as stored: the timeline entry plus the state it left the call in. */
 export type CallTurn = CallTurnDoc;
 
-/** Who and when a call is, fixed when it starts; everything else in the session comes from its turns. */
-export type CallIdentity = Pick<CallSession, '_id' | 'callerMasked' | 'callerHash' | 'callerLast4' | 'to' | 'startedAt'>;
+/** How a call ended (its digest for search and rollups). */
+export type CallEnd = CallEndDoc;
 
-/** The session fields a turn decides: the next step, the snapshot and answer it produced, and what it learnt. */
-function fieldsFrom(turn: CallTurn): Record<string, unknown> {
-  const set: Record<string, unknown> = {
-    step: turn.step + 1,
-    snapshot: turn.snapshot,
-    state: turn.to,
-    language: turn.language,
-    lastTwiml: turn.twiml,
-  };
-  if (turn.outcome) set.outcome = turn.outcome;
-  if (turn.idHash) set.idHash = turn.idHash;
-  if (turn.idMasked) set.idMasked = turn.idMasked;
-  if (turn.path.includes('trouble')) set.hadTrouble = true;
-  if (turn.ended) {
-    set.status = 'ended';
-    set.endedAt = turn.at;
-    set.endedIn = turn.event === 'HANGUP' ? turn.from : turn.to;
-  }
-  return set;
-}
+/** A fact recorded about a call outside its turns. */
+export type CallFact = CallFactDoc;
 
-/** The transitions a turn took, as `from>to`, from the states it passed through. */
-export function movesOf(path: string[]): string[] {
-  const moves: string[] = [];
-  for (let i = 1; i < path.length; i += 1) moves.push(`${path[i - 1]}>${path[i]}`);
-  return moves;
+/** A call as the services, QA and tests see it: composed from its newest turn, its end record and its facts. */
+export interface CallSession extends CallIdentityDoc {
+  _id: string;
+  /** The step the next gather answer will carry (the newest turn's step + 1). */
+  step: number;
+  state: string;
+  status: 'active' | 'ended';
+  outcome: string | null;
+  language: string;
+  idHash: string | null;
+  idMasked: string | null;
+  endedAt: Date | null;
+  endedIn: string | null;
+  hadTrouble: boolean;
+  carrierStatus: string | null;
+  durationSeconds: number | null;
+  dialCallStatus: string | null;
+  /** How the newest turn answered (what a resumed call hears again). */
+  view: TurnViewDoc;
 }
 
 /** The id of a call's turn document. */
 export const turnId = (callSid: string, step: number) => `${callSid}:${step}`;
 
-/** Loads and saves call sessions: a turn is claimed by a unique `CallSid:step` insert, then applied with idempotent `$set`s. */
+/** Turns read at once when a whole call is read (a call has a few dozen turns). */
+const TURN_BATCH = 16;
+
+/** No call has more turns than this (a loop guard for reads). */
+export const MAX_TURNS = 2000;
+
+/** The fields a turn needs from its predecessor (everything but the timeline's own). */
+const RESTORE_FIELDS = { log: 0, path: 0, prompts: 0 } as const;
+
+/** Whether the outcome of a call's last turn, its facts and its password change say it met a technical problem. */
+export function troubleIn(turns: Array<Pick<CallTurn, 'path'>>): boolean {
+  return turns.some((turn) => turn.path?.includes('trouble'));
+}
+
+/** The outcome a call has so far: the recovery path and an unanswered agent line override what the flow said; null while it runs. */
+export function outcomeOf(latest: Pick<CallTurn, 'ended' | 'outcome'>, facts: { dial?: CallFact | null; recovery?: CallFact | null }): string | null {
+  if (facts.recovery) return facts.recovery.value;
+  if (latest.ended && latest.outcome === 'transferred' && facts.dial) return 'agent-unavailable';
+  return latest.ended ? latest.outcome : null;
+}
+
+/**
+ * A call's turns, end record and facts, every one read and written by `_id` only: a turn is claimed by inserting
+ * `CallSid:step` (the loser of a race reads the winner's), the end of a call by inserting its end record.
+ */
 export class CallSessionRepository {
   constructor(private readonly models: Models) {}
-
-  /** The session for a CallSid, or null. */
-  async find(callSid: string): Promise<CallSession | null> {
-    return this.models.CallSession.findById(callSid).lean<CallSession>();
-  }
-
-  /** Creates the session from its opening turn (step 0); false when it already exists (a repeated first webhook). */
-  async create(identity: CallIdentity, opening: CallTurn): Promise<boolean> {
-    const session = {
-      ...identity,
-      status: 'active',
-      outcome: null,
-      idHash: null,
-      idMasked: null,
-      endedAt: null,
-      updatedAt: identity.startedAt,
-      ...fieldsFrom(opening),
-      visited: [...new Set(opening.path)],
-      moves: [...new Set(movesOf(opening.path))],
-    };
-    if (!(await insertOnce(() => this.models.CallSession.collection.insertOne(session as never)))) return false;
-    await this.claimTurn(opening);
-    return true;
-  }
 
   /** Claims a turn; false when another delivery of the same step got there first. */
   async claimTurn(turn: CallTurn): Promise<boolean> {
     return insertOnce(() => this.models.CallTurn.collection.insertOne(turn as never));
   }
 
-  /** The stored turn of a call at a step, or null. */
-  async findTurn(callSid: string, step: number): Promise<CallTurn | null> {
-    return this.models.CallTurn.findById(turnId(callSid, step)).lean<CallTurn>();
+  /** The stored turn of a call at a step, or null (without its log lines and timeline path when `lean`). */
+  async findTurn(callSid: string, step: number, options: { lean?: boolean } = {}): Promise<CallTurn | null> {
+    return (await this.models.CallTurn.collection.findOne({ _id: turnId(callSid, step) } as never, options.lean ? { projection: RESTORE_FIELDS } : {})) as CallTurn | null;
   }
 
-  /** Moves the session to the state a claimed turn produced, adding the states and transitions it passed (idempotent). */
-  async applyTurn(turn: CallTurn, now: Date): Promise<void> {
-    await this.models.CallSession.collection.updateOne(
-      { _id: turn.callSid, step: turn.step } as never,
-      { $set: { ...fieldsFrom(turn), updatedAt: now }, $addToSet: { visited: { $each: turn.path }, moves: { $each: movesOf(turn.path) } } } as never,
+  private async hasTurn(callSid: string, step: number): Promise<boolean> {
+    return (await this.models.CallTurn.collection.findOne({ _id: turnId(callSid, step) } as never, { projection: { _id: 1 } })) !== null;
+  }
+
+  /** The newest turn of a call (found by doubling, then halving, the step probed), or null when the call never started. */
+  async latestTurn(callSid: string): Promise<CallTurn | null> {
+    if (!(await this.hasTurn(callSid, 0))) return null;
+    let known = 0;
+    let missing = 1;
+    while (missing < MAX_TURNS && (await this.hasTurn(callSid, missing))) {
+      known = missing;
+      missing *= 2;
+    }
+    while (missing - known > 1) {
+      const middle = Math.floor((known + missing) / 2);
+      if (await this.hasTurn(callSid, middle)) known = middle;
+      else missing = middle;
+    }
+    return this.findTurn(callSid, known);
+  }
+
+  /** Every turn of a call in order (read by `_id`: all at once when the count is known, else a batch at a time up to the first missing step). */
+  async turns(callSid: string, count?: number): Promise<CallTurn[]> {
+    if (count !== undefined && count > 0 && count <= MAX_TURNS) {
+      const known = await Promise.all(Array.from({ length: count }, (_, step) => this.findTurn(callSid, step)));
+      const gap = known.indexOf(null);
+      if (gap === -1) return known as CallTurn[];
+    }
+    const turns: CallTurn[] = [];
+    for (let from = 0; from < MAX_TURNS; from += TURN_BATCH) {
+      const batch = await Promise.all(Array.from({ length: TURN_BATCH }, (_, i) => this.findTurn(callSid, from + i)));
+      const gap = batch.indexOf(null);
+      turns.push(...(batch.slice(0, gap === -1 ? TURN_BATCH : gap) as CallTurn[]));
+      if (gap !== -1) break;
+    }
+    return turns;
+  }
+
+  /** Records how a call ended; false when it was already recorded (the end of a call is processed once). */
+  async claimEnd(end: CallEnd): Promise<boolean> {
+    return insertOnce(() => this.models.CallEnd.collection.insertOne(end as never));
+  }
+
+  /** The end record of a call, or null while it runs. */
+  async findEnd(callSid: string): Promise<CallEnd | null> {
+    return (await this.models.CallEnd.collection.findOne({ _id: callSid } as never)) as CallEnd | null;
+  }
+
+  /** Records a fact about a call once (a repeated delivery keeps the first). */
+  async recordFact(fact: Omit<CallFact, '_id'>): Promise<void> {
+    await insertOnce(() => this.models.CallFact.collection.insertOne({ _id: `${fact.callSid}:${fact.kind}`, ...fact } as never));
+  }
+
+  /** The facts recorded about a call. */
+  async facts(callSid: string): Promise<{ dial: CallFact | null; recovery: CallFact | null }> {
+    const [dial, recovery] = await Promise.all(
+      (['dial', 'recovery'] as const).map(async (kind) => (await this.models.CallFact.collection.findOne({ _id: `${callSid}:${kind}` } as never)) as CallFact | null),
     );
+    return { dial, recovery };
   }
 
-  /** Every turn of a call in order: the timeline supervisors read. */
-  async timeline(callSid: string): Promise<CallTurn[]> {
-    return this.models.CallTurn.find({ callSid }).sort({ step: 1 }).lean<CallTurn[]>();
-  }
-
-  /** Records Twilio's final call status and marks the session ended; a call without an outcome was abandoned. */
-  async recordEnd(callSid: string, status: string, durationSeconds: number | null, now: Date): Promise<void> {
-    const session = await this.find(callSid);
-    if (!session) return;
-    await this.models.CallSession.collection.updateOne(
-      { _id: callSid } as never,
-      { $set: { twilioStatus: status, durationSeconds, status: 'ended', endedAt: session.endedAt ?? now, outcome: session.outcome ?? 'abandoned' } } as never,
-    );
-  }
-
-  /** Marks a transferred call whose agent line was busy, unanswered or failed. */
-  async recordAgentUnavailable(callSid: string, dialCallStatus: string, now: Date): Promise<void> {
-    await this.models.CallSession.collection.updateOne(
-      { _id: callSid } as never,
-      { $set: { outcome: 'agent-unavailable', dialCallStatus, updatedAt: now } } as never,
-    );
-  }
-
-  /** Ends a call with an outcome decided outside the flow (the recovery path after a failed turn). */
-  async recordOutcome(callSid: string, outcome: string, now: Date): Promise<void> {
-    await this.models.CallSession.collection.updateOne(
-      { _id: callSid, status: 'active' } as never,
-      { $set: { outcome, status: 'ended', endedAt: now, updatedAt: now, hadTrouble: true } } as never,
-    );
+  /** A call as it stands: its newest turn, with what its end record and facts add; null when there is no such call. */
+  async find(callSid: string): Promise<CallSession | null> {
+    const latest = await this.latestTurn(callSid);
+    if (!latest) return null;
+    const [end, facts] = await Promise.all([this.findEnd(callSid), this.facts(callSid)]);
+    const ended = end !== null || latest.ended || facts.recovery !== null;
+    return {
+      ...latest.call,
+      _id: callSid,
+      step: latest.step + 1,
+      state: latest.to,
+      status: ended ? 'ended' : 'active',
+      outcome: end?.outcome ?? outcomeOf(latest, facts),
+      language: latest.language,
+      idHash: latest.idHash ?? end?.idHash ?? null,
+      idMasked: latest.idMasked ?? end?.idMasked ?? null,
+      endedAt: end?.endedAt ?? (latest.ended ? latest.at : (facts.recovery?.at ?? null)),
+      endedIn: end?.endedIn ?? (latest.ended ? (latest.event === 'HANGUP' ? latest.from : latest.to) : null),
+      hadTrouble: end?.hadTrouble ?? (latest.path?.includes('trouble') || facts.recovery !== null),
+      carrierStatus: end?.carrierStatus ?? null,
+      durationSeconds: end?.durationSeconds ?? null,
+      dialCallStatus: end?.dialCallStatus ?? facts.dial?.value ?? null,
+      view: latest.view,
+    };
   }
 }

@@ -35,22 +35,25 @@ const toCitizen = (doc: Omit<CitizenDoc, 'createdAt' | 'updatedAt'> & { _id: unk
 export class CitizenRepository {
   constructor(private readonly models: Models) {}
 
-  /** The citizen with this ID look-up hash, or null. */
+  /** The citizen with this ID look-up hash, or null (one `_id` read: a citizen is keyed by it). */
   async findByIdHash(idHash: string): Promise<Citizen | null> {
-    const doc = await this.models.Citizen.findOne({ idHash }).lean();
-    return doc ? toCitizen(doc) : null;
+    return this.read(idHash);
   }
 
-  /** The citizen with this database id, or null. */
+  /** The citizen with this database id (its ID look-up hash), or null. */
   async findById(id: string): Promise<Citizen | null> {
-    if (!/^[0-9a-f]{24}$/.test(id)) return null;
-    const doc = await this.models.Citizen.findById(id).lean();
+    return this.read(id);
+  }
+
+  private async read(id: string): Promise<Citizen | null> {
+    if (!/^[0-9a-f]{64}$/.test(id)) return null;
+    const doc = (await this.models.Citizen.collection.findOne({ _id: id } as never)) as CitizenDoc | null;
     return doc ? toCitizen(doc) : null;
   }
 
   /** Stores a new password hash. */
   async setPinHash(id: string, pinHash: string, at: Date): Promise<void> {
-    await this.models.Citizen.updateOne({ _id: id }, { $set: { pinHash, pinSetAt: at } });
+    await this.models.Citizen.collection.updateOne({ _id: id } as never, { $set: { pinHash, pinSetAt: at, updatedAt: at } });
   }
 
   /**
@@ -62,10 +65,11 @@ export class CitizenRepository {
     let updated = 0;
     let kept = 0;
     for (const seed of seeds) {
-      const fields: Record<string, unknown> = { idHash: seed.idHash, name: seed.name, mobile: seed.mobile ?? null, email: seed.email ?? null };
+      const now = new Date();
+      const fields: Record<string, unknown> = { idNumber: seed.idNumber, idHash: seed.idHash, name: seed.name, mobile: seed.mobile ?? null, email: seed.email ?? null, updatedAt: now };
       if (seed.pinHash !== undefined) fields.pinHash = seed.pinHash;
-      const update = options.keepExisting ? { $setOnInsert: fields } : { $set: fields };
-      const result = await this.models.Citizen.updateOne({ idNumber: seed.idNumber }, update, { upsert: true });
+      const update = options.keepExisting ? { $setOnInsert: { ...fields, createdAt: now } } : { $set: fields, $setOnInsert: { createdAt: now } };
+      const result = await this.models.Citizen.collection.updateOne({ _id: seed.idHash } as never, update, { upsert: true });
       if (result.upsertedCount > 0) inserted += 1;
       else if (options.keepExisting) kept += 1;
       else updated += 1;
@@ -73,8 +77,27 @@ export class CitizenRepository {
     return { inserted, updated, kept };
   }
 
-  /** How many card holders are registered. */
+  /** How many card holders are registered (a scan: the seed command's report only). */
   async count(): Promise<number> {
     return this.models.Citizen.countDocuments();
+  }
+
+  /**
+   * Re-keys card holders stored by an earlier version (ObjectId `_id`, looked up by a secondary index) by their ID
+   * look-up hash, so an existing data folder keeps its citizens and their passwords. Runs at start: it reads the
+   * first document in storage order (legacy ones come first, as each is replaced by a new document at the end), and
+   * only when that one is legacy does it read them all. Returns how many were moved.
+   */
+  async rekeyLegacy(): Promise<number> {
+    const first = (await this.models.Citizen.collection.findOne({}, { projection: { _id: 1 } })) as { _id: unknown } | null;
+    if (!first || typeof first._id === 'string') return 0;
+    const legacy = (await this.models.Citizen.collection.find({ _id: { $type: 'objectId' } } as never).toArray()) as unknown as Array<CitizenDoc & { _id: unknown }>;
+    if (legacy.length === 0) return 0;
+    for (const index of ['idNumber_1', 'idHash_1']) await this.models.Citizen.collection.dropIndex(index).catch(() => undefined);
+    for (const doc of legacy) {
+      await this.models.Citizen.collection.updateOne({ _id: doc.idHash } as never, { $setOnInsert: { ...doc, _id: doc.idHash } } as never, { upsert: true });
+      await this.models.Citizen.collection.deleteOne({ _id: doc._id } as never);
+    }
+    return legacy.length;
   }
 }

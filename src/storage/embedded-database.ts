@@ -13,6 +13,8 @@ import mongoose from 'mongoose';
 export interface EmbeddedDatabase {
   uri: string;
   engine: 'mongodb-memory-server' | 'ferretdb';
+  /** The server's process id (the benchmark reads its CPU time). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -435,7 +437,7 @@ async function launchFerretDb(
     });
   }
   log('FerretDB started', { uri, pid: child.pid, ms: Date.now() - started });
-  return { uri, engine: 'ferretdb', stop };
+  return { uri, engine: 'ferretdb', pid: child.pid, stop };
 }
 
 async function waitForPing(uri: string, port: number, gaveUp: () => boolean): Promise<void> {

@@ -1,7 +1,8 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 
-/** A registered card holder. The ID number is kept for the registry; everything else looks it up by idHash. */
+/** A registered card holder, keyed by the keyed hash of the ID number (so identifying a caller is one `_id` read). */
 export interface CitizenDoc {
+  _id: string;
   idNumber: string;
   idHash: string;
   name: string;
@@ -27,53 +28,113 @@ export interface TimelineEntryDoc {
   durationMs: number;
 }
 
-/** One call, keyed by Twilio's CallSid, holding the persisted actor snapshot and its step number. */
-export interface CallSessionDoc {
-  _id: string;
-  step: number;
-  snapshot: string;
+/** What a carrier adapter needs to answer with a state: its meta (prompts, gather, end), the notice before it, the language. */
+export interface TurnViewDoc {
   state: string;
-  status: 'active' | 'ended';
-  outcome?: string | null;
+  meta: { prompts: string[] };
+  notice: string[];
   language: string;
+  /** Speak both languages (the caller has not chosen one yet). */
+  bilingual: boolean;
+}
+
+/** Who and when a call is, fixed when it starts and carried by every turn, so no turn needs another read. */
+export interface CallIdentityDoc {
+  startedAt: Date;
   callerMasked: string;
   callerHash: string;
   callerLast4: string;
-  to?: string | null;
-  idHash?: string | null;
-  idMasked?: string | null;
-  lastTwiml: string;
-  startedAt: Date;
-  updatedAt: Date;
-  endedAt?: Date | null;
-  twilioStatus?: string | null;
-  durationSeconds?: number | null;
-  dialCallStatus?: string | null;
-  /** Every state the call has passed through (a set, for the supervisors' flow view). */
-  visited?: string[];
-  /** Every transition the call has taken, as `from>to` (a set). */
-  moves?: string[];
-  /** The state the call ended in: where the caller hung up, or the final state the flow reached. */
-  endedIn?: string | null;
-  /** True when the call met a technical problem (the flow's apology state, or the recovery path after a failed turn). */
-  hadTrouble?: boolean;
+  to: string | null;
+  /** Which telephony carrier served the call (`twilio`, `jambonz`). */
+  carrier: string;
 }
 
-/** One turn of a call, keyed `CallSid:step`; inserting it claims the turn (atomic on MongoDB and FerretDB alike) and it carries the result for roll-forward. */
+/** One (already masked) log line of a call. */
+export interface CallLogLineDoc {
+  at: Date;
+  level: string;
+  message: string;
+  fields: string;
+}
+
+/**
+ * One turn of a call, keyed `CallSid:step`. Inserting it claims the step (atomic on MongoDB and FerretDB alike) and
+ * stores everything the next turn needs (snapshot, identity) and everything the timeline shows: a turn is one read
+ * of its predecessor and this one insert.
+ */
 export interface CallTurnDoc extends TimelineEntryDoc {
   _id: string;
   callSid: string;
-  twiml: string;
-  snapshot: string;
+  /** The persisted actor snapshot after this turn (no running invocation, no secret). */
+  snapshot: Record<string, unknown>;
+  /** How to answer this turn (and any repeated delivery of it). */
+  view: TurnViewDoc;
+  call: CallIdentityDoc;
   language: string;
   outcome: string | null;
   ended: boolean;
   idHash: string | null;
   idMasked: string | null;
+  /** The call's log lines written while this turn ran (masked). */
+  log: CallLogLineDoc[];
 }
 
-/** A record of a password change: who, when, which call, which channel, from which (masked) number. */
+/** How a call ended, written once (the insert is the claim) and read by the console: masked fields only, plus look-up hashes. */
+export interface CallEndDoc {
+  _id: string;
+  startedAt: Date;
+  endedAt: Date;
+  durationSeconds: number | null;
+  outcome: string;
+  hadTrouble: boolean;
+  /** The state the call ended in: where the caller hung up, or the final state the flow reached. */
+  endedIn: string;
+  language: string;
+  callerMasked: string;
+  callerHash: string;
+  callerLast4: string;
+  idHash: string | null;
+  idMasked: string | null;
+  to: string | null;
+  carrier: string;
+  /** The carrier's final call status (`completed`, `busy`, …). */
+  carrierStatus: string | null;
+  dialCallStatus: string | null;
+  steps: number;
+}
+
+/** A fact about a call recorded outside its turns (an agent line that did not answer, the recovery path), keyed `CallSid:kind`. */
+export interface CallFactDoc {
+  _id: string;
+  callSid: string;
+  kind: 'dial' | 'recovery';
+  at: Date;
+  value: string;
+}
+
+/** One page of an append-only list written by one instance: `_id` = `key|slot|page`, entries in the order appended. */
+export interface BucketPageDoc {
+  _id: string;
+  entries: string[];
+}
+
+/** Counters of one hour of calls kept by one instance (`_id` = `hour|slot`); the console adds the slots up. */
+export interface RollupDoc {
+  _id: string;
+  hour: Date;
+  counts: Record<string, number>;
+}
+
+/** Log lines of a call written after its turns (late delivery results), keyed `CallSid:late:n`. */
+export interface LateLogDoc {
+  _id: string;
+  callSid: string;
+  lines: CallLogLineDoc[];
+}
+
+/** A record of a password change: who, when, which call (its `_id`), which channel, from which (masked) number. */
 export interface PasswordChangeDoc {
+  _id: string;
   citizenId: string;
   idHash: string;
   idMasked: string;
@@ -132,8 +193,9 @@ export interface OneTimeCodeUseDoc {
   at: Date;
 }
 
-/** A message the line would have sent, kept locally (sealed) when no real SMS or email is configured. */
+/** A message the line would have sent, kept locally (sealed) when no real SMS or email is configured; keyed `toHash:n`, n counting from 0 per recipient. */
 export interface OutboxDoc {
+  _id: string;
   toHash: string;
   toMasked: string;
   channel: 'sms' | 'email';
@@ -172,20 +234,15 @@ export interface AccessLogDoc {
   detail?: string | null;
 }
 
-/** One (already masked) log line of a call, kept so supervisors can read it next to the timeline. */
-export interface CallLogDoc {
-  callSid: string;
-  at: Date;
-  level: string;
-  message: string;
-  fields: string;
-}
-
 /** Every collection the hotline uses, bound to one connection. */
 export interface Models {
   Citizen: Model<CitizenDoc>;
-  CallSession: Model<CallSessionDoc>;
   CallTurn: Model<CallTurnDoc>;
+  CallEnd: Model<CallEndDoc>;
+  CallFact: Model<CallFactDoc>;
+  CallIndex: Model<BucketPageDoc>;
+  CallRollup: Model<RollupDoc>;
+  LateLog: Model<LateLogDoc>;
   PasswordChange: Model<PasswordChangeDoc>;
   OneTimeCode: Model<OneTimeCodeDoc>;
   OneTimeCodeUse: Model<OneTimeCodeUseDoc>;
@@ -197,7 +254,6 @@ export interface Models {
   SupervisorSession: Model<SupervisorSessionDoc>;
   LoginFailure: Model<LoginFailureDoc>;
   AccessLog: Model<AccessLogDoc>;
-  CallLog: Model<CallLogDoc>;
 }
 
 const opts = { versionKey: false as const };
@@ -206,8 +262,9 @@ const opts = { versionKey: false as const };
 export function registerModels(connection: Connection): Models {
   const citizen = new Schema<CitizenDoc>(
     {
-      idNumber: { type: String, required: true, unique: true },
-      idHash: { type: String, required: true, unique: true },
+      _id: { type: String, required: true },
+      idNumber: { type: String, required: true },
+      idHash: { type: String, required: true },
       name: { type: String, required: true },
       mobile: { type: String, default: null },
       email: { type: String, default: null },
@@ -217,74 +274,24 @@ export function registerModels(connection: Connection): Models {
     { ...opts, timestamps: true, collection: 'citizens' },
   );
 
-  const callTurn = new Schema<CallTurnDoc>(
-    {
-      _id: { type: String, required: true },
-      callSid: { type: String, required: true },
-      step: { type: Number, required: true },
-      at: { type: Date, required: true },
-      event: { type: String, required: true },
-      input: { type: String, default: null },
-      from: { type: String, default: '' },
-      to: { type: String, required: true },
-      path: { type: [String], default: [] },
-      prompts: { type: [String], default: [] },
-      durationMs: { type: Number, default: 0 },
-      twiml: { type: String, required: true },
-      snapshot: { type: String, required: true },
-      language: { type: String, required: true },
-      outcome: { type: String, default: null },
-      ended: { type: Boolean, default: false },
-      idHash: { type: String, default: null },
-      idMasked: { type: String, default: null },
-    },
-    { ...opts, collection: 'call_turns' },
-  );
-  callTurn.index({ callSid: 1, step: 1 });
-
-  const callSession = new Schema<CallSessionDoc>(
-    {
-      _id: { type: String, required: true },
-      step: { type: Number, required: true },
-      snapshot: { type: String, required: true },
-      state: { type: String, required: true },
-      status: { type: String, required: true },
-      outcome: { type: String, default: null },
-      language: { type: String, required: true },
-      callerMasked: { type: String, required: true },
-      callerHash: { type: String, required: true },
-      callerLast4: { type: String, required: true },
-      to: { type: String, default: null },
-      idHash: { type: String, default: null },
-      idMasked: { type: String, default: null },
-      lastTwiml: { type: String, required: true },
-      startedAt: { type: Date, required: true },
-      updatedAt: { type: Date, required: true },
-      endedAt: { type: Date, default: null },
-      twilioStatus: { type: String, default: null },
-      durationSeconds: { type: Number, default: null },
-      visited: { type: [String], default: undefined },
-      moves: { type: [String], default: undefined },
-      endedIn: { type: String, default: null },
-      hadTrouble: { type: Boolean, default: undefined },
-    },
-    { ...opts, collection: 'call_sessions' },
-  );
-  callSession.index({ startedAt: -1 });
-  callSession.index({ idMasked: 1, startedAt: -1 });
-  callSession.index({ callerHash: 1, startedAt: -1 });
-  callSession.index({ hadTrouble: 1, startedAt: -1 });
-  callSession.index({ outcome: 1, startedAt: -1 });
-  callSession.index({ idHash: 1, startedAt: -1 });
-  callSession.index({ callerLast4: 1, startedAt: -1 });
+  // Call documents are written and read through the driver by `_id` only (see call-session.repository.ts); the
+  // schemas name the collections and keep `_id` a string. No secondary index: the embedded FerretDB would not use it.
+  const keyed = <T>(collection: string) => new Schema<T>({ _id: { type: String, required: true } } as never, { ...opts, collection, strict: false });
+  const callTurn = keyed<CallTurnDoc>('call_turns');
+  const callEnd = keyed<CallEndDoc>('call_ends');
+  const callFact = keyed<CallFactDoc>('call_facts');
+  const callIndex = keyed<BucketPageDoc>('call_index');
+  const callRollup = keyed<RollupDoc>('call_rollups');
+  const lateLog = keyed<LateLogDoc>('call_logs');
 
   const passwordChange = new Schema<PasswordChangeDoc>(
     {
+      _id: { type: String, required: true },
       citizenId: { type: String, required: true },
       idHash: { type: String, required: true },
       idMasked: { type: String, required: true },
       at: { type: Date, required: true },
-      callSid: { type: String, required: true, unique: true },
+      callSid: { type: String, required: true },
       channel: { type: String, required: true },
       callerMasked: { type: String, required: true },
       status: { type: String, required: true },
@@ -347,6 +354,7 @@ export function registerModels(connection: Connection): Models {
 
   const outbox = new Schema<OutboxDoc>(
     {
+      _id: { type: String, required: true },
       toHash: { type: String, required: true },
       toMasked: { type: String, required: true },
       channel: { type: String, required: true },
@@ -355,7 +363,6 @@ export function registerModels(connection: Connection): Models {
     },
     { ...opts, collection: 'outbox' },
   );
-  outbox.index({ toHash: 1, createdAt: -1 });
 
   const supervisor = new Schema<SupervisorDoc>(
     {
@@ -397,22 +404,14 @@ export function registerModels(connection: Connection): Models {
   accessLog.index({ callSid: 1, at: -1 });
   accessLog.index({ supervisor: 1, at: -1 });
 
-  const callLog = new Schema<CallLogDoc>(
-    {
-      callSid: { type: String, required: true },
-      at: { type: Date, required: true },
-      level: { type: String, required: true },
-      message: { type: String, required: true },
-      fields: { type: String, default: '{}' },
-    },
-    { ...opts, collection: 'call_logs' },
-  );
-  callLog.index({ callSid: 1, at: 1 });
-
   return {
     Citizen: connection.model<CitizenDoc>('Citizen', citizen),
-    CallSession: connection.model<CallSessionDoc>('CallSession', callSession),
     CallTurn: connection.model<CallTurnDoc>('CallTurn', callTurn),
+    CallEnd: connection.model<CallEndDoc>('CallEnd', callEnd),
+    CallFact: connection.model<CallFactDoc>('CallFact', callFact),
+    CallIndex: connection.model<BucketPageDoc>('CallIndex', callIndex),
+    CallRollup: connection.model<RollupDoc>('CallRollup', callRollup),
+    LateLog: connection.model<LateLogDoc>('LateLog', lateLog),
     PasswordChange: connection.model<PasswordChangeDoc>('PasswordChange', passwordChange),
     OneTimeCode: connection.model<OneTimeCodeDoc>('OneTimeCode', oneTimeCode),
     OneTimeCodeUse: connection.model<OneTimeCodeUseDoc>('OneTimeCodeUse', oneTimeCodeUse),
@@ -424,6 +423,5 @@ export function registerModels(connection: Connection): Models {
     SupervisorSession: connection.model<SupervisorSessionDoc>('SupervisorSession', supervisorSession),
     LoginFailure: connection.model<LoginFailureDoc>('LoginFailure', loginFailure),
     AccessLog: connection.model<AccessLogDoc>('AccessLog', accessLog),
-    CallLog: connection.model<CallLogDoc>('CallLog', callLog),
   };
 }

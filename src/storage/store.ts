@@ -1,5 +1,7 @@
 import mongoose, { type Connection } from 'mongoose';
+import { BucketLog } from './bucket-log.ts';
 import { CallLogRepository } from './call-log.repository.ts';
+import { CallRollupRepository } from './call-rollup.repository.ts';
 import { CallSearchRepository } from './call-search.repository.ts';
 import { CallSessionRepository } from './call-session.repository.ts';
 import { CardGuardRepository } from './card-guard.repository.ts';
@@ -21,6 +23,10 @@ export interface Store {
   supervisors: SupervisorRepository;
   callSearch: CallSearchRepository;
   callLogs: CallLogRepository;
+  /** This instance's writer of the call index (see bucket-log.ts). */
+  callIndex: BucketLog;
+  /** This instance's writer (and the readers') of the hourly call counters. */
+  callRollups: CallRollupRepository;
   models: Models;
   /** Answers when the database is reachable, throws otherwise. */
   ping(): Promise<void>;
@@ -32,11 +38,15 @@ export interface Store {
 /** How long a database operation may wait for a server before the caller hears an apology. */
 export const DB_TIMEOUT_MS = 3000;
 
-/** Connects to MongoDB, registers the models, builds indexes and returns the repositories (`socketTimeoutMS` for long-running tools such as benchmarks; `onCommand` counts round trips). */
-export async function openStore(uri: string, dbName: string, options: { socketTimeoutMS?: number; onCommand?: (name: string) => void } = {}): Promise<Store> {
+/**
+ * Connects to MongoDB, registers the models, builds indexes, re-keys legacy data and returns the repositories
+ * (`socketTimeoutMS` for long-running tools such as benchmarks; `onCommand` counts round trips as mongoose issues
+ * them — the driver's own command monitoring stays off, it costs more than the count is worth).
+ */
+export async function openStore(uri: string, dbName: string, options: { socketTimeoutMS?: number; onCommand?: (name: string) => void; maxPoolSize?: number } = {}): Promise<Store> {
   const connection: Connection = mongoose.createConnection(uri, {
-    monitorCommands: Boolean(options.onCommand),
     dbName,
+    maxPoolSize: options.maxPoolSize ?? 20,
     serverSelectionTimeoutMS: DB_TIMEOUT_MS,
     socketTimeoutMS: options.socketTimeoutMS ?? 10_000,
     bufferCommands: false,
@@ -45,12 +55,14 @@ export async function openStore(uri: string, dbName: string, options: { socketTi
   });
   await connection.asPromise();
   const onCommand = options.onCommand;
-  if (onCommand) connection.getClient().on('commandStarted', (event: { commandName: string }) => onCommand(event.commandName));
+  if (onCommand) connection.set('debug', (_collection: string, method: string) => onCommand(method));
   const models = registerModels(connection);
   await Promise.all(Object.values(models).map((model) => (model as mongoose.Model<unknown>).createIndexes()));
+  const citizens = new CitizenRepository(models);
+  await citizens.rekeyLegacy();
   return {
     models,
-    citizens: new CitizenRepository(models),
+    citizens,
     callSessions: new CallSessionRepository(models),
     passwordChanges: new PasswordChangeRepository(models),
     oneTimeCodes: new OneTimeCodeRepository(models),
@@ -59,6 +71,8 @@ export async function openStore(uri: string, dbName: string, options: { socketTi
     supervisors: new SupervisorRepository(models),
     callSearch: new CallSearchRepository(models),
     callLogs: new CallLogRepository(models),
+    callIndex: new BucketLog(models),
+    callRollups: new CallRollupRepository(models),
     async ping() {
       const db = connection.db;
       if (!db) throw new Error('database not connected');

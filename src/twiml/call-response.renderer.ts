@@ -118,3 +118,13 @@ export function renderDialDone(language: Language, answered: boolean, speech: Sp
   response.hangup();
   return response.toString();
 }
+
+/** What a turn answers with, as the carrier-neutral turn service returns it. */
+export type TurnAnswerToRender = { kind: 'state'; view: { meta: StateMeta; notice: string[]; language: string; bilingual: boolean }; step: number } | { kind: 'apology'; language: Language | 'both' };
+
+/** Renders a turn's answer as TwiML: the state (prompts, gather posting its step, dial or hang-up), or the apology. */
+export function renderAnswer(answer: TurnAnswerToRender, options: Omit<RenderOptions, 'language' | 'step' | 'bilingual'>): string {
+  if (answer.kind === 'apology') return renderApology(answer.language, options.speech);
+  const { view } = answer;
+  return renderState(view.meta, view.notice as PromptId[], { ...options, language: view.language as Language, step: answer.step, bilingual: view.bilingual });
+}

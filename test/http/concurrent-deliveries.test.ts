@@ -67,8 +67,8 @@ describe('repeated deliveries that arrive at the same time', () => {
       signedPost(t, '/voice/status', { CallSid: call.callSid, CallStatus: 'completed', CallDuration: '12' }),
     ]);
     const session = await t.store.callSessions.find(call.callSid);
-    expect(session).to.include({ status: 'ended', outcome: 'abandoned', twilioStatus: 'completed' });
-    const timeline = await t.store.callSessions.timeline(call.callSid);
+    expect(session).to.include({ status: 'ended', outcome: 'abandoned', carrierStatus: 'completed' });
+    const timeline = await t.store.callSessions.turns(call.callSid);
     expect(timeline.at(-1)).to.include({ event: 'HANGUP', to: 'abandoned' });
     expect(timeline.at(-1)?.prompts).to.deep.equal([]);
   });
@@ -143,7 +143,7 @@ describe('what timing tells a caller', () => {
       for (const k of ['2', '1', '1']) await call.press(k);
       await call.press(id);
       await call.press('1');
-      const turns = await t.store.callSessions.timeline(call.callSid);
+      const turns = await t.store.callSessions.turns(call.callSid);
       durations[name] = turns.find((turn) => turn.from === 'chooseChannel')!.durationMs;
     }
     expect(durations.registered).to.be.at.least(300);

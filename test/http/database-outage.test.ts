@@ -91,7 +91,7 @@ describe('when the database goes away mid-call', function () {
     const session = await store.callSessions.find(callSid);
     expect(session?.step).to.equal(2);
     expect(session?.state).to.equal('mainMenu');
-    expect((await store.callSessions.timeline(callSid)).map((turn) => turn.step)).to.deep.equal([0, 1]);
+    expect((await store.callSessions.turns(callSid)).map((turn) => turn.step)).to.deep.equal([0, 1]);
 
     const replayed = parseTwiml((await signedPost(t, failedTurn.action, { CallSid: callSid, Digits: '1' })).text);
     expect(replayed.text).to.contain('password');

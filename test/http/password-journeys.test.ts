@@ -249,8 +249,8 @@ describe('password journeys over signed webhooks', () => {
     await call.press('1');
     expect(await call.hangUp()).to.equal(204);
     const session = await t.store.callSessions.find(call.callSid);
-    expect(session).to.include({ outcome: 'abandoned', status: 'ended', twilioStatus: 'completed', durationSeconds: 42 });
-    expect((await t.store.callSessions.timeline(call.callSid)).at(-1)).to.include({ event: 'HANGUP', to: 'abandoned' });
+    expect(session).to.include({ outcome: 'abandoned', status: 'ended', carrierStatus: 'completed', durationSeconds: 42 });
+    expect((await t.store.callSessions.turns(call.callSid)).at(-1)).to.include({ event: 'HANGUP', to: 'abandoned' });
   });
 
   it('keeps a timeline of every turn with ID and secret digits masked, and logs every line with the callSid', async () => {
@@ -259,7 +259,7 @@ describe('password journeys over signed webhooks', () => {
     await call.press(ZHANG.id);
     await call.press(ZHANG.password);
     const session = await t.store.callSessions.find(call.callSid);
-    const timeline = await t.store.callSessions.timeline(call.callSid);
+    const timeline = await t.store.callSessions.turns(call.callSid);
     const inputs = timeline.map((e) => e.input);
     expect(inputs).to.include('3101**********1231');
     expect(inputs).to.include('••••••');

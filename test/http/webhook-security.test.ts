@@ -76,7 +76,7 @@ describe('webhook security and malformed input', () => {
     expect(second.text).to.equal(first.text);
     const session = await t.store.callSessions.find(call.callSid);
     expect(session?.step).to.equal(2);
-    expect(await t.store.callSessions.timeline(call.callSid)).to.have.length(2);
+    expect(await t.store.callSessions.turns(call.callSid)).to.have.length(2);
     const repeatStart = await signedPost(t, '/voice', { CallSid: call.callSid, From: call.from });
     expect(parseTwiml(repeatStart.text).text).to.contain('For English, press 2.');
     expect((await t.store.callSessions.find(call.callSid))?.step).to.equal(2);
@@ -104,7 +104,7 @@ describe('webhook security and malformed input', () => {
     ]);
     expect(a.text).to.equal(b.text);
     const session = await t.store.callSessions.find(call.callSid);
-    const timeline = await t.store.callSessions.timeline(call.callSid);
+    const timeline = await t.store.callSessions.turns(call.callSid);
     expect(timeline.map((e) => e.step)).to.deep.equal(timeline.map((_e, i) => i));
     expect(timeline.at(-1)?.step).to.equal(session!.step - 1);
     expect(await t.store.models.VerificationFailure.countDocuments({ callSid: call.callSid })).to.equal(1);

@@ -82,6 +82,7 @@ describe('real SMS and email delivery', function () {
       const call = new TestCall(t, '+8613100000009');
       await call.start();
       for (const keys of ['2', '1', '1', '110108199007074516', '2']) await call.press(keys);
+      for (let waited = 0; smtp.mails.length === 0 && waited < 5000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
       expect(smtp.mails).to.have.length(1);
       expect(smtp.mails[0].to).to.deep.equal(['chen.jing@example.net']);
       const code = codeIn(smtp.mails[0].body);

@@ -124,7 +124,8 @@ describe('the server process', function () {
       try {
         const changes = await connection.collection('password_changes').find({ callSid }).toArray();
         expect(changes.map((c) => c.status)).to.deep.equal(['done']);
-        expect(await connection.collection('call_sessions').findOne({ _id: callSid as never })).to.include({ outcome: 'password-changed' });
+        const turns = await connection.collection('call_turns').find({ callSid }).toArray();
+        expect(turns.find((turn) => turn.ended)).to.include({ outcome: 'password-changed', to: 'passwordChanged' });
       } finally {
         await connection.close();
       }

@@ -4,26 +4,9 @@ import { keyedHash } from '../../src/security/secrets.ts';
 import { turnId, type CallTurn } from '../../src/storage/call-session.repository.ts';
 import { startTestApp, type TestApp } from '../support/test-app.ts';
 
-const session = (id: string) => ({
-  _id: id,
-  snapshot: '{}',
-  state: 'welcome',
-  status: 'active' as const,
-  outcome: null,
-  language: 'zh-CN',
-  callerMasked: '+86 138****8000',
-  callerHash: 'h',
-  callerLast4: '8000',
-  to: null,
-  idHash: null,
-  idMasked: null,
-  lastTwiml: '<Response/>',
-  startedAt: new Date(),
-  updatedAt: new Date(),
-  endedAt: null,
-});
+const call = { startedAt: new Date('2026-03-01T08:00:00Z'), callerMasked: '+86 138****8000', callerHash: 'h'.repeat(64), callerLast4: '8000', to: null, carrier: 'twilio' };
 
-const turn = (callSid: string, step: number, state: string): CallTurn => ({
+const turn = (callSid: string, step: number, state: string, ended = false): CallTurn => ({
   _id: turnId(callSid, step),
   callSid,
   step,
@@ -35,13 +18,15 @@ const turn = (callSid: string, step: number, state: string): CallTurn => ({
   path: step === 0 ? [state] : ['welcome', state],
   prompts: [],
   durationMs: 1,
-  twiml: `<Response><Say>${state}</Say></Response>`,
-  snapshot: JSON.stringify({ value: state }),
+  snapshot: { value: state },
+  view: { state, meta: { prompts: [] }, notice: [], language: 'zh-CN', bilingual: false },
+  call,
   language: 'zh-CN',
-  outcome: null,
-  ended: false,
+  outcome: ended ? 'goodbye' : null,
+  ended,
   idHash: null,
   idMasked: null,
+  log: [],
 });
 
 describe('repositories against the real server', () => {
@@ -51,14 +36,15 @@ describe('repositories against the real server', () => {
   });
   after(async () => t.close());
 
-  it('creates a call session once; a second create for the same CallSid reports it exists', async () => {
-    expect(await t.store.callSessions.create(session('CA-repo-1'), turn('CA-repo-1', 0, 'welcome'))).to.equal(true);
-    expect(await t.store.callSessions.create(session('CA-repo-1'), turn('CA-repo-1', 0, 'welcome'))).to.equal(false);
+  it('claims the first turn of a call once; a second claim for the same CallSid reports it exists', async () => {
+    expect(await t.store.callSessions.claimTurn(turn('CA-repo-1', 0, 'welcome'))).to.equal(true);
+    expect(await t.store.callSessions.claimTurn(turn('CA-repo-1', 0, 'mainMenu'))).to.equal(false);
     expect((await t.store.callSessions.find('CA-repo-1'))?.step).to.equal(1);
+    expect((await t.store.callSessions.findTurn('CA-repo-1', 0))?.to).to.equal('welcome');
   });
 
-  it('of two deliveries claiming the same turn at once, exactly one wins, and applying a turn twice changes nothing', async () => {
-    await t.store.callSessions.create(session('CA-repo-2'), turn('CA-repo-2', 0, 'welcome'));
+  it('of three deliveries claiming the same turn at once, exactly one wins, and the call is where the winner left it', async () => {
+    await t.store.callSessions.claimTurn(turn('CA-repo-2', 0, 'welcome'));
     for (let attempt = 0; attempt < 10; attempt += 1) {
       const step = attempt + 1;
       const results = await Promise.all([
@@ -68,15 +54,51 @@ describe('repositories against the real server', () => {
       ]);
       expect(results.filter(Boolean), `step ${step}`).to.have.length(1);
       const claimed = await t.store.callSessions.findTurn('CA-repo-2', step);
-      await Promise.all([t.store.callSessions.applyTurn(claimed!, new Date()), t.store.callSessions.applyTurn(claimed!, new Date())]);
       const saved = await t.store.callSessions.find('CA-repo-2');
       expect(saved?.step).to.equal(step + 1);
       expect(saved?.state).to.equal(claimed?.to);
     }
-    const stale = turn('CA-repo-2', 3, 'goodbye');
-    await t.store.callSessions.applyTurn(stale, new Date());
-    expect((await t.store.callSessions.find('CA-repo-2'))?.step).to.equal(11);
-    expect(await t.store.callSessions.timeline('CA-repo-2')).to.have.length(11);
+    expect((await t.store.callSessions.turns('CA-repo-2')).map((x) => x.step)).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
+  it('finds the newest turn of calls of any length, and nothing for a call that never started', async () => {
+    for (const length of [1, 2, 3, 16, 17, 33]) {
+      const sid = `CA-repo-len-${length}`;
+      for (let step = 0; step < length; step += 1) await t.store.callSessions.claimTurn(turn(sid, step, `s${step}`));
+      expect((await t.store.callSessions.latestTurn(sid))?.step, `length ${length}`).to.equal(length - 1);
+      expect(await t.store.callSessions.turns(sid), `length ${length}`).to.have.length(length);
+    }
+    expect(await t.store.callSessions.latestTurn('CA-repo-never')).to.equal(null);
+    expect(await t.store.callSessions.find('CA-repo-never')).to.equal(null);
+  });
+
+  it('records the end of a call once, and a call reads as ended with the outcome its end record gives', async () => {
+    await t.store.callSessions.claimTurn(turn('CA-repo-end', 0, 'welcome'));
+    const end = {
+      _id: 'CA-repo-end',
+      startedAt: call.startedAt,
+      endedAt: new Date('2026-03-01T08:01:00Z'),
+      durationSeconds: 60,
+      outcome: 'abandoned',
+      hadTrouble: false,
+      endedIn: 'welcome',
+      language: 'zh-CN',
+      callerMasked: call.callerMasked,
+      callerHash: call.callerHash,
+      callerLast4: call.callerLast4,
+      idHash: null,
+      idMasked: null,
+      to: null,
+      carrier: 'twilio',
+      carrierStatus: 'completed',
+      dialCallStatus: null,
+      steps: 1,
+    };
+    const claims = await Promise.all([t.store.callSessions.claimEnd(end), t.store.callSessions.claimEnd({ ...end, outcome: 'goodbye' })]);
+    expect(claims.filter(Boolean)).to.have.length(1);
+    const session = await t.store.callSessions.find('CA-repo-end');
+    expect(session).to.include({ status: 'ended', endedIn: 'welcome' });
+    expect(session?.outcome).to.equal((await t.store.callSessions.findEnd('CA-repo-end'))?.outcome);
   });
 
   it('counts a verification failure once per key and locks at the threshold, recording the lock once', async () => {

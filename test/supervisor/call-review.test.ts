@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import supertest from 'supertest';
 import { machineGraph } from '../../src/services/flow-graph.service.ts';
 import { latestCode, startTestApp, TestCall, type TestApp } from '../support/test-app.ts';
-import { addSupervisor, signIn } from './console-support.ts';
+import { addSupervisor, callLogLines, signIn } from './console-support.ts';
 
 const WANG = { id: '11010519491231002*', mobile: '+8613800138000' };
 const LI = { id: '440524188001010014', mobile: '+8613912345678' };
@@ -57,6 +57,7 @@ describe('supervisor console: timelines, flow view and funnel from real calls', 
     const agent = new TestCall(t, '+8613100003333');
     await agent.start();
     await agent.pressAll(['2', '0']);
+    await agent.hangUp();
     calls.agent = agent;
 
     t.clock.advance(2 * 86_400_000);
@@ -82,14 +83,17 @@ describe('supervisor console: timelines, flow view and funnel from real calls', 
     expect(twoDays.body.counts.states.welcome).to.equal(5);
   });
 
-  it('the funnel counts called → identified → verified → password set with drop-off', async () => {
+  it('the funnel starts at the password menu and counts identified → verified → new PIN accepted → saved, with drop-off and median time', async () => {
     const res = await get('/api/supervisor/funnel', range);
     expect(res.status).to.equal(200);
+    // The reset took 4 s (test clock) per key: 8 s to the password menu, 8 s to identified, 8 s to verified, 4 s to
+    // each of the last two steps; the call that stopped at the channel menu took no time on the clock.
     expect(res.body.steps).to.deep.equal([
-      { step: 'called', calls: 4, dropOff: 0, rate: 1 },
-      { step: 'identified', calls: 2, dropOff: 2, rate: 0.5 },
-      { step: 'verified', calls: 1, dropOff: 1, rate: 0.5 },
-      { step: 'password set', calls: 1, dropOff: 0, rate: 1 },
+      { step: 'password menu', calls: 2, dropOff: 0, rate: 1, medianSeconds: 0.5 },
+      { step: 'identified', calls: 2, dropOff: 0, rate: 1, medianSeconds: 0.5 },
+      { step: 'verified', calls: 1, dropOff: 1, rate: 0.5, medianSeconds: 8.5 },
+      { step: 'new PIN accepted', calls: 1, dropOff: 0, rate: 1, medianSeconds: 4.5 },
+      { step: 'saved', calls: 1, dropOff: 0, rate: 1, medianSeconds: 4.5 },
     ]);
   });
 
@@ -109,7 +113,7 @@ describe('supervisor console: timelines, flow view and funnel from real calls', 
 
   it('the timeline shows each state entered, prompts in the call language, masked keys, time per step, ending, change and log lines', async () => {
     const sid = calls.changed.callSid;
-    await eventually(async () => (await t.store.callLogs.forCall(sid)).some((l) => l.message === 'call status'));
+    await eventually(async () => (await callLogLines(t, sid)).some((l) => l.message === 'call status'));
     const res = await get(`/api/supervisor/calls/${sid}`);
     expect(res.status).to.equal(200);
     const timeline = res.body;
@@ -133,7 +137,7 @@ describe('supervisor console: timelines, flow view and funnel from real calls', 
   it('the call page renders the same timeline, escaped, and records who looked at the call', async () => {
     const sid = calls.changed.callSid;
     t.logger.child({ callSid: sid }).warn('note <script>alert(1)</script>');
-    await eventually(async () => (await t.store.callLogs.forCall(sid)).some((l) => l.message.includes('<script>')));
+    await eventually(async () => (await callLogLines(t, sid)).some((l) => l.message.includes('<script>')));
     t.clock.advance(1000);
     const res = await get(`/supervisor/calls/${sid}`);
     expect(res.status).to.equal(200);

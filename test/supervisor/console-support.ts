@@ -1,7 +1,8 @@
 import supertest from 'supertest';
 import { keyedHash } from '../../src/security/secrets.ts';
 import { SupervisorAuthService } from '../../src/services/supervisor-auth.service.ts';
-import type { CallSessionDoc } from '../../src/storage/models.ts';
+import { turnId, type CallEnd, type CallTurn } from '../../src/storage/call-session.repository.ts';
+import type { CallIdentityDoc } from '../../src/storage/models.ts';
 import { TEST_ENV, type TestApp } from '../support/test-app.ts';
 
 /** The Origin the console's POSTs must carry in tests (the test app's public URL). */
@@ -22,35 +23,98 @@ export async function signIn(t: TestApp, username = 'alice', password = 'correct
 
 let serial = 0;
 
-/** Inserts a finished call session straight into the database (for search and aggregate tests with known data). */
-export async function insertCall(t: TestApp, fields: Partial<CallSessionDoc> & { from?: string; idNumber?: string }): Promise<string> {
+/** What a finished call inserted for a console test is made of (everything optional). */
+export interface FinishedCall {
+  _id?: string;
+  from?: string;
+  idNumber?: string;
+  startedAt?: Date;
+  endedAt?: Date;
+  outcome?: string;
+  language?: string;
+  endedIn?: string;
+  hadTrouble?: boolean;
+  /** The states the call went through (its two turns: the welcome, then the rest). */
+  path?: string[];
+}
+
+/**
+ * Writes a finished call the way a real one is written — its turns, its end record, then the recorder's index and
+ * counters — without running the flow (search and count tests with known data).
+ */
+export async function insertCall(t: TestApp, fields: FinishedCall): Promise<string> {
   serial += 1;
   const callSid = fields._id ?? `CA${String(serial).padStart(32, '0')}`;
   const from = fields.from ?? '+8613800138000';
   const digits = from.replace(/[^0-9]/g, '');
-  const { from: _from, idNumber, ...rest } = fields;
-  const doc: CallSessionDoc = {
-    _id: callSid,
-    step: 3,
-    snapshot: '{}',
-    state: 'goodbye',
-    status: 'ended',
-    outcome: 'goodbye',
-    language: 'zh-CN',
+  const startedAt = fields.startedAt ?? new Date('2026-03-01T08:00:00Z');
+  const endedAt = fields.endedAt ?? new Date(startedAt.getTime() + 60_000);
+  const outcome = fields.outcome ?? 'goodbye';
+  const endedIn = fields.endedIn ?? 'goodbye';
+  const language = fields.language ?? 'zh-CN';
+  const idHash = fields.idNumber ? keyedHash(TEST_ENV.PIN_PEPPER, 'citizen-id', fields.idNumber) : null;
+  const idMasked = fields.idNumber ? `${fields.idNumber.slice(0, 4)}**********${fields.idNumber.slice(-4)}` : null;
+  const path = fields.path ?? ['welcome', 'mainMenu', ...(fields.hadTrouble ? ['trouble'] : []), endedIn];
+  const call: CallIdentityDoc = {
+    startedAt,
     callerMasked: `+86 ${digits.slice(2, 5)}****${digits.slice(-4)}`,
     callerHash: keyedHash(TEST_ENV.PIN_PEPPER, 'caller', digits),
     callerLast4: digits.slice(-4),
-    idHash: idNumber ? keyedHash(TEST_ENV.PIN_PEPPER, 'citizen-id', idNumber) : null,
-    idMasked: idNumber ? `${idNumber.slice(0, 4)}**********${idNumber.slice(-4)}` : null,
-    lastTwiml: '<Response/>',
-    startedAt: new Date('2026-03-01T08:00:00Z'),
-    updatedAt: new Date('2026-03-01T08:01:00Z'),
-    endedAt: new Date('2026-03-01T08:01:00Z'),
-    visited: ['welcome', 'mainMenu', 'goodbye'],
-    moves: ['welcome>mainMenu', 'mainMenu>goodbye'],
-    endedIn: 'goodbye',
-    ...rest,
+    to: null,
+    carrier: 'twilio',
   };
-  await t.store.models.CallSession.collection.insertOne(doc as never);
+  const turn = (step: number, statePath: string[], at: Date, ended: boolean): CallTurn => ({
+    _id: turnId(callSid, step),
+    callSid,
+    step,
+    at,
+    event: step === 0 ? 'CALL_START' : 'DIGITS',
+    input: step === 0 ? null : '1',
+    from: step === 0 ? '' : statePath[0],
+    to: statePath[statePath.length - 1],
+    path: statePath,
+    prompts: [],
+    durationMs: 3,
+    snapshot: {},
+    view: { state: statePath[statePath.length - 1], meta: { prompts: [] }, notice: [], language, bilingual: false },
+    call,
+    language,
+    outcome: ended ? outcome : null,
+    ended,
+    idHash,
+    idMasked,
+    log: [],
+  });
+  const turns = [turn(0, [path[0]], startedAt, false), turn(1, path, endedAt, true)];
+  for (const each of turns) await t.store.callSessions.claimTurn(each);
+  t.recorder.callStarted(callSid, call);
+  const end: CallEnd = {
+    _id: callSid,
+    startedAt,
+    endedAt,
+    durationSeconds: Math.round((endedAt.getTime() - startedAt.getTime()) / 1000),
+    outcome,
+    hadTrouble: fields.hadTrouble ?? false,
+    endedIn,
+    language,
+    callerMasked: call.callerMasked,
+    callerHash: call.callerHash,
+    callerLast4: call.callerLast4,
+    idHash,
+    idMasked,
+    to: null,
+    carrier: 'twilio',
+    carrierStatus: 'completed',
+    dialCallStatus: null,
+    steps: 2,
+  };
+  await t.store.callSessions.claimEnd(end);
+  await t.recorder.callEnded(end, turns);
   return callSid;
+}
+
+/** Every stored log line of a call: those folded into its turns and those stored late. */
+export async function callLogLines(t: TestApp, callSid: string): Promise<Array<{ message: string }>> {
+  const [turns, late] = await Promise.all([t.store.callSessions.turns(callSid), t.store.callLogs.late(callSid)]);
+  return [...turns.flatMap((turn) => turn.log), ...late];
 }

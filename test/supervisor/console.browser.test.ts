@@ -90,7 +90,7 @@ describe('supervisor console in a real browser (headless Chromium)', function ()
     expect(await page.getAttribute('g.state[data-state="passwordChanged"]', 'data-calls')).to.equal('1');
     const box = await page.locator('svg.flow').boundingBox();
     expect(box?.width).to.be.greaterThan(600);
-    expect(await page.textContent('table.funnel')).to.contain('password set');
+    expect(await page.textContent('table.funnel')).to.contain('new PIN accepted');
     await page.screenshot({ path: `${SHOTS}/supervisor-flow.png`, fullPage: true });
     await page.locator('svg.flow').screenshot({ path: `${SHOTS}/supervisor-flow-diagram.png` });
 

@@ -9,6 +9,7 @@ import { loadConfig, type Config } from '../../src/config.ts';
 import { createLogger, type Logger } from '../../src/logging/logger.ts';
 import { OutboxMessenger, type Messenger } from '../../src/messaging/messenger.ts';
 import { seedCitizens } from '../../src/services/citizen-seed.service.ts';
+import { CallRecorder } from '../../src/services/call-recorder.service.ts';
 import type { PromptAudio } from '../../src/services/prompt-audio.service.ts';
 import { openStore, type Store } from '../../src/storage/store.ts';
 import { parseTwiml, type ParsedTwiml } from './twiml.ts';
@@ -36,6 +37,8 @@ export interface TestApp {
   logs: string[];
   dbName: string;
   clock: { now: Date; advance(ms: number): void };
+  /** The app's writer of the call index and counters (flush it to read a call that has just started). */
+  recorder: CallRecorder;
   close(): Promise<void>;
   /** Every document of every collection, serialised (to search for secrets). */
   dumpDatabase(): Promise<string>;
@@ -75,9 +78,11 @@ export async function startTestApp(
   };
   if (options.seed !== false) await seedCitizens(store, options.seed ?? 'data/demo-citizens.json', config.pinPepper);
   const messenger = options.messenger ? options.messenger(store, config, logger) : new OutboxMessenger(store.outbox, config.pinPepper);
-  const app = createApp({ config, store, logger, messenger, now: () => clock.now, promptAudio: options.promptAudio, ...options.app });
+  const recorder = new CallRecorder({ store, logger, flushMs: 50 });
+  const app = createApp({ config, store, logger, messenger, now: () => clock.now, promptAudio: options.promptAudio, recorder, lateLogMs: 200, ...options.app });
   return {
     app,
+    recorder,
     store,
     config,
     logger,
@@ -97,6 +102,7 @@ export async function startTestApp(
       }
     },
     async close() {
+      await recorder.close();
       const connection = await mongoose.createConnection(testMongoUri(), { dbName }).asPromise();
       await connection.dropDatabase().catch(() => undefined);
       await connection.close();
