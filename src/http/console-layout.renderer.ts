@@ -9,6 +9,8 @@ export interface PageFrame {
   user?: ConsoleUser;
   /** The page's own path and query, so switching the language comes back to it. */
   path?: string;
+  /** On the login page: the language was asked for (`?lang=`), not taken by default. */
+  languageChosen?: boolean;
 }
 
 /** A page frame plus the console's time zone, for pages that show times. */
@@ -57,8 +59,10 @@ function header(frame: PageFrame, active?: string): string {
   const other: ConsoleLanguage = frame.language === 'zh-CN' ? 'en-US' : 'zh-CN';
   const user = frame.user;
   if (!user) {
-    const back = frame.path ?? '/supervisor/login';
-    const switchTo = `${back.split('?')[0]}?lang=${other}`;
+    const [pathname, search = ''] = (frame.path ?? '/supervisor/login').split('?');
+    const params = new URLSearchParams(search);
+    params.set('lang', other);
+    const switchTo = `${pathname}?${params.toString()}`;
     return `<header class="top"><span class="brand">${t(frame, 'brand')}</span><div class="who"><a href="${esc(switchTo)}" lang="${other}" hreflang="${other}" title="${t(frame, 'switchLanguage.title')}">${t(frame, 'switchLanguage')}</a></div></header>`;
   }
   const nav = NAV_ITEMS.filter((item) => can(user.role, item.permission))

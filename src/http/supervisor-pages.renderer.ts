@@ -34,7 +34,7 @@ function timeFields(ctx: PageContext, values: { from?: string; to?: string }, ke
   <nav class="quick-ranges" aria-label="${t(ctx, 'time.quick')}">${quick}</nav>`;
 }
 
-/** The login form (with the reason of a refused attempt), in the language asked for or Chinese. */
+/** The login form (with the reason of a refused attempt), in the language asked for or Chinese; a language asked for is kept for an account that has none yet. */
 export function loginPage(frame: PageFrame, options: { error?: string; username?: string; next?: string } = {}): string {
   return layout(
     frame,
@@ -44,7 +44,7 @@ export function loginPage(frame: PageFrame, options: { error?: string; username?
   ${options.error ? `<div class="error-box" role="alert">${esc(options.error)}</div>` : ''}
   <label>${t(frame, 'login.username')} <input name="username" autocomplete="username" required maxlength="64" value="${esc(options.username)}" autofocus></label>
   <label>${t(frame, 'login.password')} <input name="password" type="password" autocomplete="current-password" required maxlength="256"></label>
-  <input type="hidden" name="lang" value="${frame.language}">
+  ${frame.languageChosen ? `<input type="hidden" name="lang" value="${frame.language}">` : ''}
   ${options.next ? `<input type="hidden" name="next" value="${esc(options.next)}">` : ''}
   <button type="submit">${t(frame, 'login.submit')}</button>
 </form>`,

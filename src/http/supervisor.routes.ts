@@ -65,7 +65,7 @@ export function supervisorRoutes(deps: {
   router.get('/login', (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
     const next = typeof req.query.next === 'string' ? safeNext(req.query.next) : undefined;
-    res.type('html').send(loginPage({ language: loginLanguage(req.query.lang), path: req.originalUrl }, { next }));
+    res.type('html').send(loginPage({ language: loginLanguage(req.query.lang), languageChosen: isConsoleLanguage(req.query.lang), path: req.originalUrl }, { next }));
   });
 
   router.post('/login', form, async (req, res) => {
@@ -77,9 +77,13 @@ export function supervisorRoutes(deps: {
     res.setHeader('Cache-Control', 'no-store');
     if (!result.ok) {
       const error = result.reason === 'throttled' ? msg(language, 'login.throttled', { minutes: deps.lockMinutes }) : msg(language, 'login.wrong');
-      res.status(result.reason === 'throttled' ? 429 : 401).type('html').send(loginPage({ language, path: '/supervisor/login' }, { error, username: f.username, next: f.next }));
+      res
+        .status(result.reason === 'throttled' ? 429 : 401)
+        .type('html')
+        .send(loginPage({ language, languageChosen: isConsoleLanguage(f.lang), path: '/supervisor/login' }, { error, username: f.username, next: f.next }));
       return;
     }
+    if (isConsoleLanguage(f.lang)) await accounts.adoptLanguage(result.username, f.lang);
     setSessionCookie(res, result.token, { secure });
     res.redirect(303, safeNext(f.next));
   });

@@ -35,6 +35,12 @@ export class SupervisorAccountService {
     return language;
   }
 
+  /** Keeps the language picked on the login page for an account that has not chosen one yet. */
+  async adoptLanguage(username: string, language: ConsoleLanguage): Promise<void> {
+    const account = await this.deps.store.supervisors.find(username);
+    if (account && !isConsoleLanguage(account.language)) await this.deps.store.supervisors.setLanguage(username, language);
+  }
+
   /** Every account with its role and language. */
   async list(): Promise<AccountSummary[]> {
     return (await this.deps.store.supervisors.list()).map((a) => ({

@@ -103,7 +103,7 @@ describe('supervisor console: roles and language', () => {
     expect((await supertest(t.app).post('/supervisor/language').set('Cookie', cookies.audrey).type('form').send({ language: 'zh-CN' })).status).to.equal(403);
   });
 
-  it('the login page is Chinese unless English is asked for, and error pages follow the supervisor language', async () => {
+  it('the login page is Chinese unless English is asked for (kept for an account with no choice yet), and error pages follow the supervisor language', async () => {
     const zh = await supertest(t.app).get('/supervisor/login');
     expect(zh.text).to.contain('<html lang="zh-CN">').and.contain('用户名').and.contain('href="/supervisor/login?lang=en-US"');
     const en = await supertest(t.app).get('/supervisor/login?lang=en-US');
@@ -111,6 +111,14 @@ describe('supervisor console: roles and language', () => {
     const wrong = await supertest(t.app).post('/supervisor/login').type('form').set('Origin', ORIGIN).send({ username: 'alice', password: 'not the password', lang: 'en-US' });
     expect(wrong.status).to.equal(401);
     expect(wrong.text).to.contain('Wrong username or password.');
+    const withNext = await supertest(t.app).get('/supervisor/login?next=%2Fsupervisor%2Fflow');
+    expect(withNext.text).to.contain('href="/supervisor/login?next=%2Fsupervisor%2Fflow&amp;lang=en-US"').and.not.contain('name="lang"');
+    await addSupervisor(t, 'nina');
+    const fromEnglish = await supertest(t.app).post('/supervisor/login').type('form').set('Origin', ORIGIN).send({ username: 'nina', password: 'correct horse battery', lang: 'en-US' });
+    expect(fromEnglish.status).to.equal(303);
+    expect((await t.store.supervisors.find('nina'))?.language).to.equal('en-US');
+    await supertest(t.app).post('/supervisor/login').type('form').set('Origin', ORIGIN).send({ username: 'audrey', password: 'correct horse battery', lang: 'zh-CN' });
+    expect((await t.store.supervisors.find('audrey'))?.language).to.equal('en-US');
     const missing = await get('adam', '/supervisor/calls/CA0000000000000000000000000000dead');
     expect(missing.status).to.equal(404);
     expect(missing.text).to.contain('404 · 未找到');
