@@ -16,8 +16,6 @@ import {
 } from './console-messages.catalogue.ts';
 import { renderFlowDiagram } from './flow-diagram.renderer.ts';
 
-export { esc } from './console-layout.renderer.ts';
-
 function outcomeBadge(frame: PageFrame, outcome: string | null, hadTrouble = false): string {
   const parts = outcome ? [word(OUTCOME_LABELS, frame, outcome, `outcome ${outcome}`)] : [`<span class="muted">${t(frame, 'inProgress')}</span>`];
   if (hadTrouble) parts.push(word(OUTCOME_LABELS, frame, 'error', 'outcome error'));
