@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config.ts';
+import { AccessLogService } from '../src/services/access-log.service.ts';
 import { CallReviewService } from '../src/services/call-review.service.ts';
 import { encodeCursor } from '../src/storage/call-search.repository.ts';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../src/storage/embedded-database.ts';
@@ -53,7 +54,7 @@ console.log(`filled ${fill.calls.toLocaleString('en')} calls and ${fill.turns.to
 
 const config = loadConfig({ PIN_PEPPER: PEPPER, NODE_ENV: 'test' });
 const now = () => END;
-const review = new CallReviewService({ store: filled, config, now });
+const review = new CallReviewService({ store: filled, config, access: new AccessLogService({ store: filled, config, now }), now });
 const sample = fill.samples[Math.floor(fill.samples.length / 2)];
 const withId = fill.samples.find((s) => s.idNumber !== null)!;
 const deep = fill.samples[Math.floor(fill.samples.length * 0.1)];

@@ -14,10 +14,12 @@ import { attachCallLog } from './logging/call-log.transport.ts';
 import type { Logger } from './logging/logger.ts';
 import { meteredMessenger, type Messenger } from './messaging/messenger.ts';
 import { HotlineMetrics, isDatabaseError } from './observability/hotline.metrics.ts';
+import { AccessLogService } from './services/access-log.service.ts';
 import { CallRecorder } from './services/call-recorder.service.ts';
 import { CallReviewService } from './services/call-review.service.ts';
 import { CallTurnService } from './services/call-turn.service.ts';
 import { PromptAudio, speechFor } from './services/prompt-audio.service.ts';
+import { SupervisorAccountService } from './services/supervisor-account.service.ts';
 import { SupervisorAuthService } from './services/supervisor-auth.service.ts';
 import type { Store } from './storage/store.ts';
 
@@ -58,7 +60,9 @@ export function createApp(deps: AppDeps): Express {
   app.locals.recorder = recorder;
   const calls = new CallTurnService({ store, config, logger, messenger: meteredMessenger(deps.messenger, metrics), now: deps.now, machine: deps.machine, metrics, recorder, logCapture });
   const auth = new SupervisorAuthService({ store, config, logger, now: deps.now });
-  const review = new CallReviewService({ store, config, now: deps.now });
+  const access = new AccessLogService({ store, config, now: deps.now });
+  const accounts = new SupervisorAccountService({ store, access });
+  const review = new CallReviewService({ store, config, access, now: deps.now });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -96,8 +100,9 @@ export function createApp(deps: AppDeps): Express {
     app.use('/qa', qaRoutes(store, { qaToken: config.qaToken, pepper: config.pinPepper, now, allowCitizenSetup: config.env !== 'production' }));
   }
 
-  app.use('/supervisor', supervisorRoutes({ auth, review, publicBaseUrl: config.publicBaseUrl, lockMinutes: config.supervisor.lockMinutes }));
-  app.use('/api/supervisor', supervisorApiRoutes({ auth, review, publicBaseUrl: config.publicBaseUrl }));
+  const timeZone = config.console.timeZone;
+  app.use('/supervisor', supervisorRoutes({ auth, accounts, review, access, publicBaseUrl: config.publicBaseUrl, lockMinutes: config.supervisor.lockMinutes, timeZone, now: deps.now }));
+  app.use('/api/supervisor', supervisorApiRoutes({ auth, accounts, review, access, publicBaseUrl: config.publicBaseUrl, timeZone }));
 
   app.use((req, _res, next) => next(new AppError(404, 'not-found', `No route for ${req.method} ${req.path}`)));
   app.use(errorMiddleware(logger, speech));

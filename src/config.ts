@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { VOICES, type Language } from '../prompts/catalogue.ts';
+import { isTimeZone } from './domain/local-time.ts';
 
 const bool = (fallback: boolean) =>
   z
@@ -60,6 +61,7 @@ const schema = z.object({
   SUPERVISOR_LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
   SUPERVISOR_LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(1000).default(20),
   SUPERVISOR_LOGIN_LOCK_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  CONSOLE_TIME_ZONE: z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai').default('Asia/Shanghai'),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
@@ -86,6 +88,8 @@ export interface Config {
   codeSendFloorMs: number;
   /** Supervisor console: session lifetime, failed logins allowed per username and per address within the lock window. */
   supervisor: { sessionMinutes: number; maxFailures: number; maxFailuresPerIp: number; lockMinutes: number };
+  /** Supervisor console presentation: the IANA time zone every time is shown and typed in. */
+  console: { timeZone: string };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; format: 'json' | 'pretty' };
   /** Pre-built prompt audio: where it lives and whether `<Play>` is used for it. */
   audio: { enabled: boolean; dir: string };
@@ -154,6 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxFailuresPerIp: e.SUPERVISOR_LOGIN_MAX_FAILURES_PER_IP,
       lockMinutes: e.SUPERVISOR_LOGIN_LOCK_MINUTES,
     },
+    console: { timeZone: e.CONSOLE_TIME_ZONE },
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (e.NODE_ENV === 'production' || !process.stdout.isTTY ? 'json' : 'pretty') },
   };
 }

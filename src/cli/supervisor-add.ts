@@ -1,14 +1,34 @@
 import { ConfigError, loadConfig } from '../config.ts';
 import { connectDatabase } from '../database.ts';
+import { isRole, ROLES, type Role } from '../domain/supervisor-role.policy.ts';
+import { AppError } from '../http/app-error.ts';
 import { createLogger } from '../logging/logger.ts';
+import { SupervisorAccountService } from '../services/supervisor-account.service.ts';
 import { SupervisorAccountError, SupervisorAuthService } from '../services/supervisor-auth.service.ts';
 
+const USAGE = `usage: npm run supervisor:add -- <username> [--role ${ROLES.join('|')}] [--reset] [--password-stdin]
+  new account: the password is read from standard input; the role defaults to supervisor
+  --role on an existing account (without --reset) changes only its role; --reset sets a new password (and --role, if given)`;
+
 const args = process.argv.slice(2);
-const flags = new Set(args.filter((a) => a.startsWith('--')));
-const names = args.filter((a) => !a.startsWith('--'));
+const names: string[] = [];
+const flags = new Set<string>();
+let role: Role | undefined;
+for (let i = 0; i < args.length; i += 1) {
+  const arg = args[i];
+  if (arg === '--role' || arg.startsWith('--role=')) {
+    const value = arg === '--role' ? args[(i += 1)] : arg.slice('--role='.length);
+    if (!isRole(value)) {
+      console.error(`--role: one of ${ROLES.join(', ')}\n${USAGE}`);
+      process.exit(64);
+    }
+    role = value;
+  } else if (arg.startsWith('--')) flags.add(arg);
+  else names.push(arg);
+}
 const unknown = [...flags].filter((f) => f !== '--password-stdin' && f !== '--reset');
 if (names.length !== 1 || unknown.length > 0) {
-  console.error('usage: npm run supervisor:add -- <username> [--reset] [--password-stdin]   (the password is read from standard input)');
+  console.error(USAGE);
   process.exit(64);
 }
 
@@ -41,19 +61,25 @@ async function readPassword(): Promise<string> {
 }
 
 try {
-  const password = await readPassword();
   const config = loadConfig();
   const logger = createLogger({ ...config.log, level: 'warn' });
   const database = await connectDatabase(config, logger);
   try {
-    const auth = new SupervisorAuthService({ store: database.store, config, logger });
-    const result = await auth.addSupervisor(names[0], password, { reset: flags.has('--reset') });
-    console.log(`supervisor ${names[0]} ${result}`);
+    const accounts = new SupervisorAccountService({ store: database.store });
+    if (role && !flags.has('--reset') && (await accounts.exists(names[0]))) {
+      await accounts.assignRole(names[0], role);
+      console.log(`supervisor ${names[0]} is now ${role}`);
+    } else {
+      const password = await readPassword();
+      const auth = new SupervisorAuthService({ store: database.store, config, logger });
+      const result = await auth.addSupervisor(names[0], password, { reset: flags.has('--reset'), role });
+      console.log(`supervisor ${names[0]} ${result}${role || result === 'created' ? ` (${role ?? 'supervisor'})` : ''}`);
+    }
   } finally {
     await database.close();
   }
 } catch (error) {
-  if (error instanceof SupervisorAccountError || error instanceof ConfigError) {
+  if (error instanceof SupervisorAccountError || error instanceof ConfigError || error instanceof AppError) {
     console.error(error.message);
     process.exit(65);
   }

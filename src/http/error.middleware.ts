@@ -2,6 +2,8 @@ import type { ErrorRequestHandler } from 'express';
 import type { Logger } from '../logging/logger.ts';
 import { renderApology, SAY_ONLY, type Speech } from '../twiml/call-response.renderer.ts';
 import { AppError } from './app-error.ts';
+import type { ConsoleUser } from '../services/supervisor-account.service.ts';
+import { DEFAULT_CONSOLE_LANGUAGE } from './console-messages.catalogue.ts';
 import { errorPage } from './supervisor-pages.renderer.ts';
 
 /** The one error handler: voice routes answer with a spoken apology in TwiML, console pages with HTML, everything else with JSON. */
@@ -21,7 +23,8 @@ export function errorMiddleware(logger: Logger, speech: Speech = SAY_ONLY): Erro
     }
     const message = known?.message ?? (status >= 500 ? 'Internal error' : 'Bad request');
     if (req.path.startsWith('/supervisor')) {
-      res.status(status).type('html').send(errorPage(status, message));
+      const user = res.locals.user as ConsoleUser | undefined;
+      res.status(status).type('html').send(errorPage({ language: user?.language ?? DEFAULT_CONSOLE_LANGUAGE, user, path: req.originalUrl }, status, message));
       return;
     }
     res.status(status).json({ error: code, message });

@@ -1,21 +1,33 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
-import type { CallReviewService } from '../services/call-review.service.ts';
+import { formatLocal } from '../domain/local-time.ts';
+import type { AccessLogService } from '../services/access-log.service.ts';
+import { withLocalTimes, type CallReviewService } from '../services/call-review.service.ts';
+import type { SupervisorAccountService } from '../services/supervisor-account.service.ts';
 import type { SupervisorAuthService } from '../services/supervisor-auth.service.ts';
 import { AppError } from './app-error.ts';
-import { consoleHeaders, requireSameOrigin, requireSupervisor, sessionToken, setSessionCookie, supervisorOf } from './supervisor-auth.middleware.ts';
+import { consoleHeaders, requirePermission, requireSameOrigin, requireSupervisor, sessionToken, setSessionCookie, userOf } from './supervisor-auth.middleware.ts';
 
 const loginBody = z.object({ username: z.string().trim().toLowerCase().max(64), password: z.string().max(256) });
-const accessQuery = z.object({ callSid: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) });
+const languageBody = z.object({ language: z.string().max(10) });
+const roleBody = z.object({ role: z.string().max(20) });
 
-/** The console's JSON API under /api/supervisor (same session cookie as the pages; 401 without it). */
-export function supervisorApiRoutes(deps: { auth: SupervisorAuthService; review: CallReviewService; publicBaseUrl: string }): Router {
-  const { auth, review } = deps;
+/** The console's JSON API under /api/supervisor (same session cookie as the pages; 401 without it, 403 when the role may not). */
+export function supervisorApiRoutes(deps: {
+  auth: SupervisorAuthService;
+  accounts: SupervisorAccountService;
+  review: CallReviewService;
+  access: AccessLogService;
+  publicBaseUrl: string;
+  timeZone: string;
+}): Router {
+  const { auth, accounts, review, access, timeZone } = deps;
   const secure = deps.publicBaseUrl.startsWith('https:');
   const router = Router();
   router.use(consoleHeaders, requireSameOrigin(deps.publicBaseUrl));
+  const json = express.json({ limit: '4kb' });
 
-  router.post('/login', express.json({ limit: '4kb' }), async (req, res) => {
+  router.post('/login', json, async (req, res) => {
     const body = loginBody.safeParse(req.body ?? {});
     if (!body.success) throw new AppError(400, 'bad-request', 'username and password are required');
     const result = await auth.login(body.data.username, body.data.password, req.ip ?? 'unknown');
@@ -33,49 +45,85 @@ export function supervisorApiRoutes(deps: { auth: SupervisorAuthService; review:
     res.status(204).end();
   });
 
-  router.use(requireSupervisor(auth, 'api'));
+  router.use(requireSupervisor(auth, accounts, 'api'));
 
   router.get('/me', (_req, res) => {
-    res.json({ supervisor: supervisorOf(res) });
+    const user = userOf(res);
+    res.json({ supervisor: user.username, role: user.role, language: user.language, timeZone });
   });
 
-  router.get('/calls', async (req, res) => {
+  router.post('/me/language', json, async (req, res) => {
+    const body = languageBody.safeParse(req.body ?? {});
+    if (!body.success) throw new AppError(400, 'bad-request', 'language: zh-CN or en-US');
+    res.json({ language: await accounts.setLanguage(userOf(res).username, body.data.language) });
+  });
+
+  router.get('/calls', requirePermission('calls', 'api'), async (req, res) => {
     const parsed = review.parseSearch(req.query);
-    res.json(await review.search(parsed));
+    res.json(await review.searchAs(userOf(res), parsed, 'api'));
   });
 
-  router.get('/calls.csv', async (req, res) => {
+  router.get('/calls.csv', requirePermission('calls', 'api'), async (req, res) => {
     const parsed = review.parseSearch(req.query);
     const csv = await review.csv(parsed);
-    await review.logExport(supervisorOf(res), parsed);
+    await review.logExport(userOf(res), parsed);
     res.type('text/csv; charset=utf-8').setHeader('Content-Disposition', 'attachment; filename="calls.csv"');
     res.send(csv);
   });
 
-  router.get('/calls/:callSid', async (req, res) => {
-    res.json(await review.viewCall(supervisorOf(res), String(req.params.callSid).slice(0, 64), 'api'));
+  router.get('/calls/:callSid', requirePermission('calls', 'api'), async (req, res) => {
+    res.json(withLocalTimes(await review.viewCall(userOf(res), String(req.params.callSid).slice(0, 64), 'api'), timeZone));
   });
 
-  router.get('/calls/:callSid/timeline.json', async (req, res) => {
+  router.get('/calls/:callSid/timeline.json', requirePermission('calls', 'api'), async (req, res) => {
     const callSid = String(req.params.callSid).slice(0, 64);
-    const timeline = await review.viewCall(supervisorOf(res), callSid, 'export-json');
+    const timeline = await review.viewCall(userOf(res), callSid, 'json');
     res.setHeader('Content-Disposition', `attachment; filename="call-${callSid.replace(/[^A-Za-z0-9]/g, '')}.json"`);
-    res.type('application/json').send(JSON.stringify(timeline, null, 2));
+    res.type('application/json').send(JSON.stringify(withLocalTimes(timeline, timeZone), null, 2));
   });
 
-  router.get('/flow', async (req, res) => {
-    res.json(await review.flow(review.parseRange(req.query)));
+  router.get('/flow', requirePermission('calls', 'api'), async (req, res) => {
+    const { from, to } = review.parseRange(req.query);
+    res.json(await review.flow({ from, to }));
   });
 
-  router.get('/funnel', async (req, res) => {
-    const range = review.parseRange(req.query);
-    res.json({ ...range, steps: await review.funnel(range) });
+  router.get('/funnel', requirePermission('calls', 'api'), async (req, res) => {
+    const { from, to } = review.parseRange(req.query);
+    res.json({ from, to, steps: await review.funnel({ from, to }) });
   });
 
-  router.get('/access-log', async (req, res) => {
-    const q = accessQuery.safeParse(req.query);
-    if (!q.success) throw new AppError(400, 'bad-request', 'callSid, limit (1-500)');
-    res.json({ entries: await review.accessLog(q.data) });
+  router.get('/access-log', requirePermission('audit', 'api'), async (req, res) => {
+    const q = access.parseQuery(req.query);
+    const read = await access.read(q);
+    res.json({
+      from: q.from,
+      to: q.to,
+      timeZone,
+      entries: read.entries.map(({ _id, ...e }) => ({ ...e, atLocal: formatLocal(e.at, timeZone) })),
+      scanned: read.scanned,
+      more: read.more,
+      readBackTo: read.readBackTo,
+    });
+  });
+
+  router.get('/access-log.csv', requirePermission('audit', 'api'), async (req, res) => {
+    const q = access.parseQuery(req.query);
+    const csv = await access.csv(q);
+    await access.record(userOf(res), { what: 'export-access-log', how: 'csv', detail: Object.entries(q.form).map(([k, v]) => `${k}=${v}`).join('&') });
+    res.type('text/csv; charset=utf-8').setHeader('Content-Disposition', 'attachment; filename="access-log.csv"');
+    res.send(csv);
+  });
+
+  router.get('/accounts', requirePermission('accounts', 'api'), async (_req, res) => {
+    res.json({ accounts: await accounts.list() });
+  });
+
+  router.post('/accounts/:username/role', requirePermission('accounts', 'api'), json, async (req, res) => {
+    const body = roleBody.safeParse(req.body ?? {});
+    if (!body.success) throw new AppError(400, 'bad-request', 'role: supervisor, auditor or admin');
+    const username = String(req.params.username).slice(0, 64);
+    const role = await accounts.setRole(userOf(res), username, body.data.role, 'api');
+    res.json({ username, role });
   });
 
   return router;

@@ -1,6 +1,9 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { can, PERMISSION_ROLE, type Permission } from '../domain/supervisor-role.policy.ts';
+import type { ConsoleUser, SupervisorAccountService } from '../services/supervisor-account.service.ts';
 import type { SupervisorAuthService } from '../services/supervisor-auth.service.ts';
 import { AppError } from './app-error.ts';
+import { labelOf, msg, ROLE_LABELS } from './console-messages.catalogue.ts';
 
 /** The name of the console's session cookie. */
 export const SESSION_COOKIE = 'hotline_supervisor';
@@ -28,21 +31,46 @@ export function setSessionCookie(res: Response, token: string | null, options: {
 
 /** The signed-in supervisor of a request (set by requireSupervisor). */
 export function supervisorOf(res: Response): string {
-  return String(res.locals.supervisor);
+  return userOf(res).username;
 }
 
-/** Lets a request through only with a live session: the API answers 401, pages redirect to the login form. */
-export function requireSupervisor(auth: SupervisorAuthService, mode: 'page' | 'api'): RequestHandler {
+/** The signed-in supervisor's name, role and console language (set by requireSupervisor). */
+export function userOf(res: Response): ConsoleUser {
+  return res.locals.user as ConsoleUser;
+}
+
+/**
+ * Lets a request through only with a live session of an existing account: the API answers 401, pages redirect to
+ * the login form. Puts the account's role and language on the response for the routes and the error page.
+ */
+export function requireSupervisor(auth: SupervisorAuthService, accounts: SupervisorAccountService, mode: 'page' | 'api'): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
-    const supervisor = await auth.authenticate(sessionToken(req));
-    if (!supervisor) {
+    const username = await auth.authenticate(sessionToken(req));
+    const user = username ? await accounts.profile(username) : null;
+    if (!user) {
       if (mode === 'api') throw new AppError(401, 'unauthorized', 'Sign in to the supervisor console first');
       const back = req.originalUrl.startsWith('/supervisor') ? `?next=${encodeURIComponent(req.originalUrl)}` : '';
       res.redirect(303, `/supervisor/login${back}`);
       return;
     }
-    res.locals.supervisor = supervisor;
+    res.locals.user = user;
     res.setHeader('Cache-Control', 'no-store');
+    next();
+  };
+}
+
+/**
+ * Lets a request through only when the signed-in supervisor's role has the permission; otherwise 403 saying which
+ * role it needs (pages in the supervisor's language, the API in English).
+ */
+export function requirePermission(permission: Permission, mode: 'page' | 'api'): RequestHandler {
+  return (_req, res, next) => {
+    const user = userOf(res);
+    if (!can(user.role, permission)) {
+      const language = mode === 'api' ? 'en-US' : user.language;
+      const needed = labelOf(ROLE_LABELS, language, PERMISSION_ROLE[permission]);
+      throw new AppError(403, 'forbidden', msg(language, 'error.forbidden', { needed, role: labelOf(ROLE_LABELS, language, user.role) }));
+    }
     next();
   };
 }

@@ -1,114 +1,137 @@
+import { offsetLabel, QUICK_RANGES } from '../domain/local-time.ts';
 import type { CallSearchPage } from '../storage/call-search.repository.ts';
-import { OUTCOMES, toLocalInput, type CallTimeline, type FlowView, type FunnelStep, type ParsedSearch } from '../services/call-review.service.ts';
+import { OUTCOMES, type CallTimeline, type FlowView, type FunnelStep, type ParsedSearch } from '../services/call-review.service.ts';
+import { esc, layout, query, t, timeHtml, word, type PageContext, type PageFrame } from './console-layout.renderer.ts';
+import {
+  CALL_LANGUAGE_LABELS,
+  CHANGE_LABELS,
+  DIAL_STATUS_LABELS,
+  EVENT_LABELS,
+  labelOf,
+  msg,
+  OUTCOME_LABELS,
+  STATE_LABELS,
+  type Bilingual,
+  type MessageKey,
+} from './console-messages.catalogue.ts';
 import { renderFlowDiagram } from './flow-diagram.renderer.ts';
 
-/** Escapes text for HTML element content and attribute values. */
-export function esc(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
-}
-
-function when(date: Date | null | undefined): string {
-  return date ? `${date.toISOString().slice(0, 19).replace('T', ' ')}` : '–';
-}
-
-function query(params: Record<string, string | null | undefined>): string {
-  const entries = Object.entries(params).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '');
-  return entries.length ? `?${new URLSearchParams(entries).toString()}` : '';
-}
-
-function outcomeBadge(outcome: string | null, hadTrouble = false): string {
-  const parts = outcome ? [`<span class="outcome ${esc(outcome)}">${esc(outcome)}</span>`] : ['<span class="muted">in progress</span>'];
-  if (hadTrouble) parts.push('<span class="outcome error">error</span>');
+function outcomeBadge(frame: PageFrame, outcome: string | null, hadTrouble = false): string {
+  const parts = outcome ? [word(OUTCOME_LABELS, frame, outcome, `outcome ${outcome}`)] : [`<span class="muted">${t(frame, 'inProgress')}</span>`];
+  if (hadTrouble) parts.push(word(OUTCOME_LABELS, frame, 'error', 'outcome error'));
   return parts.join(' ');
 }
 
-/** The page frame: header with navigation and the signed-in supervisor, then the body. */
-export function layout(title: string, body: string, options: { supervisor?: string; active?: 'calls' | 'flow' } = {}): string {
-  const nav = options.supervisor
-    ? `<nav><a href="/supervisor/calls"${options.active === 'calls' ? ' class="active"' : ''}>Calls</a><a href="/supervisor/flow"${options.active === 'flow' ? ' class="active"' : ''}>Flow</a></nav>
-  <div class="who"><span>${esc(options.supervisor)}</span><form method="post" action="/supervisor/logout"><button class="link" type="submit">Sign out</button></form></div>`
-    : '';
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(title)} · Hotline supervisors</title><link rel="stylesheet" href="/supervisor/assets/console.css"></head>
-<body><header class="top"><span class="brand">Password hotline · supervisors</span>${nav}</header>
-<main>${body}</main></body></html>`;
+/** The time fields of a search or range form: plain text in the console's zone, with the zone named, and the quick ranges. */
+function timeFields(ctx: PageContext, values: { from?: string; to?: string }, keep: Record<string, string>, action: string, now: Date): string {
+  const hint = t(ctx, 'time.zoneHint', { zone: ctx.timeZone, offset: offsetLabel(now, ctx.timeZone) });
+  const quick = QUICK_RANGES.map((range) => `<a href="${esc(action + query({ ...keep, range }))}" data-range="${range}">${t(ctx, `range.${range}` as MessageKey)}</a>`).join('');
+  return `<label>${t(ctx, 'time.from')} <input name="from" inputmode="numeric" autocomplete="off" maxlength="40" placeholder="2026-03-01 08:00" value="${esc(values.from)}" aria-describedby="zone-hint"></label>
+  <label>${t(ctx, 'time.to')} <input name="to" inputmode="numeric" autocomplete="off" maxlength="40" placeholder="2026-03-01 18:00" value="${esc(values.to)}" aria-describedby="zone-hint"></label>
+  <p class="zone-hint" id="zone-hint">${hint}</p>
+  <nav class="quick-ranges" aria-label="${t(ctx, 'time.quick')}">${quick}</nav>`;
 }
 
-/** The login form (with the reason of a refused attempt). */
-export function loginPage(options: { error?: string; username?: string; next?: string } = {}): string {
+/** The login form (with the reason of a refused attempt), in the language asked for or Chinese; a language asked for is kept for an account that has none yet. */
+export function loginPage(frame: PageFrame, options: { error?: string; username?: string; next?: string } = {}): string {
   return layout(
-    'Sign in',
+    frame,
+    msg(frame.language, 'login.title'),
     `<form class="login" method="post" action="/supervisor/login">
-  <h1>Sign in</h1>
+  <h1>${t(frame, 'login.title')}</h1>
   ${options.error ? `<div class="error-box" role="alert">${esc(options.error)}</div>` : ''}
-  <label>Username <input name="username" autocomplete="username" required maxlength="64" value="${esc(options.username)}" autofocus></label>
-  <label>Password <input name="password" type="password" autocomplete="current-password" required maxlength="256"></label>
+  <label>${t(frame, 'login.username')} <input name="username" autocomplete="username" required maxlength="64" value="${esc(options.username)}" autofocus></label>
+  <label>${t(frame, 'login.password')} <input name="password" type="password" autocomplete="current-password" required maxlength="256"></label>
+  ${frame.languageChosen ? `<input type="hidden" name="lang" value="${frame.language}">` : ''}
   ${options.next ? `<input type="hidden" name="next" value="${esc(options.next)}">` : ''}
-  <button type="submit">Sign in</button>
+  <button type="submit">${t(frame, 'login.submit')}</button>
 </form>`,
   );
 }
 
-/** The call search: filters, results newest first, next-page link and CSV export. */
-export function searchPage(parsed: ParsedSearch, page: CallSearchPage, supervisor: string): string {
+/** The call search: filters (times in the console's zone, quick ranges), results newest first, next-page link and CSV export. */
+export function searchPage(ctx: PageContext, parsed: ParsedSearch, page: CallSearchPage, now: Date): string {
   const f = parsed.form;
-  const select = (name: string, values: readonly string[], labels: Record<string, string> = {}) =>
-    `<select name="${name}"><option value="">any</option>${values.map((v) => `<option value="${esc(v)}"${f[name] === v ? ' selected' : ''}>${esc(labels[v] ?? v)}</option>`).join('')}</select>`;
+  const select = (name: string, values: readonly string[], labels: Record<string, Bilingual>) =>
+    `<select name="${name}"><option value="">${t(ctx, 'any')}</option>${values
+      .map((v) => `<option value="${esc(v)}" title="${esc(v)}"${f[name] === v ? ' selected' : ''}>${esc(labelOf(labels, ctx.language, v))}</option>`)
+      .join('')}</select>`;
   const rows = page.calls
     .map(
       (c) => `<tr>
   <td class="mono"><a href="/supervisor/calls/${esc(c.callSid)}">${esc(c.callSid)}</a></td>
-  <td>${esc(when(c.startedAt))}</td><td class="num">${c.durationSeconds ?? '–'}</td><td>${esc(c.language)}</td>
+  <td>${timeHtml(ctx, c.startedAt)}</td><td class="num">${c.durationSeconds ?? '–'}</td><td>${word(CALL_LANGUAGE_LABELS, ctx, c.language)}</td>
   <td class="mono">${esc(c.callerMasked)}</td><td class="mono">${esc(c.idMasked ?? '–')}</td>
-  <td>${outcomeBadge(c.outcome, c.hadTrouble)}</td><td>${esc(c.status === 'ended' ? (c.endedIn ?? c.state) : c.state)}</td></tr>`,
+  <td>${outcomeBadge(ctx, c.outcome, c.hadTrouble)}</td><td>${word(STATE_LABELS, ctx, c.status === 'ended' ? (c.endedIn ?? c.state) : c.state)}</td></tr>`,
     )
     .join('\n');
-  const next = page.next ? `<a class="next" href="/supervisor/calls${query({ ...f, after: page.next })}">Older calls →</a>` : '';
-  const first = parsed.after ? `<a href="/supervisor/calls${query(f)}">← Newest</a>` : '';
+  const next = page.next ? `<a class="next" href="/supervisor/calls${query({ ...f, after: page.next })}">${t(ctx, 'calls.older')}</a>` : '';
+  const first = parsed.after ? `<a href="/supervisor/calls${query(f)}">${t(ctx, 'calls.newest')}</a>` : '';
+  const keep = Object.fromEntries(Object.entries(f).filter(([k]) => k !== 'from' && k !== 'to'));
   return layout(
-    'Calls',
-    `<h1>Calls</h1>
+    ctx,
+    msg(ctx.language, 'calls.title'),
+    `<h1>${t(ctx, 'calls.title')}</h1>
 <form class="filters" method="get" action="/supervisor/calls">
-  <label>From (UTC) <input type="datetime-local" name="from" value="${esc(f.from)}"></label>
-  <label>To (UTC) <input type="datetime-local" name="to" value="${esc(f.to)}"></label>
-  <label>Outcome ${select('outcome', OUTCOMES)}</label>
-  <label>Caller (last digits or full number) <input name="caller" inputmode="tel" maxlength="32" value="${esc(f.caller)}"></label>
-  <label>ID (masked or full) <input name="id" maxlength="32" value="${esc(f.id)}" placeholder="1101**********002X"></label>
-  <label>Language ${select('language', ['zh-CN', 'en-US'])}</label>
-  <label>CallSid <input name="callSid" maxlength="64" value="${esc(f.callSid)}"></label>
-  <div><button type="submit">Search</button> <a href="/supervisor/calls">Clear</a></div>
+  ${timeFields(ctx, f, keep, '/supervisor/calls', now)}
+  <label>${t(ctx, 'calls.outcome')} ${select('outcome', OUTCOMES, OUTCOME_LABELS)}</label>
+  <label>${t(ctx, 'calls.caller')} <input name="caller" inputmode="tel" maxlength="32" value="${esc(f.caller)}"></label>
+  <label>${t(ctx, 'calls.id')} <input name="id" maxlength="32" value="${esc(f.id)}" placeholder="1101**********002X"></label>
+  <label>${t(ctx, 'calls.language')} ${select('language', ['zh-CN', 'en-US'], CALL_LANGUAGE_LABELS)}</label>
+  <label>${t(ctx, 'calls.callSid')} <input name="callSid" maxlength="64" value="${esc(f.callSid)}"></label>
+  <div><button type="submit">${t(ctx, 'calls.search')}</button> <a href="/supervisor/calls">${t(ctx, 'calls.clear')}</a></div>
 </form>
-<div class="pager">${first}${next}<a href="/api/supervisor/calls.csv${query(f)}" download>Export CSV</a></div>
+<div class="pager">${first}${next}<a href="/api/supervisor/calls.csv${query(f)}" download>${t(ctx, 'calls.exportCsv')}</a></div>
 <table class="results">
-<thead><tr><th>CallSid</th><th>Started (UTC)</th><th class="num">Seconds</th><th>Language</th><th>Caller</th><th>ID</th><th>Outcome</th><th>Ended in</th></tr></thead>
-<tbody>${rows || '<tr><td colspan="8" class="muted">No calls match.</td></tr>'}</tbody>
+<thead><tr><th>CallSid</th><th>${t(ctx, 'calls.started')}</th><th class="num">${t(ctx, 'calls.seconds')}</th><th>${t(ctx, 'calls.language')}</th><th>${t(ctx, 'call.caller')}</th><th>${t(ctx, 'call.id')}</th><th>${t(ctx, 'calls.outcome')}</th><th>${t(ctx, 'calls.endedIn')}</th></tr></thead>
+<tbody>${rows || `<tr><td colspan="8" class="muted">${t(ctx, 'calls.none')}</td></tr>`}</tbody>
 </table>
 <div class="pager">${first}${next}</div>`,
-    { supervisor, active: 'calls' },
+    'calls',
   );
 }
 
-/** One call: facts, the step-by-step timeline, the password-change record and the call's log lines. */
-export function callPage(t: CallTimeline, supervisor: string): string {
-  const c = t.call;
-  const steps = t.steps
+function promptList(prompts: Array<{ id: string; text: string }>): string {
+  return `<ol class="prompts">${prompts.map((p) => `<li><span class="id">${esc(p.id)}</span>${esc(p.text)}</li>`).join('')}</ol>`;
+}
+
+/** What the caller heard last, as a sentence and the prompts (before a hang-up, or after a busy agent line). */
+function lastHeardHtml(ctx: PageContext, t_: CallTimeline): string {
+  const heard = t_.lastHeard;
+  if (!heard) return '';
+  const intro =
+    heard.reason === 'hangup'
+      ? t(ctx, 'call.lastHeard.hangup', { state: labelOf(STATE_LABELS, ctx.language, heard.state ?? '') })
+      : t(ctx, 'call.lastHeard.agentBusy', { status: heard.dialCallStatus ? labelOf(DIAL_STATUS_LABELS, ctx.language, heard.dialCallStatus) : labelOf(OUTCOME_LABELS, ctx.language, 'agent-unavailable') });
+  const prompts = heard.prompts.length ? promptList(heard.prompts) : `<p class="muted">${t(ctx, 'call.lastHeard.nothing')}</p>`;
+  return `<section class="last-heard" data-reason="${heard.reason}"><h2>${t(ctx, 'call.lastHeard')}</h2><p>${intro}</p>${prompts}</section>`;
+}
+
+/** One call: facts, the step-by-step timeline in words (code names in tooltips), what the caller heard last, the password change and the log lines. */
+export function callPage(ctx: PageContext, tl: CallTimeline): string {
+  const c = tl.call;
+  const states = (names: string[]) => names.map((name) => word(STATE_LABELS, ctx, name)).join(' → ');
+  const steps = tl.steps
     .map(
       (s) => `<tr>
-  <td class="num">${s.step}</td><td>${esc(when(s.at))}</td><td>${esc(s.event)}</td><td class="mono">${esc(s.input ?? '')}</td>
-  <td>${s.entered.map((name) => esc(name)).join(' → ') || `<span class="muted">stayed in ${esc(s.from)}</span>`}</td>
-  <td><ol class="prompts">${s.prompts.map((p) => `<li><span class="id">${esc(p.id)}</span>${esc(p.text)}</li>`).join('')}</ol></td>
+  <td class="num">${s.step}</td><td>${timeHtml(ctx, s.at)}</td><td>${word(EVENT_LABELS, ctx, s.event)}</td><td class="mono">${esc(s.input ?? '')}</td>
+  <td>${states(s.entered) || `<span class="muted">${esc(msg(ctx.language, 'call.stayedIn', { state: labelOf(STATE_LABELS, ctx.language, s.from) }))}</span>`}</td>
+  <td>${promptList(s.prompts)}</td>
   <td class="num">${s.secondsInState ?? '–'}</td><td class="num">${s.processingMs}</td></tr>`,
     )
     .join('\n');
-  const change = t.passwordChange
-    ? `<dl class="facts"><dt>Changed at</dt><dd>${esc(when(t.passwordChange.at))}</dd><dt>Status</dt><dd>${esc(t.passwordChange.status)}</dd>
-<dt>Verified by</dt><dd>${esc(t.passwordChange.channel)}</dd><dt>Card</dt><dd class="mono">${esc(t.passwordChange.idMasked)}</dd></dl>`
-    : '<p class="muted">No password change on this call.</p>';
-  const logs = t.logs
+  const busyRow =
+    tl.lastHeard?.reason === 'agent-unavailable'
+      ? `<tr class="after-flow"><td class="num">–</td><td>–</td><td>${word(OUTCOME_LABELS, ctx, 'agent-unavailable')}</td><td></td><td>${word(STATE_LABELS, ctx, tl.lastHeard.state)}</td><td>${promptList(tl.lastHeard.prompts)}</td><td class="num">–</td><td class="num">–</td></tr>`
+      : '';
+  const change = tl.passwordChange
+    ? `<dl class="facts"><dt>${t(ctx, 'call.changedAt')}</dt><dd>${timeHtml(ctx, tl.passwordChange.at)}</dd><dt>${t(ctx, 'call.changeStatus')}</dt><dd>${word(CHANGE_LABELS, ctx, tl.passwordChange.status)}</dd>
+<dt>${t(ctx, 'call.verifiedBy')}</dt><dd>${word(CHANGE_LABELS, ctx, tl.passwordChange.channel)}</dd><dt>${t(ctx, 'call.card')}</dt><dd class="mono">${esc(tl.passwordChange.idMasked)}</dd></dl>`
+    : `<p class="muted">${t(ctx, 'call.noChange')}</p>`;
+  const logs = tl.logs
     .map(
       (l) =>
-        `<tr><td>${esc(when(l.at))}</td><td>${esc(l.level)}</td><td>${esc(l.message)}</td><td class="mono">${esc(
+        `<tr><td>${timeHtml(ctx, l.at)}</td><td>${esc(l.level)}</td><td>${esc(l.message)}</td><td class="mono">${esc(
           Object.entries(l.fields)
             .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
             .join(' '),
@@ -116,63 +139,72 @@ export function callPage(t: CallTimeline, supervisor: string): string {
     )
     .join('\n');
   return layout(
-    `Call ${c.callSid}`,
-    `<h1>Call <span class="mono">${esc(c.callSid)}</span></h1>
+    ctx,
+    msg(ctx.language, 'call.title', { callSid: c.callSid }),
+    `<h1>${esc(msg(ctx.language, 'call.title', { callSid: '' }))}<span class="mono">${esc(c.callSid)}</span></h1>
 <dl class="facts">
-  <dt>Started</dt><dd>${esc(when(c.startedAt))}</dd><dt>Ended</dt><dd>${esc(when(c.endedAt))}</dd>
-  <dt>Caller</dt><dd class="mono">${esc(c.callerMasked)}</dd><dt>ID</dt><dd class="mono">${esc(c.idMasked ?? '–')}</dd>
-  <dt>Language</dt><dd>${esc(c.language)}</dd><dt>Duration</dt><dd>${c.durationSeconds ?? '–'} s</dd>
-  <dt>Outcome</dt><dd class="ending">${outcomeBadge(c.outcome, c.hadTrouble)}</dd><dt>Ended in</dt><dd>${esc(t.ending.state ?? 'still in progress')}</dd>
+  <dt>${t(ctx, 'call.started')}</dt><dd>${timeHtml(ctx, c.startedAt)}</dd><dt>${t(ctx, 'call.ended')}</dt><dd>${timeHtml(ctx, c.endedAt)}</dd>
+  <dt>${t(ctx, 'call.caller')}</dt><dd class="mono">${esc(c.callerMasked)}</dd><dt>${t(ctx, 'call.id')}</dt><dd class="mono">${esc(c.idMasked ?? '–')}</dd>
+  <dt>${t(ctx, 'call.language')}</dt><dd>${word(CALL_LANGUAGE_LABELS, ctx, c.language)}</dd><dt>${t(ctx, 'call.duration')}</dt><dd>${c.durationSeconds === null ? '–' : t(ctx, 'call.seconds', { n: c.durationSeconds })}</dd>
+  <dt>${t(ctx, 'call.outcome')}</dt><dd class="ending" data-outcome="${esc(c.outcome ?? '')}">${outcomeBadge(ctx, c.outcome, c.hadTrouble)}</dd><dt>${t(ctx, 'call.endedIn')}</dt><dd>${tl.ending.state ? word(STATE_LABELS, ctx, tl.ending.state) : t(ctx, 'call.stillInProgress')}</dd>
 </dl>
-<div class="actions"><a href="/api/supervisor/calls/${esc(c.callSid)}/timeline.json" download>Export timeline (JSON)</a><a href="/supervisor/calls">Back to calls</a></div>
-<h2>Timeline</h2>
+<div class="actions"><a href="/api/supervisor/calls/${esc(c.callSid)}/timeline.json" download>${t(ctx, 'call.exportJson')}</a><a href="/supervisor/calls">${t(ctx, 'call.back')}</a></div>
+${lastHeardHtml(ctx, tl)}
+<h2>${t(ctx, 'call.timeline')}</h2>
 <table class="timeline">
-<thead><tr><th class="num">Step</th><th>At (UTC)</th><th>Event</th><th>Keys</th><th>States entered</th><th>Prompts played (${esc(c.language)})</th><th class="num">Seconds in state</th><th class="num">Server ms</th></tr></thead>
-<tbody>${steps || '<tr><td colspan="8" class="muted">No steps recorded.</td></tr>'}</tbody>
+<thead><tr><th class="num">${t(ctx, 'call.step')}</th><th>${t(ctx, 'call.at')}</th><th>${t(ctx, 'call.event')}</th><th>${t(ctx, 'call.keys')}</th><th>${t(ctx, 'call.entered')}</th><th>${t(ctx, 'call.prompts', { language: labelOf(CALL_LANGUAGE_LABELS, ctx.language, c.language) })}</th><th class="num">${t(ctx, 'call.secondsInState')}</th><th class="num">${t(ctx, 'call.serverMs')}</th></tr></thead>
+<tbody>${steps || `<tr><td colspan="8" class="muted">${t(ctx, 'call.noSteps')}</td></tr>`}${busyRow}</tbody>
 </table>
-<h2>Password change</h2>
+<h2>${t(ctx, 'call.passwordChange')}</h2>
 ${change}
-<h2>Log lines</h2>
-<table class="logs"><thead><tr><th>At (UTC)</th><th>Level</th><th>Message</th><th>Fields</th></tr></thead>
-<tbody>${logs || '<tr><td colspan="4" class="muted">No log lines stored for this call.</td></tr>'}</tbody></table>`,
-    { supervisor },
+<h2>${t(ctx, 'call.logs')}</h2>
+<table class="logs"><thead><tr><th>${t(ctx, 'call.at')}</th><th>${t(ctx, 'call.level')}</th><th>${t(ctx, 'call.message')}</th><th>${t(ctx, 'call.fields')}</th></tr></thead>
+<tbody>${logs || `<tr><td colspan="4" class="muted">${t(ctx, 'call.noLogs')}</td></tr>`}</tbody></table>`,
   );
 }
 
-/** The flow view: range form, the machine diagram with counts, where calls ended, and the password funnel. */
-export function flowPage(view: FlowView, funnel: FunnelStep[], supervisor: string): string {
+/** The flow view: range form (console's zone, quick ranges), the laid-out diagram with counts and drop-off, where calls ended, and the password funnel. */
+export async function flowPage(ctx: PageContext, view: FlowView, form: { from: string; to: string }, funnel: FunnelStep[], now: Date): Promise<string> {
   const max = Math.max(1, ...funnel.map((s) => s.calls));
   const funnelRows = funnel
     .map(
-      (s) => `<tr><td>${esc(s.step)}</td><td class="num">${s.calls}</td><td><svg width="240" height="12" role="img" aria-label="${s.calls} calls"><rect width="${Math.round((s.calls / max) * 240)}" height="12" rx="2" fill="#1f5fa8"/></svg></td>
+      (s) => `<tr><td title="${esc(s.step)}">${t(ctx, `funnel.${s.step}` as MessageKey)}</td><td class="num">${s.calls}</td><td><svg width="240" height="12" role="img" aria-label="${s.calls}"><rect width="${Math.round((s.calls / max) * 240)}" height="12" rx="2" fill="#1f5fa8"/></svg></td>
   <td class="num">${s.dropOff}</td><td class="num">${(s.rate * 100).toFixed(1)}%</td><td class="num">${s.medianSeconds === null ? '–' : `${Math.round(s.medianSeconds)} s`}</td></tr>`,
     )
     .join('\n');
   const endings = view.counts.endings
-    .map((e) => `<tr><td>${esc(e.state)}</td><td>${outcomeBadge(e.outcome)}</td><td class="num">${e.calls}</td></tr>`)
+    .map((e) => `<tr><td>${word(STATE_LABELS, ctx, e.state)}</td><td>${outcomeBadge(ctx, e.outcome)}</td><td class="num">${e.calls}</td></tr>`)
     .join('\n');
+  const diagram = await renderFlowDiagram(view, ctx.language);
   return layout(
-    'Flow',
-    `<h1>Flow</h1>
+    ctx,
+    msg(ctx.language, 'flow.title'),
+    `<h1>${t(ctx, 'flow.title')}</h1>
 <form class="filters" method="get" action="/supervisor/flow">
-  <label>From (UTC) <input type="datetime-local" name="from" value="${esc(toLocalInput(view.from))}"></label>
-  <label>To (UTC) <input type="datetime-local" name="to" value="${esc(toLocalInput(view.to))}"></label>
-  <div><button type="submit">Show</button></div>
+  ${timeFields(ctx, form, {}, '/supervisor/flow', now)}
+  <div><button type="submit">${t(ctx, 'flow.show')}</button></div>
 </form>
-<p class="summary">${view.counts.calls} calls started between ${esc(when(view.from))} and ${esc(when(view.to))} (UTC). Numbers on states and arrows count calls.</p>
-<h2>Password journey</h2>
-<table class="funnel"><thead><tr><th>Step</th><th class="num">Calls</th><th></th><th class="num">Dropped since previous</th><th class="num">Of previous</th><th class="num">Median time from previous</th></tr></thead>
+<p class="summary">${t(ctx, 'flow.summary', { calls: view.counts.calls, from: '\u0000from', to: '\u0000to' }).replace('\u0000from', timeHtml(ctx, view.from)).replace('\u0000to', timeHtml(ctx, view.to))}</p>
+<h2>${t(ctx, 'flow.funnel')}</h2>
+<table class="funnel"><thead><tr><th>${t(ctx, 'flow.funnel.step')}</th><th class="num">${t(ctx, 'flow.funnel.calls')}</th><th></th><th class="num">${t(ctx, 'flow.funnel.dropped')}</th><th class="num">${t(ctx, 'flow.funnel.rate')}</th><th class="num">${t(ctx, 'flow.funnel.median')}</th></tr></thead>
 <tbody>${funnelRows}</tbody></table>
-<h2>Statechart</h2>
-<div class="diagram">${renderFlowDiagram(view)}</div>
-<h2>Where calls ended</h2>
-<table class="endings"><thead><tr><th>State</th><th>Outcome</th><th class="num">Calls</th></tr></thead>
-<tbody>${endings || '<tr><td colspan="3" class="muted">No calls in this range.</td></tr>'}</tbody></table>`,
-    { supervisor, active: 'flow' },
+<h2>${t(ctx, 'flow.diagram')}</h2>
+<p class="legend">${t(ctx, 'flow.legend')}</p>
+<div class="diagram">${diagram}</div>
+<h2>${t(ctx, 'flow.endings')}</h2>
+<table class="endings"><thead><tr><th>${t(ctx, 'flow.endings.state')}</th><th>${t(ctx, 'flow.endings.outcome')}</th><th class="num">${t(ctx, 'flow.endings.calls')}</th></tr></thead>
+<tbody>${endings || `<tr><td colspan="3" class="muted">${t(ctx, 'flow.endings.none')}</td></tr>`}</tbody></table>`,
+    'flow',
   );
 }
 
-/** An error page for the console (the error middleware's HTML form). */
-export function errorPage(status: number, message: string): string {
-  return layout(`Error ${status}`, `<h1>${status}</h1><div class="error-box">${esc(message)}</div><p><a href="/supervisor/calls">Back to calls</a></p>`);
+/** An error page for the console (the error middleware's HTML form), in the supervisor's language. */
+export function errorPage(frame: PageFrame, status: number, message: string): string {
+  const known = [400, 401, 403, 404, 429, 500].includes(status) ? (`error.${status}` as MessageKey) : null;
+  const heading = known ? msg(frame.language, known) : '';
+  return layout(
+    frame,
+    msg(frame.language, 'error.title', { status }),
+    `<h1>${status}${heading ? ` · ${esc(heading)}` : ''}</h1><div class="error-box" role="alert">${esc(message)}</div><p><a href="/supervisor/calls">${t(frame, 'error.back')}</a></p>`,
+  );
 }

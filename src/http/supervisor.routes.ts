@@ -1,10 +1,15 @@
 import { readFileSync } from 'node:fs';
-import express, { Router } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { AppError } from './app-error.ts';
+import type { AccessLogService } from '../services/access-log.service.ts';
 import type { CallReviewService } from '../services/call-review.service.ts';
+import type { SupervisorAccountService } from '../services/supervisor-account.service.ts';
 import type { SupervisorAuthService } from '../services/supervisor-auth.service.ts';
-import { consoleHeaders, requireSameOrigin, requireSupervisor, sessionToken, setSessionCookie, supervisorOf } from './supervisor-auth.middleware.ts';
+import { accessLogPage, accountsPage } from './audit-pages.renderer.ts';
+import type { PageContext } from './console-layout.renderer.ts';
+import { DEFAULT_CONSOLE_LANGUAGE, isConsoleLanguage, msg, type ConsoleLanguage } from './console-messages.catalogue.ts';
+import { consoleHeaders, requirePermission, requireSameOrigin, requireSupervisor, sessionToken, setSessionCookie, userOf } from './supervisor-auth.middleware.ts';
 import { callPage, flowPage, loginPage, searchPage } from './supervisor-pages.renderer.ts';
 
 const CSS = readFileSync(new URL('./assets/console.css', import.meta.url), 'utf8');
@@ -13,19 +18,44 @@ const loginForm = z.object({
   username: z.string().trim().toLowerCase().max(64).default(''),
   password: z.string().max(256).default(''),
   next: z.string().max(500).optional(),
+  lang: z.string().max(10).optional(),
 });
 
-/** Where to go after signing in: only a console path, never another site. */
+const languageForm = z.object({ language: z.string().max(10), back: z.string().max(500).optional() });
+const roleForm = z.object({ role: z.string().max(20) });
+
+/** Where to go after signing in or switching language: only a console path, never another site. */
 function safeNext(next: string | undefined): string {
-  return next && /^\/supervisor(\/|$|\?)/.test(next) && !next.startsWith('//') ? next : '/supervisor/calls';
+  return next && /^\/supervisor(\/|$|\?)/.test(next) && !next.startsWith('//') && !next.includes('\\') ? next : '/supervisor/calls';
 }
 
-/** The supervisor console's pages under /supervisor: login, call search, call detail, flow view. */
-export function supervisorRoutes(deps: { auth: SupervisorAuthService; review: CallReviewService; publicBaseUrl: string; lockMinutes: number }): Router {
-  const { auth, review } = deps;
+/** The language of a page shown before sign-in: `?lang=` (or the login form's field), Chinese by default. */
+function loginLanguage(value: unknown): ConsoleLanguage {
+  return isConsoleLanguage(value) ? value : DEFAULT_CONSOLE_LANGUAGE;
+}
+
+const form = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 });
+
+/** The supervisor console's pages under /supervisor: login, call search, call detail, flow view, access log, accounts. */
+export function supervisorRoutes(deps: {
+  auth: SupervisorAuthService;
+  accounts: SupervisorAccountService;
+  review: CallReviewService;
+  access: AccessLogService;
+  publicBaseUrl: string;
+  lockMinutes: number;
+  timeZone: string;
+  now?: () => Date;
+}): Router {
+  const { auth, accounts, review, access } = deps;
+  const now = deps.now ?? (() => new Date());
   const secure = deps.publicBaseUrl.startsWith('https:');
   const router = Router();
   router.use(consoleHeaders, requireSameOrigin(deps.publicBaseUrl));
+  const ctx = (req: Request, res: Response): PageContext => {
+    const user = userOf(res);
+    return { language: user.language, user, path: req.originalUrl, timeZone: deps.timeZone };
+  };
 
   router.get('/assets/console.css', (_req, res) => {
     res.type('text/css').setHeader('Cache-Control', 'public, max-age=3600');
@@ -34,22 +64,28 @@ export function supervisorRoutes(deps: { auth: SupervisorAuthService; review: Ca
 
   router.get('/login', (req, res) => {
     res.setHeader('Cache-Control', 'no-store');
-    res.type('html').send(loginPage({ next: typeof req.query.next === 'string' ? safeNext(req.query.next) : undefined }));
+    const next = typeof req.query.next === 'string' ? safeNext(req.query.next) : undefined;
+    res.type('html').send(loginPage({ language: loginLanguage(req.query.lang), languageChosen: isConsoleLanguage(req.query.lang), path: req.originalUrl }, { next }));
   });
 
-  router.post('/login', express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 }), async (req, res) => {
+  router.post('/login', form, async (req, res) => {
     const parsedForm = loginForm.safeParse(req.body ?? {});
     if (!parsedForm.success) throw new AppError(400, 'bad-request', 'username and password are required');
-    const form = parsedForm.data;
-    const result = await auth.login(form.username, form.password, req.ip ?? 'unknown');
+    const f = parsedForm.data;
+    const language = loginLanguage(f.lang);
+    const result = await auth.login(f.username, f.password, req.ip ?? 'unknown');
     res.setHeader('Cache-Control', 'no-store');
     if (!result.ok) {
-      const error = result.reason === 'throttled' ? `Too many failed sign-ins. Try again in ${deps.lockMinutes} minutes.` : 'Wrong username or password.';
-      res.status(result.reason === 'throttled' ? 429 : 401).type('html').send(loginPage({ error, username: form.username, next: form.next }));
+      const error = result.reason === 'throttled' ? msg(language, 'login.throttled', { minutes: deps.lockMinutes }) : msg(language, 'login.wrong');
+      res
+        .status(result.reason === 'throttled' ? 429 : 401)
+        .type('html')
+        .send(loginPage({ language, languageChosen: isConsoleLanguage(f.lang), path: '/supervisor/login' }, { error, username: f.username, next: f.next }));
       return;
     }
+    if (isConsoleLanguage(f.lang)) await accounts.adoptLanguage(result.username, f.lang);
     setSessionCookie(res, result.token, { secure });
-    res.redirect(303, safeNext(form.next));
+    res.redirect(303, safeNext(f.next));
   });
 
   router.post('/logout', async (req, res) => {
@@ -58,25 +94,49 @@ export function supervisorRoutes(deps: { auth: SupervisorAuthService; review: Ca
     res.redirect(303, '/supervisor/login');
   });
 
-  router.use(requireSupervisor(auth, 'page'));
+  router.use(requireSupervisor(auth, accounts, 'page'));
+
+  router.post('/language', form, async (req, res) => {
+    const parsed = languageForm.safeParse(req.body ?? {});
+    if (!parsed.success) throw new AppError(400, 'bad-request', 'language: zh-CN or en-US');
+    await accounts.setLanguage(userOf(res).username, parsed.data.language);
+    res.redirect(303, safeNext(parsed.data.back));
+  });
 
   router.get('/', (_req, res) => res.redirect(303, '/supervisor/calls'));
 
-  router.get('/calls', async (req, res) => {
+  router.get('/calls', requirePermission('calls', 'page'), async (req, res) => {
     const parsed = review.parseSearch(req.query);
-    const page = await review.search(parsed);
-    res.type('html').send(searchPage(parsed, page, supervisorOf(res)));
+    const page = await review.searchAs(userOf(res), parsed, 'page');
+    res.type('html').send(searchPage(ctx(req, res), parsed, page, now()));
   });
 
-  router.get('/calls/:callSid', async (req, res) => {
-    const timeline = await review.viewCall(supervisorOf(res), String(req.params.callSid).slice(0, 64), 'page');
-    res.type('html').send(callPage(timeline, supervisorOf(res)));
+  router.get('/calls/:callSid', requirePermission('calls', 'page'), async (req, res) => {
+    const timeline = await review.viewCall(userOf(res), String(req.params.callSid).slice(0, 64), 'page');
+    res.type('html').send(callPage(ctx(req, res), timeline));
   });
 
-  router.get('/flow', async (req, res) => {
+  router.get('/flow', requirePermission('calls', 'page'), async (req, res) => {
     const range = review.parseRange(req.query);
     const [view, funnel] = await Promise.all([review.flow(range), review.funnel(range)]);
-    res.type('html').send(flowPage(view, funnel, supervisorOf(res)));
+    res.type('html').send(await flowPage(ctx(req, res), view, range.form, funnel, now()));
+  });
+
+  router.get('/access-log', requirePermission('audit', 'page'), async (req, res) => {
+    const q = access.parseQuery(req.query);
+    res.type('html').send(accessLogPage(ctx(req, res), q, await access.read(q), now()));
+  });
+
+  router.get('/accounts', requirePermission('accounts', 'page'), async (req, res) => {
+    res.type('html').send(accountsPage(ctx(req, res), await accounts.list()));
+  });
+
+  router.post('/accounts/:username/role', requirePermission('accounts', 'page'), form, async (req, res) => {
+    const parsed = roleForm.safeParse(req.body ?? {});
+    if (!parsed.success) throw new AppError(400, 'bad-request', 'role: supervisor, auditor or admin');
+    const username = String(req.params.username).slice(0, 64);
+    await accounts.setRole(userOf(res), username, parsed.data.role, 'page');
+    res.redirect(303, '/supervisor/accounts');
   });
 
   return router;

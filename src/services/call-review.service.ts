@@ -1,13 +1,20 @@
 import { z } from 'zod';
 import { PROMPTS, promptText, type Language, type PromptId } from '../../prompts/catalogue.ts';
 import { otpMinutes, type Config } from '../config.ts';
+import { maskCitizenId } from '../domain/citizen-id.ts';
+import { formatLocal, formatLocalInput, nextMinute } from '../domain/local-time.ts';
+import { maskPhone } from '../domain/masking.ts';
 import { AppError } from '../http/app-error.ts';
 import { keyedHash } from '../security/secrets.ts';
 import type { CallSearchFilter, CallSearchPage, CallSummary, TimelineTurn } from '../storage/call-search.repository.ts';
 import type { Counts } from '../storage/call-rollup.repository.ts';
 import { COUNTER, countsUnder, FUNNEL, funnelSecondsOf, medianSeconds, type FunnelStepName } from './call-stats.ts';
 import type { Store } from '../storage/store.ts';
+import type { AccessHow, AccessLogService } from './access-log.service.ts';
+import { parseConsoleRange, parseOr400 as parse } from './console-range.parser.ts';
+import { csvField } from './csv-field.ts';
 import { machineGraph, type FlowGraph } from './flow-graph.service.ts';
+import type { ConsoleUser } from './supervisor-account.service.ts';
 
 /** Outcomes supervisors can filter by (stored values, plus `error`: the call met a technical problem). */
 export const OUTCOMES = ['password-changed', 'locked', 'transferred', 'agent-unavailable', 'abandoned', 'goodbye', 'no-input', 'verification-failed', 'error'] as const;
@@ -21,24 +28,10 @@ export const CSV_MAX_ROWS = 10_000;
 const MASKED_ID = /^[0-9]{4}\*{10}[0-9]{3}[0-9X]$/;
 const FULL_ID = /^[0-9]{17}[0-9X]$/;
 
-const dateText = z
-  .string()
-  .trim()
-  .max(40)
-  .optional()
-  .transform((value, ctx) => {
-    if (!value) return undefined;
-    const date = new Date(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(value) ? `${value}Z` : value);
-    if (Number.isNaN(date.getTime())) {
-      ctx.addIssue({ code: 'custom', message: 'must be a date and time (UTC) such as 2026-03-01T08:00' });
-      return z.NEVER;
-    }
-    return date;
-  });
+const rangeFields = { from: z.string().max(40).optional(), to: z.string().max(40).optional(), range: z.string().max(20).optional() };
 
 const searchQuery = z.object({
-  from: dateText,
-  to: dateText,
+  ...rangeFields,
   outcome: z.enum(OUTCOMES).or(z.literal('')).optional(),
   caller: z.string().trim().max(32).optional(),
   id: z.string().trim().max(32).optional(),
@@ -47,23 +40,17 @@ const searchQuery = z.object({
   after: z.string().max(200).optional(),
 });
 
-const rangeQuery = z.object({ from: dateText, to: dateText });
+const rangeQuery = z.object(rangeFields);
 
-/** A parsed search: the repository filter, the page cursor, and the query as typed (for links and forms). */
+/** A parsed search: the repository filter, the page cursor, the query as typed (times in the console's zone) and, masked, for the access log. */
 export interface ParsedSearch {
   filter: CallSearchFilter;
   after: string | null;
   form: Record<string, string>;
-}
-
-/** Parses a request part against a schema or throws a 400 naming the first problem. */
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new AppError(400, 'bad-request', `${issue.path.join('.') || 'query'}: ${issue.message}`);
-  }
-  return result.data;
+  /** The caller number or ID searched for, masked (`caller +86 139****5678`); null when the search named neither. */
+  subject: string | null;
+  /** The whole query with caller and ID masked, for the access log. */
+  masked: string;
 }
 
 /** One prompt as the caller heard it. */
@@ -90,11 +77,22 @@ export interface TimelineStep {
   secondsInState: number | null;
 }
 
+/** What the caller heard last: before hanging up (the prompts of the step before), or after a busy or unanswered agent line. */
+export interface LastHeard {
+  reason: 'hangup' | 'agent-unavailable';
+  /** The state the caller hung up in, or the transfer state for an agent line that did not connect. */
+  state: string | null;
+  /** Twilio's DialCallStatus of the agent line (`busy`, `no-answer`, `failed`), when it was logged. */
+  dialCallStatus: string | null;
+  prompts: PlayedPrompt[];
+}
+
 /** Everything supervisors see of one call; masked, with no snapshot, TwiML, hash, PIN or code. */
 export interface CallTimeline {
   call: CallSummary;
   steps: TimelineStep[];
   ending: { state: string | null; outcome: string | null; endedAt: Date | null };
+  lastHeard: LastHeard | null;
   passwordChange: { at: Date; channel: string; status: string; idMasked: string; callerMasked: string } | null;
   logs: Array<{ at: Date; level: string; message: string; fields: Record<string, unknown> }>;
 }
@@ -149,7 +147,7 @@ export interface FunnelStep {
 export class CallReviewService {
   private readonly now: () => Date;
 
-  constructor(private readonly deps: { store: Store; config: Config; now?: () => Date }) {
+  constructor(private readonly deps: { store: Store; config: Config; access: AccessLogService; now?: () => Date }) {
     this.now = deps.now ?? (() => new Date());
   }
 
@@ -157,15 +155,21 @@ export class CallReviewService {
   parseSearch(query: unknown): ParsedSearch {
     const q = parse(searchQuery, query);
     const pepper = this.deps.config.pinPepper;
-    const filter: CallSearchFilter = { from: q.from, to: q.to };
+    const range = parseConsoleRange(q, { timeZone: this.deps.config.console.timeZone, now: this.now() });
+    const filter: CallSearchFilter = { from: range.from, to: range.to };
+    const subject: string[] = [];
     if (q.outcome) filter.outcome = q.outcome;
     if (q.language) filter.language = q.language;
     if (q.callSid) filter.callSid = q.callSid;
     if (q.caller) {
       const digits = q.caller.replace(/[^0-9]/g, '');
-      if (digits.length >= 1 && digits.length <= 4) filter.callerLast = digits;
-      else if (digits.length >= 7) filter.callerHashes = [...new Set([digits, `86${digits}`].map((d) => keyedHash(pepper, 'caller', d)))];
-      else throw new AppError(400, 'bad-request', 'caller: the last 1 to 4 digits, or the full number');
+      if (digits.length >= 1 && digits.length <= 4) {
+        filter.callerLast = digits;
+        subject.push(`caller …${digits}`);
+      } else if (digits.length >= 7) {
+        filter.callerHashes = [...new Set([digits, `86${digits}`].map((d) => keyedHash(pepper, 'caller', d)))];
+        subject.push(`caller ${maskPhone(q.caller.trim().startsWith('+') ? `+${digits}` : digits)}`);
+      } else throw new AppError(400, 'bad-request', 'caller: the last 1 to 4 digits, or the full number');
     }
     if (q.id) {
       const id = q.id.toUpperCase().replace(/\s/g, '');
@@ -173,12 +177,15 @@ export class CallReviewService {
       else if (FULL_ID.test(id)) filter.idHash = keyedHash(pepper, 'citizen-id', id);
       else throw new AppError(400, 'bad-request', 'id: the masked form (1101**********002X) or the full 18-character number');
     }
-    const form = Object.fromEntries(
-      Object.entries({ from: q.from ? toLocalInput(q.from) : '', to: q.to ? toLocalInput(q.to) : '', outcome: q.outcome ?? '', caller: q.caller ?? '', id: q.id ?? '', language: q.language ?? '', callSid: q.callSid ?? '' }).filter(
-        ([, v]) => v !== '',
-      ),
-    );
-    return { filter, after: q.after ?? null, form };
+    if (filter.idMasked || filter.idHash) subject.push(`ID ${maskCitizenId(q.id?.toUpperCase().replace(/\s/g, '') ?? '')}`);
+    const typed = { ...range.form, outcome: q.outcome ?? '', caller: q.caller ?? '', id: q.id ?? '', language: q.language ?? '', callSid: q.callSid ?? '' };
+    const form = Object.fromEntries(Object.entries(typed).filter(([, v]) => v !== ''));
+    const maskedTyped = { ...form, caller: subject.find((s) => s.startsWith('caller '))?.slice(7) ?? '', id: subject.find((s) => s.startsWith('ID '))?.slice(3) ?? '' };
+    const masked = Object.entries(maskedTyped)
+      .filter(([, v]) => v !== '')
+      .map(([k, v]) => `${k}=${v}`)
+      .join('&');
+    return { filter, after: q.after ?? null, form, subject: subject.length ? subject.join('; ') : null, masked };
   }
 
   /** One page of matching calls, newest first. */
@@ -186,9 +193,18 @@ export class CallReviewService {
     return this.deps.store.callSearch.search(parsed.filter, { limit, after: parsed.after, now: this.now() });
   }
 
-  /** Every matching call (up to CSV_MAX_ROWS) as CSV, masked like the pages. */
+  /** A supervisor's search: one page, and (on its first page) an access-log entry when it named a caller or an ID. */
+  async searchAs(user: ConsoleUser, parsed: ParsedSearch, how: AccessHow): Promise<CallSearchPage> {
+    const page = await this.search(parsed);
+    if (parsed.subject && !parsed.after) await this.deps.access.record(user, { what: 'search', how, subject: parsed.subject, detail: parsed.masked });
+    return page;
+  }
+
+  /** Every matching call (up to CSV_MAX_ROWS) as CSV, masked like the pages: UTC ISO times with the console's local time beside them. */
   async csv(parsed: ParsedSearch): Promise<string> {
-    const header = ['callSid', 'startedAt', 'endedAt', 'durationSeconds', 'language', 'caller', 'id', 'outcome', 'endedIn', 'technicalProblem'];
+    const timeZone = this.deps.config.console.timeZone;
+    const local = (date: Date | null) => (date ? formatLocal(date, timeZone) : '');
+    const header = ['callSid', 'startedAt', 'startedAtLocal', 'endedAt', 'endedAtLocal', 'durationSeconds', 'language', 'caller', 'id', 'outcome', 'endedIn', 'technicalProblem'];
     const lines = [header.join(',')];
     let after: string | null = null;
     let rows = 0;
@@ -196,7 +212,7 @@ export class CallReviewService {
       const page: CallSearchPage = await this.deps.store.callSearch.search(parsed.filter, { limit: 500, after, now: this.now() });
       for (const c of page.calls) {
         lines.push(
-          [c.callSid, c.startedAt.toISOString(), c.endedAt?.toISOString() ?? '', c.durationSeconds ?? '', c.language, c.callerMasked, c.idMasked ?? '', c.outcome ?? '', c.endedIn ?? c.state, c.hadTrouble ? 'yes' : '']
+          [c.callSid, c.startedAt.toISOString(), local(c.startedAt), c.endedAt?.toISOString() ?? '', local(c.endedAt), c.durationSeconds ?? '', c.language, c.callerMasked, c.idMasked ?? '', c.outcome ?? '', c.endedIn ?? c.state, c.hadTrouble ? 'yes' : '']
             .map((v) => csvField(String(v)))
             .join(','),
         );
@@ -230,39 +246,38 @@ export class CallReviewService {
       };
     });
     const lines = [...turns.flatMap((turn) => turn.log), ...late].sort((a, b) => a.at.getTime() - b.at.getTime());
+    const storedLogs = lines.map((line) => ({ at: line.at, level: line.level, message: line.message, fields: safeJson(line.fields) }));
     return {
       call,
       steps,
       ending: { state: call.status === 'ended' ? (call.endedIn ?? call.state) : null, outcome: call.outcome, endedAt: call.endedAt },
+      lastHeard: lastHeard(call, steps, storedLogs, (id) => ({ id, text: textOf(id, call.language as Language, params) })),
       passwordChange: change ? { at: change.at, channel: change.channel, status: change.status, idMasked: change.idMasked, callerMasked: change.callerMasked } : null,
-      logs: lines.map((line) => ({ at: line.at, level: line.level, message: line.message, fields: safeJson(line.fields) })),
+      logs: storedLogs,
     };
   }
 
-  /** A supervisor's view of one call (page, API or export): the timeline, recorded in the access log. */
-  async viewCall(supervisor: string, callSid: string, what: 'page' | 'api' | 'export-json'): Promise<CallTimeline> {
+  /** A supervisor's view of one call (page, API or JSON file): the timeline, recorded in the access log. */
+  async viewCall(user: ConsoleUser, callSid: string, how: AccessHow): Promise<CallTimeline> {
     const timeline = await this.timeline(callSid);
-    await this.deps.store.supervisors.logAccess({ supervisor, callSid, at: this.now(), what });
+    await this.deps.access.record(user, { what: 'view-call', how, callSid });
     return timeline;
   }
 
-  /** Records a CSV export (which calls: the filter as typed, masked fields only) in the access log. */
-  async logExport(supervisor: string, parsed: ParsedSearch): Promise<void> {
-    await this.deps.store.supervisors.logAccess({ supervisor, callSid: null, at: this.now(), what: 'export-csv', detail: JSON.stringify(parsed.form) });
+  /** Records a CSV export of calls (the filter, caller and ID masked) in the access log. */
+  async logExport(user: ConsoleUser, parsed: ParsedSearch): Promise<void> {
+    await this.deps.access.record(user, { what: 'export-calls', how: 'csv', subject: parsed.subject, detail: parsed.masked });
   }
 
-  /** The access log, newest first (optionally for one call). */
-  async accessLog(filter: { callSid?: string; limit?: number }) {
-    return this.deps.store.supervisors.accessLog(filter);
-  }
-
-  /** The time range of a flow or funnel request; by default the 7 days up to now (rounded up to the minute, so this minute counts). */
-  parseRange(query: unknown): { from: Date; to: Date } {
+  /** The time range of a flow or funnel request, in the console's zone; by default the 7 days up to the end of this minute. */
+  parseRange(query: unknown): { from: Date; to: Date; form: { from: string; to: string } } {
     const q = parse(rangeQuery, query);
-    const to = q.to ?? new Date(Math.ceil((this.now().getTime() + 1) / 60_000) * 60_000);
-    const from = q.from ?? new Date(to.getTime() - 7 * 86_400_000);
+    const timeZone = this.deps.config.console.timeZone;
+    const range = parseConsoleRange(q, { timeZone, now: this.now() });
+    const to = range.to ?? nextMinute(this.now());
+    const from = range.from ?? new Date(to.getTime() - 7 * 86_400_000);
     if (from.getTime() >= to.getTime()) throw new AppError(400, 'bad-request', 'from: must be before to');
-    return { from, to };
+    return { from, to, form: { from: formatLocalInput(from, timeZone), to: formatLocalInput(to, timeZone) } };
   }
 
   /** The counters of a range, added up. */
@@ -272,7 +287,7 @@ export class CallReviewService {
 
   /** The machine's graph with how many calls (started in the range) passed each state and transition and where they ended. */
   async flow(range: { from: Date; to: Date }): Promise<FlowView> {
-    return { ...range, graph: machineGraph(), counts: flowCountsOf(await this.totals(range)) };
+    return { from: range.from, to: range.to, graph: machineGraph(), counts: flowCountsOf(await this.totals(range)) };
   }
 
   /** The password journey from the password menu to the password saved, with drop-off and median time between steps. */
@@ -307,13 +322,27 @@ function safeJson(text: string): Record<string, unknown> {
   }
 }
 
-/** A CSV field, quoted when needed; a leading =, +, - or @ is prefixed with ' so spreadsheets do not run it. */
-export function csvField(value: string): string {
-  const safe = /^[=+\-@]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+/** A timeline as exported: UTC ISO times kept, each with its local time in the console's zone beside it. */
+export function withLocalTimes(timeline: CallTimeline, timeZone: string) {
+  const local = (date: Date | null) => (date ? formatLocal(date, timeZone) : null);
+  return {
+    timeZone,
+    ...timeline,
+    call: { ...timeline.call, startedAtLocal: local(timeline.call.startedAt), endedAtLocal: local(timeline.call.endedAt) },
+    steps: timeline.steps.map((s) => ({ ...s, atLocal: local(s.at) })),
+    ending: { ...timeline.ending, endedAtLocal: local(timeline.ending.endedAt) },
+    passwordChange: timeline.passwordChange ? { ...timeline.passwordChange, atLocal: local(timeline.passwordChange.at) } : null,
+    logs: timeline.logs.map((l) => ({ ...l, atLocal: local(l.at) })),
+  };
 }
 
-/** A date as a `datetime-local` input value (UTC, minutes). */
-export function toLocalInput(date: Date): string {
-  return date.toISOString().slice(0, 16);
+/** What the caller heard last: the prompts before a hang-up, or the busy-agent prompt after an agent line that did not connect. */
+function lastHeard(call: CallSummary, steps: TimelineStep[], logs: CallTimeline['logs'], played: (id: PromptId) => PlayedPrompt): LastHeard | null {
+  if (call.outcome === 'agent-unavailable') {
+    const logged = logs.find((l) => l.message === 'agent unavailable')?.fields.dialCallStatus;
+    return { reason: 'agent-unavailable', state: call.endedIn ?? call.state, dialCallStatus: typeof logged === 'string' ? logged : null, prompts: [played('agent.busy')] };
+  }
+  const last = steps[steps.length - 1];
+  if (!last || last.event !== 'HANGUP') return null;
+  return { reason: 'hangup', state: last.from, dialCallStatus: null, prompts: steps[steps.length - 2]?.prompts ?? [] };
 }

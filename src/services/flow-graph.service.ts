@@ -28,7 +28,8 @@ export interface FlowGraph {
 /** A final state reached from at least this many states is drawn as a common exit rather than with arrows. */
 const EXIT_MIN_SOURCES = 8;
 
-function eventName(type: string): string {
+/** The name an event of the machine goes by in the console: `done` / `error` for a state's check, else its type. */
+export function eventName(type: string): string {
   if (type.startsWith('xstate.done.actor')) return 'done';
   if (type.startsWith('xstate.error.actor')) return 'error';
   return type;

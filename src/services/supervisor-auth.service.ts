@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.ts';
+import { DEFAULT_ROLE, type Role } from '../domain/supervisor-role.policy.ts';
 import type { Logger } from '../logging/logger.ts';
 import { hashPin, keyedHash, verifyPin } from '../security/secrets.ts';
 import type { Store } from '../storage/store.ts';
@@ -31,8 +32,8 @@ export class SupervisorAuthService {
     return keyedHash(this.deps.config.pinPepper, 'supervisor-session', token);
   }
 
-  /** Creates an account (or, with `reset`, sets a new password on an existing one and ends its sessions). */
-  async addSupervisor(username: string, password: string, options: { reset?: boolean } = {}): Promise<'created' | 'updated'> {
+  /** Creates an account with a role (default `supervisor`), or with `reset` sets a new password (and the role, if given) on an existing one and ends its sessions. */
+  async addSupervisor(username: string, password: string, options: { reset?: boolean; role?: Role } = {}): Promise<'created' | 'updated'> {
     if (!USERNAME_PATTERN.test(username)) throw new SupervisorAccountError('username: 3 to 64 characters a-z, 0-9, ".", "-" or "_"');
     if (password.length < MIN_PASSWORD_LENGTH) throw new SupervisorAccountError(`password: at least ${MIN_PASSWORD_LENGTH} characters`);
     if (password.length > 256) throw new SupervisorAccountError('password: at most 256 characters');
@@ -40,9 +41,10 @@ export class SupervisorAuthService {
     const now = this.now();
     if (options.reset) {
       if (!(await this.deps.store.supervisors.setPassword(username, hash, now))) throw new SupervisorAccountError(`no supervisor named ${username}`);
+      if (options.role) await this.deps.store.supervisors.setRole(username, options.role);
       return 'updated';
     }
-    if (!(await this.deps.store.supervisors.create(username, hash, now))) throw new SupervisorAccountError(`supervisor ${username} already exists (use --reset to set a new password)`);
+    if (!(await this.deps.store.supervisors.create(username, hash, now, options.role ?? DEFAULT_ROLE))) throw new SupervisorAccountError(`supervisor ${username} already exists (use --reset to set a new password)`);
     return 'created';
   }
 

@@ -209,6 +209,10 @@ export interface SupervisorDoc {
   passwordHash: string;
   createdAt: Date;
   passwordSetAt: Date;
+  /** `supervisor`, `auditor` or `admin`; absent on accounts made before roles existed (read as `supervisor`). */
+  role?: string | null;
+  /** The console language the supervisor chose (`zh-CN` or `en-US`); absent: Chinese. */
+  language?: string | null;
 }
 
 /** A console login, keyed by a keyed hash of the random token held in the browser's cookie. */
@@ -225,13 +229,26 @@ export interface LoginFailureDoc {
   at: Date;
 }
 
-/** Who looked at which call, when, and how (page, API, export). */
+/**
+ * One access-log entry: who looked at which call, searched for which (masked) number or ID, exported what.
+ * Keyed `<UTC hour YYYYMMDDHH>:<sequence in that hour, 6 digits>` so the log is read newest first by `_id` look-ups
+ * hour by hour, never by a filtered scan.
+ */
 export interface AccessLogDoc {
-  supervisor: string;
-  callSid: string | null;
+  _id: string;
   at: Date;
+  supervisor: string;
+  /** The supervisor's role at the time. */
+  role: string;
+  /** `view-call`, `search`, `export-calls`, `export-access-log`, `change-role`. */
   what: string;
-  detail?: string | null;
+  /** `page`, `api`, `csv`, `json`. */
+  how: string;
+  callSid: string | null;
+  /** What was searched for or changed, masked (`+86 139****5678`, `1101**********002X`, `account bob`). */
+  subject: string | null;
+  /** The rest of the request, masked (filters of a search or export, the new role). */
+  detail: string | null;
 }
 
 /** Every collection the hotline uses, bound to one connection. */
@@ -370,6 +387,8 @@ export function registerModels(connection: Connection): Models {
       passwordHash: { type: String, required: true },
       createdAt: { type: Date, required: true },
       passwordSetAt: { type: Date, required: true },
+      role: { type: String, default: null },
+      language: { type: String, default: null },
     },
     { ...opts, collection: 'supervisors' },
   );
@@ -393,16 +412,18 @@ export function registerModels(connection: Connection): Models {
 
   const accessLog = new Schema<AccessLogDoc>(
     {
-      supervisor: { type: String, required: true },
-      callSid: { type: String, default: null },
+      _id: { type: String, required: true },
       at: { type: Date, required: true },
+      supervisor: { type: String, required: true },
+      role: { type: String, required: true },
       what: { type: String, required: true },
+      how: { type: String, required: true },
+      callSid: { type: String, default: null },
+      subject: { type: String, default: null },
       detail: { type: String, default: null },
     },
     { ...opts, collection: 'supervisor_access_log' },
   );
-  accessLog.index({ callSid: 1, at: -1 });
-  accessLog.index({ supervisor: 1, at: -1 });
 
   return {
     Citizen: connection.model<CitizenDoc>('Citizen', citizen),

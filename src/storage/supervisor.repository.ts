@@ -10,13 +10,60 @@ export type SupervisorSession = SupervisorSessionDoc;
 /** One entry of the access log. */
 export type AccessLogEntry = AccessLogDoc;
 
-/** Supervisor accounts, their sessions, failed-login records and the access log; nothing kept in memory. */
-export class SupervisorRepository {
-  constructor(private readonly models: Models) {}
+/** What the access log is filtered by (exact values; all given ones must match). */
+export interface AccessLogMatch {
+  supervisor?: string;
+  what?: string;
+  callSid?: string;
+}
 
+/** A newest-first read of the access log and how far back it got. */
+export interface AccessLogRead {
+  entries: AccessLogEntry[];
+  /** Entries read (matching or not). */
+  scanned: number;
+  /** True when the read stopped (limit or scan budget) before reaching the start of the range. */
+  more: boolean;
+  /** The oldest hour that was read completely, or the range start when the whole range was read. */
+  readBackTo: Date;
+}
+
+const SEQ_WIDTH = 6;
+const PROBE_BATCH = 8;
+const BUCKETS_AT_ONCE = 12;
+const HOUR = 3_600_000;
+
+/** The access-log bucket of a moment: its UTC hour as `YYYYMMDDHH`. */
+export function accessLogBucket(at: Date): string {
+  return at.toISOString().slice(0, 13).replace(/[-T]/g, '');
+}
+
+const entryId = (bucket: string, seq: number) => `${bucket}:${String(seq).padStart(SEQ_WIDTH, '0')}`;
+
+/** Supervisor accounts, their sessions, failed-login records and the access log; nothing kept in memory but a write hint. */
+export class SupervisorRepository {
+  /** The next free sequence number of the newest bucket this instance wrote to (a hint: a taken number is skipped). */
+  private nextSeq: { bucket: string; seq: number } | null = null;
+
+  constructor(private readonly models: Models) {}
   /** Creates an account; false when the username is taken. */
-  async create(username: string, passwordHash: string, now: Date): Promise<boolean> {
-    return insertOnce(() => this.models.Supervisor.collection.insertOne({ _id: username, passwordHash, createdAt: now, passwordSetAt: now } as never));
+  async create(username: string, passwordHash: string, now: Date, role = 'supervisor'): Promise<boolean> {
+    return insertOnce(() => this.models.Supervisor.collection.insertOne({ _id: username, passwordHash, createdAt: now, passwordSetAt: now, role, language: null } as never));
+  }
+
+  /** Sets an account's role; false when there is no such account. */
+  async setRole(username: string, role: string): Promise<boolean> {
+    return (await this.models.Supervisor.updateOne({ _id: username }, { $set: { role } })).matchedCount > 0;
+  }
+
+  /** Sets the console language an account chose; false when there is no such account. */
+  async setLanguage(username: string, language: string): Promise<boolean> {
+    return (await this.models.Supervisor.updateOne({ _id: username }, { $set: { language } })).matchedCount > 0;
+  }
+
+  /** Every account without its password hash, by username (a small collection, read whole). */
+  async list(): Promise<Array<Omit<Supervisor, 'passwordHash'>>> {
+    return this.models.Supervisor.find({}, { passwordHash: 0 }).sort({ _id: 1 }).limit(1000).lean<Array<Omit<Supervisor, 'passwordHash'>>>();
   }
 
   /** Replaces an account's password hash and ends its sessions; false when there is no such account. */
@@ -66,17 +113,80 @@ export class SupervisorRepository {
     await this.models.LoginFailure.deleteMany({ key });
   }
 
-  /** Appends to the access log. */
-  async logAccess(entry: AccessLogEntry): Promise<void> {
-    await this.models.AccessLog.collection.insertOne({ ...entry, detail: entry.detail ?? null } as never);
+  /**
+   * Appends to the access log under `<hour>:<n>`, claiming the next free number of the hour with a unique insert
+   * (atomic on every server), so the hour's entries are numbered 0, 1, 2… without gaps.
+   */
+  async logAccess(entry: Omit<AccessLogEntry, '_id'>): Promise<void> {
+    const bucket = accessLogBucket(entry.at);
+    let seq = this.nextSeq?.bucket === bucket ? this.nextSeq.seq : await this.firstFree(bucket);
+    for (let attempt = 0; attempt < 10_000; attempt += 1, seq += 1) {
+      if (await insertOnce(() => this.models.AccessLog.collection.insertOne({ ...entry, _id: entryId(bucket, seq) } as never))) {
+        this.nextSeq = { bucket, seq: seq + 1 };
+        return;
+      }
+    }
+    throw new Error(`access log hour ${bucket} is full`);
   }
 
-  /** Access-log entries, newest first, optionally for one call. */
-  async accessLog(filter: { callSid?: string; limit?: number } = {}): Promise<AccessLogEntry[]> {
-    const query = filter.callSid ? { callSid: filter.callSid } : {};
-    return this.models.AccessLog.find(query, { _id: 0 })
-      .sort({ at: -1, _id: -1 })
-      .limit(filter.limit ?? 100)
-      .lean<AccessLogEntry[]>();
+  private async has(bucket: string, seq: number): Promise<boolean> {
+    return (await this.models.AccessLog.findById(entryId(bucket, seq), { _id: 1 }).lean()) !== null;
+  }
+
+  /** The first free number of an hour: doubling, then halving, with `_id` look-ups only. */
+  private async firstFree(bucket: string): Promise<number> {
+    if (!(await this.has(bucket, 0))) return 0;
+    let taken = 0;
+    let free = 1;
+    while (await this.has(bucket, free)) {
+      taken = free;
+      free *= 2;
+    }
+    while (free - taken > 1) {
+      const mid = Math.floor((taken + free) / 2);
+      if (await this.has(bucket, mid)) taken = mid;
+      else free = mid;
+    }
+    return free;
+  }
+
+  /** Every entry of one hour, read by `_id`: the first number alone (most hours are empty), then batches until one ends on a free number. */
+  private async readBucket(bucket: string): Promise<AccessLogEntry[]> {
+    const first = await this.models.AccessLog.findById(entryId(bucket, 0)).lean<AccessLogEntry>();
+    if (!first) return [];
+    const found: AccessLogEntry[] = [first];
+    for (let start = 1; ; start += PROBE_BATCH) {
+      const batch = await Promise.all(Array.from({ length: PROBE_BATCH }, (_, i) => this.models.AccessLog.findById(entryId(bucket, start + i)).lean<AccessLogEntry>()));
+      for (const entry of batch) if (entry) found.push(entry);
+      if (!batch[PROBE_BATCH - 1]) return found;
+    }
+  }
+
+  /**
+   * Access-log entries in [from, to) matching the filter, newest first: reads the range hour by hour backwards by
+   * `_id` (a few hours at once) and stops at `limit` matches or after `maxScan` entries read, so one request's cost
+   * is bounded by the range and the budget, not by the size of the log.
+   */
+  async accessLog(query: { from: Date; to: Date; limit: number; maxScan: number; match?: AccessLogMatch }): Promise<AccessLogRead> {
+    const { from, to, limit, maxScan, match = {} } = query;
+    const entries: AccessLogEntry[] = [];
+    let scanned = 0;
+    const first = Math.floor((to.getTime() - 1) / HOUR) * HOUR;
+    const last = Math.floor(from.getTime() / HOUR) * HOUR;
+    for (let hour = first; hour >= last; hour -= BUCKETS_AT_ONCE * HOUR) {
+      const hours = Array.from({ length: BUCKETS_AT_ONCE }, (_, i) => hour - i * HOUR).filter((h) => h >= last);
+      const read = (await Promise.all(hours.map((h) => this.readBucket(accessLogBucket(new Date(h)))))).flat();
+      read.sort((a, b) => b.at.getTime() - a.at.getTime() || (a._id < b._id ? 1 : -1));
+      scanned += read.length;
+      for (const entry of read) {
+        if (entry.at < from || entry.at >= to) continue;
+        if ((match.supervisor && entry.supervisor !== match.supervisor) || (match.what && entry.what !== match.what) || (match.callSid && entry.callSid !== match.callSid)) continue;
+        entries.push(entry);
+        if (entries.length >= limit) return { entries, scanned, more: true, readBackTo: entry.at };
+      }
+      const oldestHour = hours[hours.length - 1];
+      if (scanned >= maxScan && oldestHour > last) return { entries, scanned, more: true, readBackTo: new Date(oldestHour) };
+    }
+    return { entries, scanned, more: false, readBackTo: from };
   }
 }

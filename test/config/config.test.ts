@@ -11,6 +11,7 @@ describe('configuration', () => {
     expect(config.lock).to.deep.equal({ afterFailures: 5, minutes: 30 });
     expect(config.otp).to.deep.equal({ ttlSeconds: 300, maxSends: 3, sendWindowMinutes: 15 });
     expect(realDeliveryConfigured(config)).to.equal(false);
+    expect(config.console.timeZone).to.equal('Asia/Shanghai');
   });
 
   for (const [name, value] of [
@@ -25,6 +26,7 @@ describe('configuration', () => {
     ['TTS_ENCODING', 'MP3'],
     ['SAY_VOICE_EN', 'Joanna'],
     ['AUDIO_ENABLED', 'sometimes'],
+    ['CONSOLE_TIME_ZONE', 'China/Beijing'],
   ] as const) {
     it(`when ${name} is ${JSON.stringify(value)}, start-up stops naming ${name}`, () => {
       expect(() => loadConfig({ [name]: value })).to.throw(ConfigError, name);

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { machineGraph } from '../../src/services/flow-graph.service.ts';
-import { latestCode, startTestApp, TestCall, type TestApp } from '../support/test-app.ts';
-import { addSupervisor, callLogLines, signIn } from './console-support.ts';
+import { latestCode, signedPost, startTestApp, TestCall, type TestApp } from '../support/test-app.ts';
+import { accessLogEntries, addSupervisor, callLogLines, signIn } from './console-support.ts';
 
 const WANG = { id: '11010519491231002*', mobile: '+8613800138000' };
 const LI = { id: '440524188001010014', mobile: '+8613912345678' };
@@ -65,6 +65,12 @@ describe('supervisor console: timelines, flow view and funnel from real calls', 
     await later.start();
     await later.press('2');
     await later.hangUp();
+    const busy = new TestCall(t, '+8613100005555');
+    await busy.start();
+    await busy.pressAll(['1', '0']);
+    await signedPost(t, '/voice/dial-done?lang=zh-CN', { CallSid: busy.callSid, DialCallStatus: 'busy' });
+    await busy.hangUp();
+    calls.busy = busy;
     cookie = await signIn(t);
   });
   after(() => t.close());
@@ -79,8 +85,8 @@ describe('supervisor console: timelines, flow view and funnel from real calls', 
     const endings = Object.fromEntries(counts.endings.map((e: { state: string; outcome: string; calls: number }) => [`${e.state}:${e.outcome}`, e.calls]));
     expect(endings).to.deep.equal({ 'passwordChanged:password-changed': 1, 'mainMenu:abandoned': 1, 'chooseChannel:abandoned': 1, 'agent:transferred': 1 });
     const twoDays = await get('/api/supervisor/flow', { from: '2026-03-01T07:00Z', to: '2026-03-04T00:00Z' });
-    expect(twoDays.body.counts.calls).to.equal(5);
-    expect(twoDays.body.counts.states.welcome).to.equal(5);
+    expect(twoDays.body.counts.calls).to.equal(6);
+    expect(twoDays.body.counts.states.welcome).to.equal(6);
   });
 
   it('the funnel starts at the password menu and counts identified → verified → new PIN accepted → saved, with drop-off and median time', async () => {
@@ -108,7 +114,7 @@ describe('supervisor console: timelines, flow view and funnel from real calls', 
     expect(res.text).to.contain('data-state="welcome" data-calls="4"');
     expect(res.text).to.contain('data-from="welcome" data-to="mainMenu" data-calls="4"');
     expect(res.text).to.match(/<svg[^>]+class="flow"/);
-    expect(res.text).to.contain('4 calls started');
+    expect(res.text).to.contain('之间开始的通话共 4 通');
   });
 
   it('the timeline shows each state entered, prompts in the call language, masked keys, time per step, ending, change and log lines', async () => {
@@ -145,13 +151,29 @@ describe('supervisor console: timelines, flow view and funnel from real calls', 
     expect(res.text).not.to.contain('<script>');
     expect(res.text).to.contain('To set, reset or change your card password, press 1.');
     expect(res.text).to.contain('1101**********002X').and.contain('••••••').and.contain('verifyingCode');
-    expect(res.text).to.contain('Password change').and.contain('sms');
+    expect(res.text).to.contain('密码修改').and.contain('<span class="code-word" title="sms">短信验证码</span>');
     for (const secret of [code, '258036', '11010519491231002', '13800138000']) expect(res.text, secret).not.to.contain(secret);
-    const log = await t.store.supervisors.accessLog({ callSid: sid });
-    expect(log.map((e) => e.what)).to.include.members(['page', 'api']);
-    expect(log.every((e) => e.supervisor === 'alice')).to.equal(true);
-    const api = await get('/api/supervisor/access-log', { callSid: sid });
-    expect(api.body.entries[0]).to.include({ supervisor: 'alice', callSid: sid, what: 'page' });
+    const log = await accessLogEntries(t, { callSid: sid });
+    expect(log.map((e) => `${e.what}:${e.how}`)).to.include.members(['view-call:page', 'view-call:api']);
+    expect(log.every((e) => e.supervisor === 'alice' && e.role === 'supervisor')).to.equal(true);
+  });
+
+  it('the timeline says what the caller heard last before hanging up, and the busy-agent prompt after an agent line that did not connect', async () => {
+    const quit = (await get(`/api/supervisor/calls/${calls.quitAtChannel.callSid}`)).body;
+    expect(quit.lastHeard).to.deep.include({ reason: 'hangup', state: 'chooseChannel', dialCallStatus: null });
+    expect(quit.lastHeard.prompts.map((p: { id: string }) => p.id)).to.deep.equal(['verify.menu']);
+    expect(quit.lastHeard.prompts[0].text).to.contain('短信');
+    const busy = calls.busy.callSid;
+    await eventually(async () => (await callLogLines(t, busy)).some((l) => l.message === 'agent unavailable'));
+    const body = (await get(`/api/supervisor/calls/${busy}`)).body;
+    expect(body.call.outcome).to.equal('agent-unavailable');
+    expect(body.lastHeard).to.deep.include({ reason: 'agent-unavailable', state: 'agent', dialCallStatus: 'busy' });
+    expect(body.lastHeard.prompts).to.deep.equal([{ id: 'agent.busy', text: '很抱歉，人工座席暂时繁忙，请稍后再拨。再见。' }]);
+    const page = await get(`/supervisor/calls/${busy}`);
+    expect(page.text).to.contain('人工坐席线路占线之后，来电者听到').and.contain('人工座席暂时繁忙');
+    expect(page.text).to.match(/<tr class="after-flow">[\s\S]*agent\.busy/);
+    const changed = (await get(`/api/supervisor/calls/${calls.changed.callSid}`)).body;
+    expect(changed.lastHeard).to.equal(null);
   });
 
   it('exports a timeline as a JSON file, masked, and records the export', async () => {
@@ -165,7 +187,11 @@ describe('supervisor console: timelines, flow view and funnel from real calls', 
     expect(body.steps.at(-1)).to.include({ event: 'HANGUP', from: 'chooseChannel', to: 'abandoned' });
     expect(res.text).not.to.contain('440524188001010014');
     expect(res.text).not.to.contain('13912345678');
-    expect((await t.store.supervisors.accessLog({ callSid: sid }))[0]).to.include({ what: 'export-json', supervisor: 'alice' });
+    expect((await accessLogEntries(t, { callSid: sid }))[0]).to.include({ what: 'view-call', how: 'json', supervisor: 'alice' });
+    expect(body.timeZone).to.equal('Asia/Shanghai');
+    expect(body.call.startedAtLocal).to.match(/^2026-03-01 \d{2}:\d{2}:\d{2} \(UTC\+8\)$/);
+    expect(body.steps[0].at).to.match(/^2026-03-01T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    expect(body.steps[0].atLocal).to.match(/\(UTC\+8\)$/);
   });
 
   it('an unknown call is a 404 in the API and an HTML error page in the console, and is not logged as viewed', async () => {
@@ -173,6 +199,6 @@ describe('supervisor console: timelines, flow view and funnel from real calls', 
     const page = await get('/supervisor/calls/CA0000000000000000000000000000dead');
     expect(page.status).to.equal(404);
     expect(page.headers['content-type']).to.contain('text/html');
-    expect(await t.store.supervisors.accessLog({ callSid: 'CA0000000000000000000000000000dead' })).to.deep.equal([]);
+    expect(await accessLogEntries(t, { callSid: 'CA0000000000000000000000000000dead' })).to.deep.equal([]);
   });
 });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { startTestApp, type TestApp } from '../support/test-app.ts';
-import { addSupervisor, insertCall, signIn } from './console-support.ts';
+import { accessLogEntries, addSupervisor, insertCall, signIn } from './console-support.ts';
 
 const at = (minute: number) => new Date(Date.UTC(2026, 2, 1, 8, minute));
 
@@ -35,9 +35,30 @@ describe('supervisor console: call search', () => {
     for (const secret of ['11010519491231002X', '13800138000', 'callerHash', 'idHash', 'snapshot', 'lastTwiml', '<Response']) expect(text).not.to.contain(secret);
   });
 
-  it('filters by time range', async () => {
-    expect(await found({ from: '2026-03-01T08:02', to: '2026-03-01T08:04' })).to.deep.equal([sids.abandoned, sids.locked]);
+  it('filters by a time range typed in the console time zone (Asia/Shanghai), or given in UTC with Z', async () => {
+    expect(await found({ from: '2026-03-01 16:02', to: '2026-03-01 16:04' })).to.deep.equal([sids.abandoned, sids.locked]);
+    expect(await found({ from: '2026-03-01T16:02', to: '2026-03-01T16:04:00' })).to.deep.equal([sids.abandoned, sids.locked]);
     expect(await found({ from: '2026-03-01T08:05:00Z' })).to.deep.equal([sids.goodbye]);
+    expect(await found({ to: '2026-03-01' })).to.deep.equal([]);
+    const bad = await get('/api/supervisor/calls', { from: '03/01/2026 4:02 PM' });
+    expect(bad.status).to.equal(400);
+    expect(bad.body.message).to.contain('from').and.contain('Asia/Shanghai');
+    expect((await get('/api/supervisor/calls', { from: '2026-02-30 10:00' })).status).to.equal(400);
+    expect((await get('/api/supervisor/calls', { range: 'fortnight' })).status).to.equal(400);
+  });
+
+  it('quick ranges: last hour, today and yesterday are read in the console time zone', async () => {
+    t.clock.advance(10 * 60_000);
+    const lateYesterday = await insertCall(t, { startedAt: new Date('2026-02-28T15:30:00Z'), outcome: 'no-input', from: '+8613600009999' });
+    const all = [sids.goodbye, sids.trouble, sids.abandoned, sids.locked, sids.changed];
+    expect(await found({ range: 'last-hour' })).to.deep.equal(all);
+    expect(await found({ range: 'today' })).to.deep.equal(all);
+    expect(await found({ range: 'yesterday' })).to.deep.equal([lateYesterday]);
+    expect(await found({ range: 'last-7-days' })).to.deep.equal([...all, lateYesterday]);
+    const page = await get('/supervisor/calls', { range: 'yesterday' });
+    expect(page.text).to.contain('value="2026-02-28 00:00"').and.contain('value="2026-03-01 00:00"');
+    expect(page.text).to.contain('2026-02-28 23:30:00 (UTC+8)');
+    expect(page.text).to.contain('Asia/Shanghai');
   });
 
   it('filters by outcome, and "error" finds calls that met a technical problem', async () => {
@@ -114,11 +135,12 @@ describe('supervisor console: call search', () => {
     expect(res.headers['content-type']).to.contain('text/csv');
     expect(res.headers['content-disposition']).to.contain('attachment');
     const lines = res.text.trim().split('\r\n');
-    expect(lines[0]).to.equal('callSid,startedAt,endedAt,durationSeconds,language,caller,id,outcome,endedIn,technicalProblem');
+    expect(lines[0]).to.equal('callSid,startedAt,startedAtLocal,endedAt,endedAtLocal,durationSeconds,language,caller,id,outcome,endedIn,technicalProblem');
     expect(lines).to.have.length(2);
     expect(lines[1]).to.contain(sids.changed).and.contain("'+86 138****8000").and.contain('1101**********002X').and.contain('password-changed');
+    expect(lines[1]).to.contain('2026-03-01T08:01:00.000Z,2026-03-01 16:01:00 (UTC+8),2026-03-01T08:02:00.000Z,2026-03-01 16:02:00 (UTC+8)');
     expect(res.text).not.to.contain('11010519491231002X');
-    const log = await t.store.supervisors.accessLog({});
-    expect(log[0]).to.include({ supervisor: 'alice', what: 'export-csv', callSid: null });
+    const log = await accessLogEntries(t);
+    expect(log[0]).to.include({ supervisor: 'alice', role: 'supervisor', what: 'export-calls', how: 'csv', callSid: null });
   });
 });

@@ -36,7 +36,7 @@ describe('supervisor console: signing in', () => {
     expect(cookie).to.contain('HttpOnly').and.contain('SameSite=Strict').and.contain('Secure').and.contain('Path=/');
     const me = await supertest(t.app).get('/api/supervisor/me').set('Cookie', cookie.split(';')[0]);
     expect(me.status).to.equal(200);
-    expect(me.body).to.deep.equal({ supervisor: 'alice' });
+    expect(me.body).to.deep.equal({ supervisor: 'alice', role: 'supervisor', language: 'zh-CN', timeZone: 'Asia/Shanghai' });
     const stored = JSON.stringify(await t.store.models.SupervisorSession.find({}).lean());
     expect(stored).not.to.contain(cookie.split(';')[0].split('=')[1]);
   });
@@ -58,12 +58,12 @@ describe('supervisor console: signing in', () => {
     for (let i = 0; i < 3; i += 1) {
       const res = await supertest(t.app).post('/supervisor/login').type('form').set('Origin', ORIGIN).send({ username: 'bob', password: `wrong password ${i}` });
       expect(res.status).to.equal(401);
-      expect(res.text).to.contain('Wrong username or password');
+      expect(res.text).to.contain('用户名或密码错误');
       expect(res.headers['set-cookie']).to.equal(undefined);
     }
     const locked = await supertest(t.app).post('/supervisor/login').type('form').set('Origin', ORIGIN).send({ username: 'bob', password: 'correct horse battery' });
     expect(locked.status).to.equal(429);
-    expect(locked.text).to.contain('Too many failed sign-ins');
+    expect(locked.text).to.contain('登录失败次数过多，请 10 分钟后再试');
     expect(locked.headers['set-cookie']).to.equal(undefined);
     const api = await supertest(t.app).post('/api/supervisor/login').set('Origin', ORIGIN).send({ username: 'bob', password: 'correct horse battery' });
     expect(api.status).to.equal(429);

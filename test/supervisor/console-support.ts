@@ -1,16 +1,25 @@
 import supertest from 'supertest';
+import type { Role } from '../../src/domain/supervisor-role.policy.ts';
 import { keyedHash } from '../../src/security/secrets.ts';
 import { SupervisorAuthService } from '../../src/services/supervisor-auth.service.ts';
 import { turnId, type CallEnd, type CallTurn } from '../../src/storage/call-session.repository.ts';
 import type { CallIdentityDoc } from '../../src/storage/models.ts';
+import type { AccessLogEntry } from '../../src/storage/supervisor.repository.ts';
 import { TEST_ENV, type TestApp } from '../support/test-app.ts';
 
 /** The Origin the console's POSTs must carry in tests (the test app's public URL). */
 export const ORIGIN = TEST_ENV.PUBLIC_BASE_URL;
 
-/** Creates a supervisor account directly through the service (as the CLI does). */
-export async function addSupervisor(t: TestApp, username = 'alice', password = 'correct horse battery'): Promise<void> {
-  await new SupervisorAuthService({ store: t.store, config: t.config, logger: t.logger, now: () => t.clock.now }).addSupervisor(username, password);
+/** Creates a supervisor account directly through the service (as the CLI does), with a role (default `supervisor`). */
+export async function addSupervisor(t: TestApp, username = 'alice', password = 'correct horse battery', role?: Role): Promise<void> {
+  await new SupervisorAuthService({ store: t.store, config: t.config, logger: t.logger, now: () => t.clock.now }).addSupervisor(username, password, { role });
+}
+
+/** Access-log entries (newest first) from the 3 days up to a day after the test clock, optionally only those matching. */
+export async function accessLogEntries(t: TestApp, match: { supervisor?: string; what?: string; callSid?: string } = {}): Promise<AccessLogEntry[]> {
+  const at = t.clock.now.getTime();
+  const read = await t.store.supervisors.accessLog({ from: new Date(at - 3 * 86_400_000), to: new Date(at + 86_400_000), limit: 1000, maxScan: 100_000, match });
+  return read.entries;
 }
 
 /** Signs in through the login form and returns the session cookie (`name=value`). */

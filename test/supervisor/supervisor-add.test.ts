@@ -33,7 +33,8 @@ describe('npm run supervisor:add', function () {
 
   it('creates an account from a password on standard input, stored only as an Argon2id hash, that can sign in', async () => {
     const result = await run(t, ['grace', '--password-stdin'], 'a long enough secret\n');
-    expect(result.stdout, result.stderr).to.contain('supervisor grace created');
+    expect(result.stdout, result.stderr).to.contain('supervisor grace created (supervisor)');
+    expect((await t.store.supervisors.find('grace'))?.role).to.equal('supervisor');
     const stored = await t.store.supervisors.find('grace');
     expect(stored?.passwordHash).to.match(/^\$argon2id\$/);
     expect(JSON.stringify(stored)).not.to.contain('a long enough secret');
@@ -54,5 +55,23 @@ describe('npm run supervisor:add', function () {
     expect(reset.stdout).to.contain('supervisor grace updated');
     expect((await login('a long enough secret')).status).to.equal(401);
     expect((await login('another long secret')).status).to.equal(303);
+  });
+
+  it('--role gives a new account its role, changes only the role of an existing one, and refuses an unknown role', async () => {
+    const created = await run(t, ['ivan', '--role', 'auditor'], 'a long enough secret\n');
+    expect(created.stdout, created.stderr).to.contain('supervisor ivan created (auditor)');
+    expect((await t.store.supervisors.find('ivan'))?.role).to.equal('auditor');
+    const before = (await t.store.supervisors.find('ivan'))?.passwordHash;
+    const promoted = await run(t, ['ivan', '--role=admin'], '');
+    expect(promoted.stdout, promoted.stderr).to.contain('supervisor ivan is now admin');
+    const after = await t.store.supervisors.find('ivan');
+    expect(after?.role).to.equal('admin');
+    expect(after?.passwordHash).to.equal(before);
+    const reset = await run(t, ['ivan', '--reset', '--role', 'supervisor'], 'a brand new secret\n');
+    expect(reset.stdout).to.contain('supervisor ivan updated (supervisor)');
+    expect((await t.store.supervisors.find('ivan'))?.role).to.equal('supervisor');
+    const bad = await run(t, ['ivan', '--role', 'root'], '');
+    expect(bad.code).to.equal(64);
+    expect(bad.stderr).to.contain('--role: one of supervisor, auditor, admin');
   });
 });
