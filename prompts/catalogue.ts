@@ -133,6 +133,10 @@ export const PROMPTS = {
     'zh-CN': '密码不能是身份证号码的后六位。',
     'en-US': 'The password cannot be the last six digits of your ID number.',
   },
+  'pin.weak.mobile-tail': {
+    'zh-CN': '密码不能是您预留手机号码的后六位。',
+    'en-US': 'The password cannot be the last six digits of your registered mobile number.',
+  },
   'pin.weak.same-as-current': {
     'zh-CN': '新密码不能与当前密码相同。',
     'en-US': 'The new password cannot be the same as your current password.',

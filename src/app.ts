@@ -83,7 +83,7 @@ export function createApp(deps: AppDeps): Express {
 
   if (config.qaToken && !realDeliveryConfigured(config)) {
     const now = deps.now ?? (() => new Date());
-    app.use('/qa', qaRoutes(store, { qaToken: config.qaToken, pepper: config.pinPepper, now, allowCitizenSetup: config.env !== 'production' }));
+    app.use('/qa', qaRoutes(store, { qaToken: config.qaToken, pepper: config.pinPepper, now, allowCitizenSetup: config.env !== 'production', lockRules: config.lock }));
   }
 
   app.use('/supervisor', supervisorRoutes({ auth, review, publicBaseUrl: config.publicBaseUrl, lockMinutes: config.supervisor.lockMinutes }));

@@ -46,6 +46,7 @@ const schema = z.object({
   OTP_SEND_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
   LOCK_AFTER_FAILURES: z.coerce.number().int().min(1).max(50).default(5),
   LOCK_MINUTES: z.coerce.number().int().min(1).max(10080).default(30),
+  LOCK_MAX_FAILURES_PER_DAY: z.coerce.number().int().min(1).max(500).default(20),
   GATHER_TIMEOUT_SECONDS: z.coerce.number().int().min(2).max(60).default(6),
   MESSAGE_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(30000).default(3000),
   AUDIO_ENABLED: bool(true),
@@ -79,7 +80,8 @@ export interface Config {
   agentNumber: string;
   email: { smtpUrl?: string; from: string };
   otp: { ttlSeconds: number; maxSends: number; sendWindowMinutes: number };
-  lock: { afterFailures: number; minutes: number };
+  /** Card locks, per factor (current password, code): failures per lock, first lock's minutes (doubling within a UTC day), failures per UTC day. */
+  lock: { afterFailures: number; minutes: number; maxFailuresPerDay: number };
   gatherTimeoutSeconds: number;
   messageSendTimeoutMs: number;
   /** Every "send a code" turn takes at least this long, so timing does not tell registered cards from others. */
@@ -120,6 +122,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!e.SMTP_URL) problems.push('SMTP_URL: must be set in production (email codes)');
     if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
+  if (e.LOCK_MAX_FAILURES_PER_DAY < e.LOCK_AFTER_FAILURES) {
+    throw new ConfigError('Invalid configuration:\n  LOCK_MAX_FAILURES_PER_DAY: must be at least LOCK_AFTER_FAILURES');
+  }
   if (Boolean(e.TWILIO_ACCOUNT_SID) !== Boolean(e.TWILIO_SMS_FROM)) {
     const missing = e.TWILIO_ACCOUNT_SID ? 'TWILIO_SMS_FROM' : 'TWILIO_ACCOUNT_SID';
     throw new ConfigError(`Invalid configuration:\n  ${missing}: TWILIO_ACCOUNT_SID and TWILIO_SMS_FROM go together`);
@@ -137,7 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     agentNumber: e.AGENT_NUMBER,
     email: { smtpUrl: e.SMTP_URL, from: e.EMAIL_FROM },
     otp: { ttlSeconds: e.OTP_TTL_SECONDS, maxSends: e.OTP_MAX_SENDS, sendWindowMinutes: e.OTP_SEND_WINDOW_MINUTES },
-    lock: { afterFailures: e.LOCK_AFTER_FAILURES, minutes: e.LOCK_MINUTES },
+    lock: { afterFailures: e.LOCK_AFTER_FAILURES, minutes: e.LOCK_MINUTES, maxFailuresPerDay: e.LOCK_MAX_FAILURES_PER_DAY },
     gatherTimeoutSeconds: e.GATHER_TIMEOUT_SECONDS,
     messageSendTimeoutMs: e.MESSAGE_SEND_TIMEOUT_MS,
     codeSendFloorMs: e.CODE_SEND_FLOOR_MS,

@@ -1,8 +1,8 @@
 /** Why a proposed new card password was refused; each has a prompt that says so. */
-export type WeakPinReason = 'format' | 'all-same' | 'sequence' | 'birth-date' | 'id-tail' | 'same-as-current';
+export type WeakPinReason = 'format' | 'all-same' | 'sequence' | 'birth-date' | 'id-tail' | 'mobile-tail' | 'same-as-current';
 
 /** Checks a proposed 6-digit card password against the rules that do not need the stored hash. */
-export function weakPinReason(pin: string, idNumber: string | undefined): WeakPinReason | null {
+export function weakPinReason(pin: string, idNumber: string | undefined, mobile?: string | null): WeakPinReason | null {
   if (!/^[0-9]{6}$/.test(pin)) return 'format';
   if (/^(\d)\1{5}$/.test(pin)) return 'all-same';
   const steps = [...pin].slice(1).map((d, i) => (Number(d) - Number(pin[i]) + 10) % 10);
@@ -17,5 +17,6 @@ export function weakPinReason(pin: string, idNumber: string | undefined): WeakPi
     if (exact.has(pin) || birth.includes(pin) || pin.includes(`${mm}${dd}`) || pin.includes(`${dd}${mm}`)) return 'birth-date';
     if (pin === idNumber.replace(/X$/i, '').slice(-6)) return 'id-tail';
   }
+  if (mobile && pin === mobile.replace(/[^0-9]/g, '').slice(-6)) return 'mobile-tail';
   return null;
 }

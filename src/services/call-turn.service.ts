@@ -246,6 +246,7 @@ export class CallTurnService {
       logger.info('turn lost to a concurrent delivery', { step: session.step });
       return { twiml: applied.twiml, won: false };
     }
+    if (turn.ended) await this.forgetSecrets(session._id, logger);
     if (turn.outcome) this.metrics.outcome(turn.outcome);
     logger.info('turn', { step: session.step, event: event.type, input: turn.input, fromState: from, toState: to, prompts: turn.prompts, durationMs: turn.durationMs });
     if (event.type === 'HANGUP') logger.info('caller hung up', { state: from });
@@ -272,8 +273,16 @@ export class CallTurnService {
       }
       current = await this.deps.store.callSessions.find(input.callSid);
     }
+    await this.forgetSecrets(input.callSid, logger);
     await this.deps.store.callSessions.recordEnd(input.callSid, input.callStatus, input.durationSeconds, this.now());
     logger.info('call status', { callStatus: input.callStatus, durationSeconds: input.durationSeconds });
+  }
+
+  /** Forgets the secrets a call held (its random key, the first new-PIN entry) once it has ended; logged, never thrown. */
+  private async forgetSecrets(callSid: string, logger: Logger): Promise<void> {
+    await this.deps.store.callSecrets.forget(callSid).catch((error: unknown) => {
+      logger.error('call secrets not forgotten', { error });
+    });
   }
 
   /** Notes, best effort, how a call left the stateless recovery path (agent or goodbye) after a failed turn. */

@@ -30,6 +30,7 @@ const WEAK_PIN_REASONS: Record<WeakPinReason, true> = {
   sequence: true,
   'birth-date': true,
   'id-tail': true,
+  'mobile-tail': true,
   'same-as-current': true,
 };
 const weakPinIds = Object.keys(WEAK_PIN_REASONS).map((reason) => `pin.weak.${reason}`);
