@@ -91,14 +91,14 @@ export const PROMPTS = {
     'en-US': 'That password was not accepted.',
   },
   'verify.failed': {
-    'zh-CN': '很抱歉，我们无法核实您的身份。如连续验证失败{lockAfter}次，电话验证将暂停{lockMinutes}分钟。请稍后再试，或携带身份证原件到社会保障局前台办理。再见。',
+    'zh-CN': '很抱歉，我们无法核实您的身份。如连续验证失败{lockAfter}次，电话验证将暂停至少{lockMinutes}分钟。请稍后再试，或携带身份证原件到社会保障局前台办理。再见。',
     'en-US':
-      'Sorry, we could not confirm who you are. After {lockAfter} failed attempts in a row, telephone verification is paused for {lockMinutes} minutes. Please try again later, or bring your original ID card to the front desk of the Social Security Bureau. Goodbye.',
+      'Sorry, we could not confirm who you are. After {lockAfter} failed attempts in a row, telephone verification is paused for at least {lockMinutes} minutes. Please try again later, or bring your original ID card to the front desk of the Social Security Bureau. Goodbye.',
   },
   'card.locked': {
-    'zh-CN': '由于验证失败次数过多，为保护您的账户安全，此卡的电话验证已暂停{lockMinutes}分钟。您也可以携带身份证原件到社会保障局前台办理。再见。',
+    'zh-CN': '由于验证失败次数过多，为保护您的账户安全，此卡的电话验证已暂停至少{lockMinutes}分钟。您也可以携带身份证原件到社会保障局前台办理。再见。',
     'en-US':
-      'There have been too many failed attempts. To protect your card, telephone verification is paused for {lockMinutes} minutes. You can also bring your original ID card to the front desk of the Social Security Bureau. Goodbye.',
+      'There have been too many failed attempts. To protect your card, telephone verification is paused for at least {lockMinutes} minutes. You can also bring your original ID card to the front desk of the Social Security Bureau. Goodbye.',
   },
   'pin.verified': {
     'zh-CN': '身份已核实。',

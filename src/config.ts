@@ -80,7 +80,7 @@ export interface Config {
   agentNumber: string;
   email: { smtpUrl?: string; from: string };
   otp: { ttlSeconds: number; maxSends: number; sendWindowMinutes: number };
-  /** Card locks, per factor (current password, code): failures per lock, first lock's minutes (doubling within a UTC day), failures per UTC day. */
+  /** Card locks, per factor (current password, code): failures per lock, first lock's minutes (doubling within 24 hours), failures per UTC day. */
   lock: { afterFailures: number; minutes: number; maxFailuresPerDay: number };
   gatherTimeoutSeconds: number;
   messageSendTimeoutMs: number;

@@ -4,7 +4,7 @@ import type { CardLockDoc, Models, VerificationSlotDoc } from './models.ts';
 /** What a caller can prove, each counted on its own: the current password, or a one-time code (possession). */
 export type Factor = 'current-password' | 'code';
 
-/** The card lock rules: failures per epoch, the first lock's length (doubling within a day), failures per day. */
+/** The card lock rules: failures per epoch, the first lock's length (doubling within 24 hours), failures per UTC day. */
 export interface LockRules {
   afterFailures: number;
   minutes: number;
@@ -37,8 +37,8 @@ const startOfDay = (at: Date): number => Math.floor(at.getTime() / DAY_MS) * DAY
  * (a unique `_id` insert) before the guess is evaluated, and keeps it when the guess was wrong. Epoch `e` of a
  * factor has `afterFailures` slots; when all are taken the epoch is locked (one `card_locks` insert, derived from
  * the slots, so a crash can only delay it to the next attempt), and the next epoch opens when that lock ends.
- * Locks double within a UTC day; `maxFailuresPerDay` day slots cap the failures of a factor per UTC day. Every
- * read and write is by `_id`.
+ * Each lock lasts twice as long as the one before within 24 hours (up to a day); `maxFailuresPerDay` day slots cap
+ * the failures of a factor per UTC day. Every read and write is by `_id`.
  */
 export class CardGuardRepository {
   constructor(private readonly models: Models) {}
@@ -117,8 +117,8 @@ export class CardGuardRepository {
     if (existing) return { lock: existing, created: false };
     const slots = await Promise.all(this.epochSlots(owner, epoch, rules).map((id) => this.models.VerificationSlot.findById(id, { at: 1 }).lean<Pick<VerificationSlotDoc, 'at'>>()));
     const at = new Date(Math.max(...slots.map((slot) => (slot ? slot.at.getTime() : now.getTime()))));
-    const earlierToday = await this.locksSince(owner, epoch, startOfDay(at));
-    const minutes = Math.min(rules.minutes * 2 ** earlierToday, Math.max(rules.minutes, 1440));
+    const earlier = await this.locksSince(owner, epoch, at.getTime() - DAY_MS);
+    const minutes = Math.min(rules.minutes * 2 ** earlier, Math.max(rules.minutes, 1440));
     const lock: CardLock = { idHash: owner.idHash, idMasked: owner.idMasked, factor: owner.factor, epoch, at, until: new Date(at.getTime() + minutes * 60_000), callSid: owner.callSid };
     if (await insertOnce(() => this.models.CardLock.collection.insertOne({ _id: lockId, ...lock } as never))) return { lock, created: true };
     return { lock: (await this.models.CardLock.findById(lockId, { _id: 0 }).lean<CardLock>()) ?? lock, created: false };

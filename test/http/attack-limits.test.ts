@@ -103,3 +103,51 @@ describe('limits that hold under concurrent calls', () => {
     }
   });
 });
+
+describe('the card holder cannot be locked out by someone who knows the ID number', () => {
+  let t: TestApp;
+  beforeEach(async function () {
+    t = await startTestApp(`holder-${this.currentTest?.title.slice(0, 16) ?? ''}`);
+  });
+  afterEach(async () => t.close());
+
+  const ZHANG_MOBILE = '+8613700001111';
+
+  async function guessCurrent(times: number): Promise<TestCall> {
+    const call = new TestCall(t, '+8613900000401');
+    await call.start();
+    await call.pressAll(['2', '1', '2', ZHANG.id]);
+    for (let i = 0; i < times && call.last.gather; i += 1) await call.press('000001');
+    return call;
+  }
+
+  it('when five wrong current passwords lock the password path, the holder still verifies with a code and is told of the lock once', async () => {
+    await guessCurrent(3);
+    expect((await guessCurrent(2)).last.text).to.contain('too many failed attempts');
+    await guessCurrent(2);
+    const notices = (await outbox(t, ZHANG_MOBILE)).filter((body) => body.includes('paused'));
+    expect(notices, 'one notice per lock').to.have.length(1);
+    expect(notices[0]).to.contain('30').and.contain('wrong passwords');
+
+    const holder = new TestCall(t, ZHANG_MOBILE);
+    await holder.start();
+    await holder.pressAll(['2', '1', '1', ZHANG.id, '1']);
+    expect((await holder.press((await latestCode(t, ZHANG_MOBILE))!)).text).to.contain('You are verified');
+  });
+
+  it('a patient attacker who waits out every lock gets at most 25 guesses at the current password in 24 hours (it was about 240)', async function () {
+    this.timeout(180_000);
+    const end = t.clock.now.getTime() + 86_400_000;
+    let evaluated = 0;
+    while (t.clock.now.getTime() < end && evaluated <= 25) {
+      const seen = t.logs.length;
+      const call = await guessCurrent(3);
+      const lines = t.logs.slice(seen).map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.callSid === call.callSid);
+      evaluated += lines.filter((line) => line.message === 'verification failed').length;
+      const refused = lines.find((line) => line.message === 'verification refused');
+      if (refused) t.clock.now = new Date(typeof refused.lockedUntil === 'string' ? Date.parse(refused.lockedUntil) + 1000 : t.clock.now.getTime() + 31 * 60_000);
+    }
+    expect(evaluated).to.be.at.most(25);
+    expect(evaluated, 'the daily cap is reached, not something else').to.be.at.least(20);
+  });
+});

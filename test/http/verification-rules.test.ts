@@ -108,7 +108,7 @@ describe('one-time codes and card locks', () => {
     expect(first.last.text).to.contain('we could not confirm who you are');
     const second = await tryWrongPassword(2);
     expect(second.last.text).to.contain('too many failed attempts');
-    expect(second.last.text).to.contain('paused for 30 minutes');
+    expect(second.last.text).to.contain('paused for at least 30 minutes');
     expect(second.last.hangup).to.equal(true);
     expect((await t.store.callSessions.find(second.callSid))?.outcome).to.equal('locked');
     const idHash = keyedHash(t.config.pinPepper, 'citizen-id', ZHANG.id);
