@@ -125,6 +125,19 @@ export const PROMPTS = {
       '<speak>密码不能是连续的数字，例如<say-as interpret-as="characters">123456</say-as>或<say-as interpret-as="characters">654321</say-as>。</speak>',
     'en-US': 'The password cannot be a straight run of digits, such as 1 2 3 4 5 6 or 6 5 4 3 2 1.',
   },
+  'pin.weak.pattern': {
+    'zh-CN':
+      '<speak>密码不能是重复或对称的数字，例如<say-as interpret-as="characters">112233</say-as>或<say-as interpret-as="characters">123321</say-as>。</speak>',
+    'en-US': 'The password cannot be a repeated or mirrored pattern, such as 1 1 2 2 3 3 or 1 2 3 3 2 1.',
+  },
+  'pin.weak.keypad': {
+    'zh-CN': '<speak>密码不能是键盘上连成直线的数字，例如<say-as interpret-as="characters">147258</say-as>。</speak>',
+    'en-US': 'The password cannot follow straight lines on the keypad, such as 1 4 7 2 5 8.',
+  },
+  'pin.weak.common': {
+    'zh-CN': '这个密码太常见，很容易被猜到。',
+    'en-US': 'That password is too common and easy to guess.',
+  },
   'pin.weak.birth-date': {
     'zh-CN': '密码不能包含您的出生日期。',
     'en-US': 'The password cannot contain your date of birth.',
