@@ -17,6 +17,7 @@ import { HotlineMetrics, isDatabaseError } from './observability/hotline.metrics
 import { CallReviewService } from './services/call-review.service.ts';
 import { CallTurnService } from './services/call-turn.service.ts';
 import { PromptAudio, speechFor } from './services/prompt-audio.service.ts';
+import { Semaphore } from './security/semaphore.ts';
 import { SupervisorAuthService } from './services/supervisor-auth.service.ts';
 import type { Store } from './storage/store.ts';
 
@@ -33,6 +34,8 @@ export interface AppDeps {
   promptAudio?: PromptAudio;
   /** The call statechart (tests pass a deliberately altered one); the real one by default. */
   machine?: typeof callMachine;
+  /** The hashing bounds: callers' (queued, 2 at once) and the console's (never queued; full → 429). Made when absent. */
+  hashing?: { calls: Semaphore; console: Semaphore };
 }
 
 /** Builds the Express app (no listening here): voice webhooks, prompt audio, QA routes (outbox, timeline, script set-up), supervisor console, health. */
@@ -41,13 +44,28 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.set('trust proxy', config.trustProxy);
 
   attachCallLog(logger, store.callLogs);
   const metrics = deps.metrics ?? new HotlineMetrics({ processMetrics: false });
   const promptAudio = deps.promptAudio ?? PromptAudio.none();
   const speech = speechFor(config, promptAudio);
-  const calls = new CallTurnService({ store, config, logger, messenger: meteredMessenger(deps.messenger, metrics), now: deps.now, speech, machine: deps.machine, metrics });
-  const auth = new SupervisorAuthService({ store, config, logger, now: deps.now });
+  const hashing = deps.hashing ?? {
+    calls: new Semaphore(2, () => metrics.hashQueued('calls')),
+    console: new Semaphore(config.supervisor.hashConcurrency, () => metrics.hashQueued('console')),
+  };
+  const calls = new CallTurnService({
+    store,
+    config,
+    logger,
+    messenger: meteredMessenger(deps.messenger, metrics),
+    now: deps.now,
+    speech,
+    machine: deps.machine,
+    metrics,
+    hashing: hashing.calls,
+  });
+  const auth = new SupervisorAuthService({ store, config, logger, now: deps.now, hashing: hashing.console });
   const review = new CallReviewService({ store, config, now: deps.now });
 
   app.get('/healthz', (_req, res) => {
@@ -86,7 +104,7 @@ export function createApp(deps: AppDeps): Express {
     app.use('/qa', qaRoutes(store, { qaToken: config.qaToken, pepper: config.pinPepper, now, allowCitizenSetup: config.env !== 'production', lockRules: config.lock }));
   }
 
-  app.use('/supervisor', supervisorRoutes({ auth, review, publicBaseUrl: config.publicBaseUrl, lockMinutes: config.supervisor.lockMinutes }));
+  app.use('/supervisor', supervisorRoutes({ auth, review, publicBaseUrl: config.publicBaseUrl }));
   app.use('/api/supervisor', supervisorApiRoutes({ auth, review, publicBaseUrl: config.publicBaseUrl }));
 
   app.use((req, _res, next) => next(new AppError(404, 'not-found', `No route for ${req.method} ${req.path}`)));

@@ -61,6 +61,17 @@ const schema = z.object({
   SUPERVISOR_LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
   SUPERVISOR_LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(1000).default(20),
   SUPERVISOR_LOGIN_LOCK_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  SUPERVISOR_LOGIN_BACKOFF_MAX_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  SUPERVISOR_LOGIN_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(1),
+  TRUST_PROXY: optionalText.pipe(
+    z
+      .string()
+      .regex(
+        /^(false|[0-9]|(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/[0-9]{1,3})?)(\s*,\s*(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/[0-9]{1,3})?))*)$/,
+        'must be false, the number of proxy hops in front of the app (e.g. 1), or the proxies\' addresses (e.g. loopback, 10.0.0.0/8)',
+      )
+      .optional(),
+  ),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
@@ -86,8 +97,13 @@ export interface Config {
   messageSendTimeoutMs: number;
   /** Every "send a code" turn takes at least this long, so timing does not tell registered cards from others. */
   codeSendFloorMs: number;
-  /** Supervisor console: session lifetime, failed logins allowed per username and per address within the lock window. */
-  supervisor: { sessionMinutes: number; maxFailures: number; maxFailuresPerIp: number; lockMinutes: number };
+  /**
+   * Supervisor console: session lifetime; failed logins allowed per username and (free, then with doubling backoff up
+   * to `backoffMaxSeconds`) per client address within the window; console hashes allowed at once (beyond: 429).
+   */
+  supervisor: { sessionMinutes: number; maxFailures: number; maxFailuresPerIp: number; lockMinutes: number; backoffMaxSeconds: number; hashConcurrency: number };
+  /** Express `trust proxy`: false, hops, or the proxies' addresses; decides which address a console login is counted under. */
+  trustProxy: false | number | string;
   log: { level: 'error' | 'warn' | 'info' | 'debug'; format: 'json' | 'pretty' };
   /** Pre-built prompt audio: where it lives and whether `<Play>` is used for it. */
   audio: { enabled: boolean; dir: string };
@@ -158,7 +174,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxFailures: e.SUPERVISOR_LOGIN_MAX_FAILURES,
       maxFailuresPerIp: e.SUPERVISOR_LOGIN_MAX_FAILURES_PER_IP,
       lockMinutes: e.SUPERVISOR_LOGIN_LOCK_MINUTES,
+      backoffMaxSeconds: e.SUPERVISOR_LOGIN_BACKOFF_MAX_SECONDS,
+      hashConcurrency: e.SUPERVISOR_LOGIN_HASH_CONCURRENCY,
     },
+    trustProxy: !e.TRUST_PROXY || e.TRUST_PROXY === 'false' ? false : /^[0-9]$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (e.NODE_ENV === 'production' || !process.stdout.isTTY ? 'json' : 'pretty') },
   };
 }

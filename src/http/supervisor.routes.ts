@@ -21,7 +21,7 @@ function safeNext(next: string | undefined): string {
 }
 
 /** The supervisor console's pages under /supervisor: login, call search, call detail, flow view. */
-export function supervisorRoutes(deps: { auth: SupervisorAuthService; review: CallReviewService; publicBaseUrl: string; lockMinutes: number }): Router {
+export function supervisorRoutes(deps: { auth: SupervisorAuthService; review: CallReviewService; publicBaseUrl: string }): Router {
   const { auth, review } = deps;
   const secure = deps.publicBaseUrl.startsWith('https:');
   const router = Router();
@@ -44,8 +44,11 @@ export function supervisorRoutes(deps: { auth: SupervisorAuthService; review: Ca
     const result = await auth.login(form.username, form.password, req.ip ?? 'unknown');
     res.setHeader('Cache-Control', 'no-store');
     if (!result.ok) {
-      const error = result.reason === 'throttled' ? `Too many failed sign-ins. Try again in ${deps.lockMinutes} minutes.` : 'Wrong username or password.';
-      res.status(result.reason === 'throttled' ? 429 : 401).type('html').send(loginPage({ error, username: form.username, next: form.next }));
+      if (result.reason !== 'wrong') res.setHeader('Retry-After', String(result.retryAfterSeconds));
+      const wait = result.reason === 'wrong' ? '' : result.retryAfterSeconds >= 120 ? `${Math.ceil(result.retryAfterSeconds / 60)} minutes` : `${result.retryAfterSeconds} seconds`;
+      const error =
+        result.reason === 'throttled' ? `Too many failed sign-ins. Try again in ${wait}.` : result.reason === 'busy' ? 'Too many sign-ins at once. Try again in a moment.' : 'Wrong username or password.';
+      res.status(result.reason === 'wrong' ? 401 : 429).type('html').send(loginPage({ error, username: form.username, next: form.next }));
       return;
     }
     setSessionCookie(res, result.token, { secure });

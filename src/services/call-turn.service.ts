@@ -49,6 +49,8 @@ export interface CallServiceDeps {
   now?: () => Date;
   /** How many password hashes may run at once (Argon2id is deliberately slow). */
   hashingConcurrency?: number;
+  /** The callers' hashing bound, when the app shares it (it is the console's only through its own, smaller bound). */
+  hashing?: Semaphore;
   /** Where turns, outcomes, lockouts and database errors are counted. */
   metrics?: HotlineMetrics;
   /** Prompt audio and voices; `<Say>` with the default voices when absent. */
@@ -68,7 +70,7 @@ export class CallTurnService {
     this.now = deps.now ?? (() => new Date());
     this.metrics = deps.metrics ?? new HotlineMetrics({ processMetrics: false });
     this.speech = deps.speech ?? SAY_ONLY;
-    this.hashing = new Semaphore(deps.hashingConcurrency ?? 2, () => this.metrics.hashQueued());
+    this.hashing = deps.hashing ?? new Semaphore(deps.hashingConcurrency ?? 2, () => this.metrics.hashQueued('calls'));
   }
 
   private render(snapshot: CallSnapshot, step: number): string {

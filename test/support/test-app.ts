@@ -52,7 +52,7 @@ export async function startTestApp(
     seed?: string | false;
     promptAudio?: PromptAudio;
     /** Extra app dependencies (e.g. an altered call machine). */
-    app?: Pick<AppDeps, 'machine'>;
+    app?: Pick<AppDeps, 'machine' | 'hashing'>;
   } = {},
 ): Promise<TestApp> {
   counter += 1;
