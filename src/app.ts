@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import { callMachine } from '../flows/call.machine.ts';
 import { realDeliveryConfigured, type Config } from './config.ts';
 import { AppError } from './http/app-error.ts';
@@ -36,6 +36,24 @@ export interface AppDeps {
   machine?: typeof callMachine;
   /** The hashing bounds: callers' (queued, 2 at once) and the console's (never queued; full → 429). Made when absent. */
   hashing?: { calls: Semaphore; console: Semaphore };
+}
+
+function metricsHandler(config: Config, metrics: HotlineMetrics): RequestHandler {
+  return async (req, res) => {
+    if (config.metricsToken && !bearerMatches(req.header('authorization'), config.metricsToken)) throw new AppError(401, 'unauthorized', 'metrics token required');
+    const { contentType, body } = await metrics.render();
+    res.type(contentType).send(body);
+  };
+}
+
+/** The app served on the internal `METRICS_PORT`: only `GET /metrics` (bearer `METRICS_TOKEN` when set). */
+export function createMetricsApp(config: Config, metrics: HotlineMetrics, logger: Logger): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/metrics', metricsHandler(config, metrics));
+  app.use((req, _res, next) => next(new AppError(404, 'not-found', `No route for ${req.method} ${req.path}`)));
+  app.use(errorMiddleware(logger));
+  return app;
 }
 
 /** Builds the Express app (no listening here): voice webhooks, prompt audio, QA routes (outbox, timeline, script set-up), supervisor console, health. */
@@ -80,11 +98,7 @@ export function createApp(deps: AppDeps): Express {
       res.status(503).json({ status: 'database unreachable' });
     }
   });
-  app.get('/metrics', async (req, res) => {
-    if (config.metricsToken && !bearerMatches(req.header('authorization'), config.metricsToken)) throw new AppError(401, 'unauthorized', 'metrics token required');
-    const { contentType, body } = await metrics.render();
-    res.type(contentType).send(body);
-  });
+  if (config.metricsPort === undefined) app.get('/metrics', metricsHandler(config, metrics));
 
   app.use(
     '/voice',

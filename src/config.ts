@@ -33,10 +33,11 @@ const schema = z.object({
   EMBEDDED_DB_ENGINE: z.enum(['auto', 'mongodb-memory-server', 'ferretdb']).default('auto'),
   DATA_DIR: z.string().default('.data'),
   CACHE_DIR: z.string().default('.cache'),
-  LOAD_DEMO_DATA: bool(true),
+  LOAD_DEMO_DATA: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
   PIN_PEPPER: z.string().min(16, 'must be a random secret of at least 16 characters').default('dev-pepper-change-me-0123456789'),
   QA_TOKEN: optionalText,
   METRICS_TOKEN: optionalText,
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   AGENT_NUMBER: z.string().regex(/^\+?[0-9]{3,15}$/, 'must be a phone number such as +8612345678901').default('+861012333'),
   SMTP_URL: optionalText.pipe(z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional()),
   EMAIL_FROM: z.email({ message: 'must be an email address' }).default('hotline@example.org'),
@@ -83,11 +84,14 @@ export interface Config {
   publicBaseUrl: string;
   twilio: { authToken: string; signatureCheck: boolean; accountSid?: string; smsFrom?: string };
   mongo: { uri?: string; dbName: string; embeddedEngine: 'auto' | 'mongodb-memory-server' | 'ferretdb'; dataDir: string; cacheDir: string };
+  /** Add the demo citizens at start: on by default only in development (`npm start`), refused in production. */
   loadDemoData: boolean;
   pinPepper: string;
   qaToken?: string;
   /** Bearer token for `GET /metrics`; unset → metrics are open (keep the route off the public load balancer). */
   metricsToken?: string;
+  /** When set, `/metrics` is served only on this (internal) port, not on the public one. */
+  metricsPort?: number;
   agentNumber: string;
   email: { smtpUrl?: string; from: string };
   otp: { ttlSeconds: number; maxSends: number; sendWindowMinutes: number };
@@ -136,6 +140,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!e.PUBLIC_BASE_URL) problems.push('PUBLIC_BASE_URL: must be set in production (the URL Twilio calls)');
     if (!e.TWILIO_ACCOUNT_SID) problems.push('TWILIO_ACCOUNT_SID: must be set in production (SMS codes and change notices)');
     if (!e.SMTP_URL) problems.push('SMTP_URL: must be set in production (email codes)');
+    if (!e.TWILIO_SIGNATURE_CHECK) problems.push('TWILIO_SIGNATURE_CHECK: must stay on in production (unsigned webhooks would be obeyed)');
+    if (e.PUBLIC_BASE_URL?.startsWith('http://')) problems.push('PUBLIC_BASE_URL: must be https:// in production (webhooks, audio and the console cookie)');
+    if (!e.METRICS_TOKEN && e.METRICS_PORT === undefined) problems.push('METRICS_TOKEN: must be set in production, unless /metrics is served on an internal METRICS_PORT');
+    if (!e.MONGODB_URI) problems.push('MONGODB_URI: must be set in production (the embedded database is for development)');
+    if (e.LOAD_DEMO_DATA !== undefined && ['true', '1', 'yes'].includes(e.LOAD_DEMO_DATA)) problems.push('LOAD_DEMO_DATA: must be off in production (the demo citizens have published passwords)');
     if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   if (e.LOCK_MAX_FAILURES_PER_DAY < e.LOCK_AFTER_FAILURES) {
@@ -151,10 +160,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     twilio: { authToken: e.TWILIO_AUTH_TOKEN, signatureCheck: e.TWILIO_SIGNATURE_CHECK, accountSid: e.TWILIO_ACCOUNT_SID, smsFrom: e.TWILIO_SMS_FROM },
     mongo: { uri: e.MONGODB_URI, dbName: e.MONGODB_DB, embeddedEngine: e.EMBEDDED_DB_ENGINE, dataDir: e.DATA_DIR, cacheDir: e.CACHE_DIR },
-    loadDemoData: e.LOAD_DEMO_DATA,
+    loadDemoData: e.LOAD_DEMO_DATA === undefined ? e.NODE_ENV === 'development' : ['true', '1', 'yes'].includes(e.LOAD_DEMO_DATA),
     pinPepper: e.PIN_PEPPER,
     qaToken: e.QA_TOKEN,
     metricsToken: e.METRICS_TOKEN,
+    metricsPort: e.METRICS_PORT,
     agentNumber: e.AGENT_NUMBER,
     email: { smtpUrl: e.SMTP_URL, from: e.EMAIL_FROM },
     otp: { ttlSeconds: e.OTP_TTL_SECONDS, maxSends: e.OTP_MAX_SENDS, sendWindowMinutes: e.OTP_SEND_WINDOW_MINUTES },
