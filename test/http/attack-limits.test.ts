@@ -138,7 +138,7 @@ describe('the card holder cannot be locked out by someone who knows the ID numbe
     expect(notices[0]).to.contain('30').and.contain('wrong passwords');
   });
 
-  it('a patient attacker who waits out every lock gets at most 25 guesses at the current password in 24 hours (it was about 240)', async function () {
+  it('a patient attacker who waits out every lock from 08:00 UTC gets at most 25 guesses at the current password in the next 24 hours (it was about 240)', async function () {
     this.timeout(180_000);
     const end = t.clock.now.getTime() + 86_400_000;
     let evaluated = 0;
