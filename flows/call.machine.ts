@@ -28,7 +28,7 @@ export interface StateMeta {
 /** Events the telephony side sends into a call. */
 export type CallEvent = { type: 'DIGITS'; digits: string } | { type: 'NO_INPUT' } | { type: 'HANGUP' };
 
-/** The call's remembered facts; never a PIN or a code, only a salted digest of the first new-PIN entry. */
+/** The call's remembered facts; never a PIN or a code (the first new-PIN entry is held outside, in the call's secrets). */
 export interface CallContext {
   language: Language;
   /** False until the caller picks a language (or the welcome times out): until then the line speaks both. */
@@ -44,6 +44,7 @@ export interface CallContext {
   verifiedBy: VerificationChannel | null;
   failedVerifications: number;
   newPinAttempts: number;
+  /** A marker that the first new-PIN entry was accepted and is held in the call's secrets; never the entry or a digest of it. */
   firstPinDigest: string | null;
 }
 
@@ -130,7 +131,9 @@ export const callMachine = setup({
     verifyCurrentPin: notProvided('verifyCurrentPin') as unknown as ReturnType<
       typeof fromPromise<VerifyResult, { idHash: string; citizenId: string | null; pin: string }>
     >,
-    screenNewPin: notProvided('screenNewPin') as unknown as ReturnType<typeof fromPromise<ScreenResult, { citizenId: string; pin: string }>>,
+    screenNewPin: notProvided('screenNewPin') as unknown as ReturnType<
+      typeof fromPromise<ScreenResult, { citizenId: string; pin: string; verifiedBy: VerificationChannel | null }>
+    >,
     commitNewPin: notProvided('commitNewPin') as unknown as ReturnType<
       typeof fromPromise<'saved' | 'mismatch', { citizenId: string; pin: string; firstDigest: string; verifiedBy: VerificationChannel; language: Language }>
     >,
@@ -405,7 +408,7 @@ export const callMachine = setup({
     screeningNewPin: {
       invoke: {
         src: 'screenNewPin',
-        input: ({ context, event }) => ({ citizenId: context.citizenId ?? '', pin: digitsOf(event as CallEvent) }),
+        input: ({ context, event }) => ({ citizenId: context.citizenId ?? '', pin: digitsOf(event as CallEvent), verifiedBy: context.verifiedBy }),
         onDone: [
           {
             guard: ({ event }) => event.output.ok,

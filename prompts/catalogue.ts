@@ -91,14 +91,14 @@ export const PROMPTS = {
     'en-US': 'That password was not accepted.',
   },
   'verify.failed': {
-    'zh-CN': '很抱歉，我们无法核实您的身份。如连续验证失败{lockAfter}次，电话验证将暂停{lockMinutes}分钟。请稍后再试，或携带身份证原件到社会保障局前台办理。再见。',
+    'zh-CN': '很抱歉，我们无法核实您的身份。如连续验证失败{lockAfter}次，电话验证将暂停至少{lockMinutes}分钟。请稍后再试，或携带身份证原件到社会保障局前台办理。再见。',
     'en-US':
-      'Sorry, we could not confirm who you are. After {lockAfter} failed attempts in a row, telephone verification is paused for {lockMinutes} minutes. Please try again later, or bring your original ID card to the front desk of the Social Security Bureau. Goodbye.',
+      'Sorry, we could not confirm who you are. After {lockAfter} failed attempts in a row, telephone verification is paused for at least {lockMinutes} minutes. Please try again later, or bring your original ID card to the front desk of the Social Security Bureau. Goodbye.',
   },
   'card.locked': {
-    'zh-CN': '由于验证失败次数过多，为保护您的账户安全，此卡的电话验证已暂停{lockMinutes}分钟。您也可以携带身份证原件到社会保障局前台办理。再见。',
+    'zh-CN': '由于验证失败次数过多，为保护您的账户安全，此卡的电话验证已暂停至少{lockMinutes}分钟。您也可以携带身份证原件到社会保障局前台办理。再见。',
     'en-US':
-      'There have been too many failed attempts. To protect your card, telephone verification is paused for {lockMinutes} minutes. You can also bring your original ID card to the front desk of the Social Security Bureau. Goodbye.',
+      'There have been too many failed attempts. To protect your card, telephone verification is paused for at least {lockMinutes} minutes. You can also bring your original ID card to the front desk of the Social Security Bureau. Goodbye.',
   },
   'pin.verified': {
     'zh-CN': '身份已核实。',
@@ -125,6 +125,19 @@ export const PROMPTS = {
       '<speak>密码不能是连续的数字，例如<say-as interpret-as="characters">123456</say-as>或<say-as interpret-as="characters">654321</say-as>。</speak>',
     'en-US': 'The password cannot be a straight run of digits, such as 1 2 3 4 5 6 or 6 5 4 3 2 1.',
   },
+  'pin.weak.pattern': {
+    'zh-CN':
+      '<speak>密码不能是重复或对称的数字，例如<say-as interpret-as="characters">112233</say-as>或<say-as interpret-as="characters">123321</say-as>。</speak>',
+    'en-US': 'The password cannot be a repeated or mirrored pattern, such as 1 1 2 2 3 3 or 1 2 3 3 2 1.',
+  },
+  'pin.weak.keypad': {
+    'zh-CN': '<speak>密码不能是键盘上连成直线的数字，例如<say-as interpret-as="characters">147258</say-as>。</speak>',
+    'en-US': 'The password cannot follow straight lines on the keypad, such as 1 4 7 2 5 8.',
+  },
+  'pin.weak.common': {
+    'zh-CN': '这个密码太常见，很容易被猜到。',
+    'en-US': 'That password is too common and easy to guess.',
+  },
   'pin.weak.birth-date': {
     'zh-CN': '密码不能包含您的出生日期。',
     'en-US': 'The password cannot contain your date of birth.',
@@ -132,6 +145,10 @@ export const PROMPTS = {
   'pin.weak.id-tail': {
     'zh-CN': '密码不能是身份证号码的后六位。',
     'en-US': 'The password cannot be the last six digits of your ID number.',
+  },
+  'pin.weak.mobile-tail': {
+    'zh-CN': '密码不能是您预留手机号码的后六位。',
+    'en-US': 'The password cannot be the last six digits of your registered mobile number.',
   },
   'pin.weak.same-as-current': {
     'zh-CN': '新密码不能与当前密码相同。',

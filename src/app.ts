@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import { callMachine } from '../flows/call.machine.ts';
 import { promptParams, realDeliveryConfigured, type Config } from './config.ts';
 import { AppError } from './http/app-error.ts';
@@ -20,6 +20,7 @@ import { CallReviewService } from './services/call-review.service.ts';
 import { CallTurnService } from './services/call-turn.service.ts';
 import { PromptAudio, speechFor } from './services/prompt-audio.service.ts';
 import { SupervisorAccountService } from './services/supervisor-account.service.ts';
+import { Semaphore } from './security/semaphore.ts';
 import { SupervisorAuthService } from './services/supervisor-auth.service.ts';
 import type { Store } from './storage/store.ts';
 
@@ -40,6 +41,26 @@ export interface AppDeps {
   recorder?: CallRecorder;
   /** After how long a call's log lines that no turn took are stored on their own (ms; tests shorten it). */
   lateLogMs?: number;
+  /** The hashing bounds: callers' (queued, 2 at once) and the console's (never queued; full → 429). Made when absent. */
+  hashing?: { calls: Semaphore; console: Semaphore };
+}
+
+function metricsHandler(config: Config, metrics: HotlineMetrics): RequestHandler {
+  return async (req, res) => {
+    if (config.metricsToken && !bearerMatches(req.header('authorization'), config.metricsToken)) throw new AppError(401, 'unauthorized', 'metrics token required');
+    const { contentType, body } = await metrics.render();
+    res.type(contentType).send(body);
+  };
+}
+
+/** The app served on the internal `METRICS_PORT`: only `GET /metrics` (bearer `METRICS_TOKEN` when set). */
+export function createMetricsApp(config: Config, metrics: HotlineMetrics, logger: Logger): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/metrics', metricsHandler(config, metrics));
+  app.use((req, _res, next) => next(new AppError(404, 'not-found', `No route for ${req.method} ${req.path}`)));
+  app.use(errorMiddleware(logger));
+  return app;
 }
 
 /** Builds the Express app (no listening here): voice webhooks, prompt audio, QA routes (outbox, timeline, script set-up), supervisor console, health. */
@@ -48,6 +69,7 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.set('trust proxy', config.trustProxy);
 
   const logCapture = attachCallLog(logger, {
     appendLate: (callSid, lines) => store.callLogs.appendLate(callSid, lines),
@@ -56,10 +78,26 @@ export function createApp(deps: AppDeps): Express {
   const metrics = deps.metrics ?? new HotlineMetrics({ processMetrics: false });
   const promptAudio = deps.promptAudio ?? PromptAudio.none();
   const speech = speechFor(config, promptAudio);
+  const hashing = deps.hashing ?? {
+    calls: new Semaphore(2, () => metrics.hashQueued('calls')),
+    console: new Semaphore(config.supervisor.hashConcurrency, () => metrics.hashQueued('console')),
+  };
   const recorder = deps.recorder ?? new CallRecorder({ store, logger });
   app.locals.recorder = recorder;
-  const calls = new CallTurnService({ store, config, logger, messenger: meteredMessenger(deps.messenger, metrics), now: deps.now, machine: deps.machine, metrics, recorder, logCapture });
-  const auth = new SupervisorAuthService({ store, config, logger, now: deps.now });
+  app.locals.logCapture = logCapture;
+  const calls = new CallTurnService({
+    store,
+    config,
+    logger,
+    messenger: meteredMessenger(deps.messenger, metrics),
+    now: deps.now,
+    machine: deps.machine,
+    metrics,
+    recorder,
+    logCapture,
+    hashing: hashing.calls,
+  });
+  const auth = new SupervisorAuthService({ store, config, logger, now: deps.now, hashing: hashing.console });
   const access = new AccessLogService({ store, config, now: deps.now });
   const accounts = new SupervisorAccountService({ store, access });
   const review = new CallReviewService({ store, config, access, now: deps.now });
@@ -76,11 +114,7 @@ export function createApp(deps: AppDeps): Express {
       res.status(503).json({ status: 'database unreachable' });
     }
   });
-  app.get('/metrics', async (req, res) => {
-    if (config.metricsToken && !bearerMatches(req.header('authorization'), config.metricsToken)) throw new AppError(401, 'unauthorized', 'metrics token required');
-    const { contentType, body } = await metrics.render();
-    res.type(contentType).send(body);
-  });
+  if (config.metricsPort === undefined) app.get('/metrics', metricsHandler(config, metrics));
 
   app.use(
     '/voice',
@@ -97,11 +131,11 @@ export function createApp(deps: AppDeps): Express {
 
   if (config.qaToken && !realDeliveryConfigured(config)) {
     const now = deps.now ?? (() => new Date());
-    app.use('/qa', qaRoutes(store, { qaToken: config.qaToken, pepper: config.pinPepper, now, allowCitizenSetup: config.env !== 'production' }));
+    app.use('/qa', qaRoutes(store, { qaToken: config.qaToken, pepper: config.pinPepper, now, allowCitizenSetup: config.env !== 'production', lockRules: config.lock }));
   }
 
   const timeZone = config.console.timeZone;
-  app.use('/supervisor', supervisorRoutes({ auth, accounts, review, access, publicBaseUrl: config.publicBaseUrl, lockMinutes: config.supervisor.lockMinutes, timeZone, now: deps.now }));
+  app.use('/supervisor', supervisorRoutes({ auth, accounts, review, access, publicBaseUrl: config.publicBaseUrl, timeZone, now: deps.now }));
   app.use('/api/supervisor', supervisorApiRoutes({ auth, accounts, review, access, publicBaseUrl: config.publicBaseUrl, timeZone }));
 
   app.use((req, _res, next) => next(new AppError(404, 'not-found', `No route for ${req.method} ${req.path}`)));

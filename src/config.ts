@@ -34,10 +34,11 @@ const schema = z.object({
   EMBEDDED_DB_ENGINE: z.enum(['auto', 'mongodb-memory-server', 'ferretdb']).default('auto'),
   DATA_DIR: z.string().default('.data'),
   CACHE_DIR: z.string().default('.cache'),
-  LOAD_DEMO_DATA: bool(true),
+  LOAD_DEMO_DATA: z.enum(['true', 'false', '1', '0', 'yes', 'no']).optional(),
   PIN_PEPPER: z.string().min(16, 'must be a random secret of at least 16 characters').default('dev-pepper-change-me-0123456789'),
   QA_TOKEN: optionalText,
   METRICS_TOKEN: optionalText,
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   AGENT_NUMBER: z.string().regex(/^\+?[0-9]{3,15}$/, 'must be a phone number such as +8612345678901').default('+861012333'),
   SMTP_URL: optionalText.pipe(z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://').optional()),
   EMAIL_FROM: z.email({ message: 'must be an email address' }).default('hotline@example.org'),
@@ -47,6 +48,7 @@ const schema = z.object({
   OTP_SEND_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
   LOCK_AFTER_FAILURES: z.coerce.number().int().min(1).max(50).default(5),
   LOCK_MINUTES: z.coerce.number().int().min(1).max(10080).default(30),
+  LOCK_MAX_FAILURES_PER_DAY: z.coerce.number().int().min(1).max(500).default(20),
   GATHER_TIMEOUT_SECONDS: z.coerce.number().int().min(2).max(60).default(6),
   MESSAGE_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(30000).default(3000),
   AUDIO_ENABLED: bool(true),
@@ -62,6 +64,17 @@ const schema = z.object({
   SUPERVISOR_LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(1000).default(20),
   SUPERVISOR_LOGIN_LOCK_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
   CONSOLE_TIME_ZONE: z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai').default('Asia/Shanghai'),
+  SUPERVISOR_LOGIN_BACKOFF_MAX_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  SUPERVISOR_LOGIN_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(1),
+  TRUST_PROXY: optionalText.pipe(
+    z
+      .string()
+      .regex(
+        /^(false|[0-9]|(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/[0-9]{1,3})?)(\s*,\s*(loopback|linklocal|uniquelocal|[0-9a-fA-F.:]+(\/[0-9]{1,3})?))*)$/,
+        'must be false, the number of proxy hops in front of the app (e.g. 1), or the proxies\' addresses (e.g. loopback, 10.0.0.0/8)',
+      )
+      .optional(),
+  ),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
@@ -73,21 +86,30 @@ export interface Config {
   publicBaseUrl: string;
   twilio: { authToken: string; signatureCheck: boolean; accountSid?: string; smsFrom?: string };
   mongo: { uri?: string; dbName: string; embeddedEngine: 'auto' | 'mongodb-memory-server' | 'ferretdb'; dataDir: string; cacheDir: string };
+  /** Add the demo citizens at start: on by default only in development (`npm start`), refused in production. */
   loadDemoData: boolean;
   pinPepper: string;
   qaToken?: string;
   /** Bearer token for `GET /metrics`; unset → metrics are open (keep the route off the public load balancer). */
   metricsToken?: string;
+  /** When set, `/metrics` is served only on this (internal) port, not on the public one. */
+  metricsPort?: number;
   agentNumber: string;
   email: { smtpUrl?: string; from: string };
   otp: { ttlSeconds: number; maxSends: number; sendWindowMinutes: number };
-  lock: { afterFailures: number; minutes: number };
+  /** Card locks, per factor (current password, code): failures per lock, first lock's minutes (doubling within 24 hours), failures per UTC day. */
+  lock: { afterFailures: number; minutes: number; maxFailuresPerDay: number };
   gatherTimeoutSeconds: number;
   messageSendTimeoutMs: number;
   /** Every "send a code" turn takes at least this long, so timing does not tell registered cards from others. */
   codeSendFloorMs: number;
-  /** Supervisor console: session lifetime, failed logins allowed per username and per address within the lock window. */
-  supervisor: { sessionMinutes: number; maxFailures: number; maxFailuresPerIp: number; lockMinutes: number };
+  /**
+   * Supervisor console: session lifetime; failed logins allowed per username and (free, then with doubling backoff up
+   * to `backoffMaxSeconds`) per client address within the window; console hashes allowed at once (beyond: 429).
+   */
+  supervisor: { sessionMinutes: number; maxFailures: number; maxFailuresPerIp: number; lockMinutes: number; backoffMaxSeconds: number; hashConcurrency: number };
+  /** Express `trust proxy`: false, hops, or the proxies' addresses; decides which address a console login is counted under. */
+  trustProxy: false | number | string;
   /** Supervisor console presentation: the IANA time zone every time is shown and typed in. */
   console: { timeZone: string };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; format: 'json' | 'pretty' };
@@ -122,7 +144,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!e.PUBLIC_BASE_URL) problems.push('PUBLIC_BASE_URL: must be set in production (the URL Twilio calls)');
     if (!e.TWILIO_ACCOUNT_SID) problems.push('TWILIO_ACCOUNT_SID: must be set in production (SMS codes and change notices)');
     if (!e.SMTP_URL) problems.push('SMTP_URL: must be set in production (email codes)');
+    if (!e.TWILIO_SIGNATURE_CHECK) problems.push('TWILIO_SIGNATURE_CHECK: must stay on in production (unsigned webhooks would be obeyed)');
+    if (e.PUBLIC_BASE_URL?.startsWith('http://')) problems.push('PUBLIC_BASE_URL: must be https:// in production (webhooks, audio and the console cookie)');
+    if (!e.METRICS_TOKEN && e.METRICS_PORT === undefined) problems.push('METRICS_TOKEN: must be set in production, unless /metrics is served on an internal METRICS_PORT');
+    if (!e.MONGODB_URI) problems.push('MONGODB_URI: must be set in production (the embedded database is for development)');
+    if (e.LOAD_DEMO_DATA !== undefined && ['true', '1', 'yes'].includes(e.LOAD_DEMO_DATA)) problems.push('LOAD_DEMO_DATA: must be off in production (the demo citizens have published passwords)');
     if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  if (e.LOCK_MAX_FAILURES_PER_DAY < e.LOCK_AFTER_FAILURES) {
+    throw new ConfigError('Invalid configuration:\n  LOCK_MAX_FAILURES_PER_DAY: must be at least LOCK_AFTER_FAILURES');
   }
   if (Boolean(e.TWILIO_ACCOUNT_SID) !== Boolean(e.TWILIO_SMS_FROM)) {
     const missing = e.TWILIO_ACCOUNT_SID ? 'TWILIO_SMS_FROM' : 'TWILIO_ACCOUNT_SID';
@@ -134,14 +164,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     twilio: { authToken: e.TWILIO_AUTH_TOKEN, signatureCheck: e.TWILIO_SIGNATURE_CHECK, accountSid: e.TWILIO_ACCOUNT_SID, smsFrom: e.TWILIO_SMS_FROM },
     mongo: { uri: e.MONGODB_URI, dbName: e.MONGODB_DB, embeddedEngine: e.EMBEDDED_DB_ENGINE, dataDir: e.DATA_DIR, cacheDir: e.CACHE_DIR },
-    loadDemoData: e.LOAD_DEMO_DATA,
+    loadDemoData: e.LOAD_DEMO_DATA === undefined ? e.NODE_ENV === 'development' : ['true', '1', 'yes'].includes(e.LOAD_DEMO_DATA),
     pinPepper: e.PIN_PEPPER,
     qaToken: e.QA_TOKEN,
     metricsToken: e.METRICS_TOKEN,
+    metricsPort: e.METRICS_PORT,
     agentNumber: e.AGENT_NUMBER,
     email: { smtpUrl: e.SMTP_URL, from: e.EMAIL_FROM },
     otp: { ttlSeconds: e.OTP_TTL_SECONDS, maxSends: e.OTP_MAX_SENDS, sendWindowMinutes: e.OTP_SEND_WINDOW_MINUTES },
-    lock: { afterFailures: e.LOCK_AFTER_FAILURES, minutes: e.LOCK_MINUTES },
+    lock: { afterFailures: e.LOCK_AFTER_FAILURES, minutes: e.LOCK_MINUTES, maxFailuresPerDay: e.LOCK_MAX_FAILURES_PER_DAY },
     gatherTimeoutSeconds: e.GATHER_TIMEOUT_SECONDS,
     messageSendTimeoutMs: e.MESSAGE_SEND_TIMEOUT_MS,
     codeSendFloorMs: e.CODE_SEND_FLOOR_MS,
@@ -157,8 +188,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxFailures: e.SUPERVISOR_LOGIN_MAX_FAILURES,
       maxFailuresPerIp: e.SUPERVISOR_LOGIN_MAX_FAILURES_PER_IP,
       lockMinutes: e.SUPERVISOR_LOGIN_LOCK_MINUTES,
+      backoffMaxSeconds: e.SUPERVISOR_LOGIN_BACKOFF_MAX_SECONDS,
+      hashConcurrency: e.SUPERVISOR_LOGIN_HASH_CONCURRENCY,
     },
     console: { timeZone: e.CONSOLE_TIME_ZONE },
+    trustProxy: !e.TRUST_PROXY || e.TRUST_PROXY === 'false' ? false : /^[0-9]$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (e.NODE_ENV === 'production' || !process.stdout.isTTY ? 'json' : 'pretty') },
   };
 }

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createApp } from './app.ts';
+import { createApp, createMetricsApp } from './app.ts';
 import { ConfigError, loadConfig, realChannels, realDeliveryConfigured } from './config.ts';
 import { connectDatabase } from './database.ts';
 import { createLogger } from './logging/logger.ts';
@@ -52,11 +52,19 @@ async function main(): Promise<void> {
     });
   });
 
+  const metricsServer =
+    config.metricsPort === undefined
+      ? null
+      : createMetricsApp(config, metrics, logger).listen(config.metricsPort, () => {
+          logger.info('metrics listening', { port: config.metricsPort });
+        });
+
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info('draining', { signal });
+    metricsServer?.close();
     server.close(() => {
       void drainDeliveries(5_000)
         .then((pending) => logger.info('deliveries drained', { pending }))

@@ -26,10 +26,12 @@ export function maskAddress(address: string): string {
 const ID_PATTERN = /(?<![0-9A-Za-z])[0-9]{17}[0-9Xx*](?![0-9A-Za-z*])/g;
 const LONG_DIGITS = /(?<![0-9A-Za-z*])[0-9*]{16,}(?![0-9A-Za-z])/g;
 const PHONE_PATTERN = /(?<![0-9A-Za-z*])\+?[0-9]{8,15}(?![0-9A-Za-z])/g;
+const EMAIL_PATTERN = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
 
-/** Masks ID numbers (also as keyed, `*` for X), other long digit runs and phone numbers found in free text. */
+/** Masks e-mail addresses, ID numbers (also as keyed, `*` for X), other long digit runs and phone numbers found in free text. */
 export function maskFreeText(text: string): string {
   return text
+    .replace(EMAIL_PATTERN, (email) => maskEmail(email))
     .replace(ID_PATTERN, (id) => maskCitizenId(id.toUpperCase().replace('*', 'X')))
     .replace(LONG_DIGITS, (run) => maskCitizenId(run))
     .replace(PHONE_PATTERN, (phone) => maskPhone(phone));

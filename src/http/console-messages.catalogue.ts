@@ -34,7 +34,10 @@ export const MESSAGES = {
   'login.password': { 'zh-CN': '密码', 'en-US': 'Password' },
   'login.submit': { 'zh-CN': '登录', 'en-US': 'Sign in' },
   'login.wrong': { 'zh-CN': '用户名或密码错误。', 'en-US': 'Wrong username or password.' },
-  'login.throttled': { 'zh-CN': '登录失败次数过多，请 {minutes} 分钟后再试。', 'en-US': 'Too many failed sign-ins. Try again in {minutes} minutes.' },
+  'login.throttled': { 'zh-CN': '登录失败次数过多，请 {wait}后再试。', 'en-US': 'Too many failed sign-ins. Try again in {wait}.' },
+  'login.busy': { 'zh-CN': '同时登录的人太多，请稍后再试。', 'en-US': 'Too many sign-ins at once. Try again in a moment.' },
+  'wait.minutes': { 'zh-CN': '{n} 分钟', 'en-US': '{n} minutes' },
+  'wait.seconds': { 'zh-CN': '{n} 秒', 'en-US': '{n} seconds' },
 
   'time.zoneHint': { 'zh-CN': '时区 {zone}（{offset}），时间格式如 2026-03-01 16:00', 'en-US': 'Time zone {zone} ({offset}); type times as 2026-03-01 16:00' },
   'time.from': { 'zh-CN': '起始时间', 'en-US': 'From' },

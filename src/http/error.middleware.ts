@@ -10,12 +10,15 @@ import { errorPage } from './supervisor-pages.renderer.ts';
 export function errorMiddleware(logger: Logger, speech: Speech = SAY_ONLY): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const known = error instanceof AppError ? error : null;
-    const parserStatus = (error as { status?: number; type?: string }).type ? (error as { status?: number }).status : undefined;
+    // A body parser's error carries an excerpt of the body (a password, a PIN) in its message: only its type is logged.
+    const parserType = (error as { type?: unknown }).type;
+    const parserStatus = typeof parserType === 'string' ? (error as { status?: number }).status : undefined;
     const status = known?.status ?? parserStatus ?? 500;
     const code = known?.code ?? (parserStatus ? 'bad-request' : 'internal');
     const callSid = typeof (req.body as Record<string, unknown> | undefined)?.CallSid === 'string' ? String(req.body.CallSid).slice(0, 64) : undefined;
-    if (status >= 500) logger.error('request failed', { path: req.path, callSid, error });
-    else if (known?.code !== 'bad-signature') logger.warn('request refused', { path: req.path, status, errorCode: code, callSid, reason: known?.message ?? (error as Error).message });
+    const reason = known?.message ?? (typeof parserType === 'string' ? parserType : (error as Error).message);
+    if (status >= 500) logger.error('request failed', { path: req.path, callSid, error: typeof parserType === 'string' ? parserType : error });
+    else if (known?.code !== 'bad-signature') logger.warn('request refused', { path: req.path, status, errorCode: code, callSid, reason });
     if (res.headersSent) return;
     if (req.path.startsWith('/voice') && status !== 403) {
       res.status(status >= 500 ? 200 : status).type('text/xml').send(renderApology('both', speech));

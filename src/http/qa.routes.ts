@@ -4,6 +4,7 @@ import { recipientKey } from '../messaging/messenger.ts';
 import { openText } from '../security/secrets.ts';
 import { readCallTimeline } from '../services/call-timeline.service.ts';
 import { citizenRecord, prepareCitizens } from '../services/citizen-seed.service.ts';
+import type { LockRules } from '../storage/card-guard.repository.ts';
 import type { Store } from '../storage/store.ts';
 import { AppError } from './app-error.ts';
 import { bearerMatches } from './bearer-token.ts';
@@ -21,6 +22,8 @@ export interface QaRouteOptions {
   now: () => Date;
   /** `POST /qa/citizens` exists only when this is true (never in production). */
   allowCitizenSetup: boolean;
+  /** The card lock rules, to seed earlier failures the way the line counts them. */
+  lockRules: LockRules;
 }
 
 /**
@@ -66,7 +69,7 @@ export function qaRoutes(store: Pick<Store, 'outbox' | 'callSessions' | 'citizen
         await store.cardGuards.resetCard(citizen.idHash);
         await store.oneTimeCodes.forgetCard(citizen.idHash);
         const failures = parsed.data.citizens[i].failedVerifications ?? 0;
-        if (failures > 0) await store.cardGuards.seedFailures(citizen.idHash, failures, new Date(now.getTime() - 1000));
+        if (failures > 0) await store.cardGuards.seedFailures(citizen.idHash, failures, new Date(now.getTime() - 1000), options.lockRules);
       }
       res.json({ loaded: prepared.length });
     });

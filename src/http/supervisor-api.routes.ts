@@ -32,7 +32,11 @@ export function supervisorApiRoutes(deps: {
     if (!body.success) throw new AppError(400, 'bad-request', 'username and password are required');
     const result = await auth.login(body.data.username, body.data.password, req.ip ?? 'unknown');
     if (!result.ok) {
-      throw result.reason === 'throttled' ? new AppError(429, 'too-many-attempts', 'Too many failed sign-ins; try again later') : new AppError(401, 'wrong-credentials', 'Wrong username or password');
+      if (result.reason === 'wrong') throw new AppError(401, 'wrong-credentials', 'Wrong username or password');
+      res.setHeader('Retry-After', String(result.retryAfterSeconds));
+      throw result.reason === 'busy'
+        ? new AppError(429, 'busy', 'Too many sign-ins at once; try again in a moment')
+        : new AppError(429, 'too-many-attempts', `Too many failed sign-ins; try again in ${result.retryAfterSeconds} s`);
     }
     setSessionCookie(res, result.token, { secure });
     res.setHeader('Cache-Control', 'no-store');

@@ -29,6 +29,11 @@ function safeNext(next: string | undefined): string {
   return next && /^\/supervisor(\/|$|\?)/.test(next) && !next.startsWith('//') && !next.includes('\\') ? next : '/supervisor/calls';
 }
 
+/** How long to wait, in words: seconds under two minutes, else minutes. */
+function waitText(language: ConsoleLanguage, seconds: number): string {
+  return seconds >= 120 ? msg(language, 'wait.minutes', { n: Math.ceil(seconds / 60) }) : msg(language, 'wait.seconds', { n: seconds });
+}
+
 /** The language of a page shown before sign-in: `?lang=` (or the login form's field), Chinese by default. */
 function loginLanguage(value: unknown): ConsoleLanguage {
   return isConsoleLanguage(value) ? value : DEFAULT_CONSOLE_LANGUAGE;
@@ -43,7 +48,6 @@ export function supervisorRoutes(deps: {
   review: CallReviewService;
   access: AccessLogService;
   publicBaseUrl: string;
-  lockMinutes: number;
   timeZone: string;
   now?: () => Date;
 }): Router {
@@ -76,9 +80,15 @@ export function supervisorRoutes(deps: {
     const result = await auth.login(f.username, f.password, req.ip ?? 'unknown');
     res.setHeader('Cache-Control', 'no-store');
     if (!result.ok) {
-      const error = result.reason === 'throttled' ? msg(language, 'login.throttled', { minutes: deps.lockMinutes }) : msg(language, 'login.wrong');
+      if (result.reason !== 'wrong') res.setHeader('Retry-After', String(result.retryAfterSeconds));
+      const error =
+        result.reason === 'throttled'
+          ? msg(language, 'login.throttled', { wait: waitText(language, result.retryAfterSeconds) })
+          : result.reason === 'busy'
+            ? msg(language, 'login.busy')
+            : msg(language, 'login.wrong');
       res
-        .status(result.reason === 'throttled' ? 429 : 401)
+        .status(result.reason === 'wrong' ? 401 : 429)
         .type('html')
         .send(loginPage({ language, languageChosen: isConsoleLanguage(f.lang), path: '/supervisor/login' }, { error, username: f.username, next: f.next }));
       return;

@@ -19,8 +19,9 @@ export function requireTwilioSignature(options: { authToken: string; publicBaseU
     const params = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
     const url = signedUrl(options.publicBaseUrl, req.originalUrl);
     if (!signature || !twilio.validateRequest(options.authToken, signature, url, params)) {
-      const callSid = typeof params.CallSid === 'string' ? params.CallSid.slice(0, 64) : undefined;
-      options.logger.warn('twilio signature rejected', { path: req.originalUrl.slice(0, 200), present: Boolean(signature), callSid });
+      // Not under `callSid`: a line with that field is stored with the call, and an unsigned request must write nothing.
+      const claimedCallSid = typeof params.CallSid === 'string' ? params.CallSid.slice(0, 64) : undefined;
+      options.logger.warn('twilio signature rejected', { path: req.originalUrl.slice(0, 200), present: Boolean(signature), claimedCallSid });
       next(new AppError(403, 'bad-signature', 'Twilio signature missing or invalid'));
       return;
     }

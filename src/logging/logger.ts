@@ -6,7 +6,28 @@ import { maskAddress, maskFreeText, maskPhone } from '../domain/masking.ts';
 /** The logger type used across the service. */
 export type Logger = winston.Logger;
 
-const SECRET_KEYS = new Set(['digits', 'pin', 'code', 'password', 'otp', 'newpin', 'currentpin', 'secret', 'authtoken', 'pinpepper', 'qatoken']);
+const SECRET_KEYS = new Set([
+  'digits',
+  'pin',
+  'code',
+  'password',
+  'otp',
+  'newpin',
+  'currentpin',
+  'secret',
+  'authtoken',
+  'pinpepper',
+  'qatoken',
+  'metricstoken',
+  'token',
+  'authorization',
+  'cookie',
+  'body',
+  'rawbody',
+]);
+
+/** Past this depth a value is replaced whole: the scrubber fails closed, never passes an unread branch through. */
+const MAX_DEPTH = 32;
 const ID_KEYS = new Set(['idnumber', 'citizenidnumber']);
 const PHONE_KEYS = new Set(['caller', 'from', 'to', 'mobile', 'phone', 'called']);
 const ADDRESS_KEYS = new Set(['email', 'address', 'recipient']);
@@ -18,7 +39,7 @@ function scrubText(text: string): string {
   return maskFreeText(text).replace(SIX_DIGITS, '••••••');
 }
 
-function scrub(value: unknown, key: string, depth: number): unknown {
+function scrub(value: unknown, key: string, depth: number, seen: WeakSet<object>): unknown {
   const k = key.toLowerCase();
   if (k === 'callsid') return value;
   if (SECRET_KEYS.has(k)) return value === undefined || value === null || value === '' ? value : '[redacted]';
@@ -28,17 +49,29 @@ function scrub(value: unknown, key: string, depth: number): unknown {
     if (ADDRESS_KEYS.has(k)) return maskAddress(value);
     return scrubText(value);
   }
-  if (depth > 4 || value === null || typeof value !== 'object') return value;
-  if (value instanceof Error) return { name: value.name, message: scrubText(value.message), stack: value.stack ? scrubText(value.stack) : undefined };
-  if (Array.isArray(value)) return value.map((item) => scrub(item, '', depth + 1));
-  return Object.fromEntries(Object.entries(value).map(([childKey, child]) => [childKey, scrub(child, childKey, depth + 1)]));
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > MAX_DEPTH) return '[too deep]';
+  if (seen.has(value)) return '[circular]';
+  if (value instanceof Error) {
+    // A body parser's error (it has a `type` such as entity.parse.failed) quotes the body in its message.
+    const parser = typeof (value as { type?: unknown }).type === 'string';
+    return { name: value.name, message: parser ? String((value as { type?: unknown }).type) : scrubText(value.message), stack: value.stack && !parser ? scrubText(value.stack) : undefined };
+  }
+  seen.add(value);
+  try {
+    if (Array.isArray(value)) return value.map((item) => scrub(item, '', depth + 1, seen));
+    return Object.fromEntries(Object.entries(value).map(([childKey, child]) => [childKey, scrub(child, childKey, depth + 1, seen)]));
+  } finally {
+    seen.delete(value);
+  }
 }
 
 /** A winston format that masks IDs, phone numbers and addresses and drops PINs and codes from every line. */
 export const maskSecrets = winston.format((info) => {
+  const seen = new WeakSet<object>();
   for (const key of Object.keys(info)) {
     if (key === 'level') continue;
-    (info as Record<string, unknown>)[key] = scrub((info as Record<string, unknown>)[key], key, 0);
+    (info as Record<string, unknown>)[key] = scrub((info as Record<string, unknown>)[key], key, 0, seen);
   }
   return info;
 });

@@ -50,8 +50,8 @@ export class HotlineMetrics {
   });
   private readonly hashing = new Gauge({
     name: 'hotline_password_hashes_in_flight',
-    help: 'Password hashes running or waiting for a slot (bounded so a burst cannot starve other turns).',
-    labelNames: ['phase'] as const,
+    help: 'Password hashes running or waiting for a slot, by pool (calls, console), bounded so a burst cannot starve other turns.',
+    labelNames: ['phase', 'pool'] as const,
     registers: [this.registry],
   });
 
@@ -90,19 +90,19 @@ export class HotlineMetrics {
     this.databaseCommands.inc({ command });
   }
 
-  /** Tracks a hash from waiting for a slot through running; returns the callbacks for each phase change. */
-  hashQueued(): { started(): void; finished(): void } {
-    this.hashing.inc({ phase: 'waiting' });
+  /** Tracks a hash of a pool (callers' `calls` or the `console`) from waiting for a slot through running; returns the callbacks for each phase change. */
+  hashQueued(pool: 'calls' | 'console' = 'calls'): { started(): void; finished(): void } {
+    this.hashing.inc({ phase: 'waiting', pool });
     let running = false;
     return {
       started: () => {
         running = true;
-        this.hashing.dec({ phase: 'waiting' });
-        this.hashing.inc({ phase: 'running' });
+        this.hashing.dec({ phase: 'waiting', pool });
+        this.hashing.inc({ phase: 'running', pool });
       },
       finished: () => {
-        if (running) this.hashing.dec({ phase: 'running' });
-        else this.hashing.dec({ phase: 'waiting' });
+        if (running) this.hashing.dec({ phase: 'running', pool });
+        else this.hashing.dec({ phase: 'waiting', pool });
       },
     };
   }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { fromPromise } from 'xstate';
 import type { IdentifyResult, ScreenResult, VerificationChannel, VerifyResult } from '../../flows/call.machine.ts';
 import type { Language } from '../../prompts/catalogue.ts';
@@ -10,6 +10,7 @@ import type { HotlineMetrics } from '../observability/hotline.metrics.ts';
 import { sendWithin, type Messenger, type OutgoingMessage } from '../messaging/messenger.ts';
 import { hashPin, keyedHash, newOneTimeCode, sameDigest, verifyPin } from '../security/secrets.ts';
 import type { Semaphore } from '../security/semaphore.ts';
+import type { CardLock, Factor, Reservation } from '../storage/card-guard.repository.ts';
 import type { Store } from '../storage/store.ts';
 
 /** What the side effects of one turn need: the shared services and who/where the turn is. */
@@ -43,9 +44,9 @@ const SMS_TEXT: Record<Language, (code: string, minutes: number) => string> = {
   'en-US': (code, minutes) => `Medical insurance hotline: your code is ${code}. It is valid for ${minutes} minutes. Never share it.`,
 };
 
-const SUBJECTS: Record<Language, { code: string; changed: string }> = {
-  'zh-CN': { code: '医保密码热线验证码', changed: '您的社保卡密码已修改' },
-  'en-US': { code: 'Your verification code', changed: 'Your card password was changed' },
+const SUBJECTS: Record<Language, { code: string; changed: string; locked: string }> = {
+  'zh-CN': { code: '医保密码热线验证码', changed: '您的社保卡密码已修改', locked: '社保卡电话验证已暂停 / Card verification paused' },
+  'en-US': { code: 'Your verification code', changed: 'Your card password was changed', locked: 'Card verification paused' },
 };
 
 const CHANGED_TEXT: Record<Language, string> = {
@@ -54,16 +55,21 @@ const CHANGED_TEXT: Record<Language, string> = {
     'Medical insurance hotline: your card password was changed by phone. If this was not you, bring your original ID card to the Social Security Bureau front desk at once.',
 };
 
-/** A keyed, salted digest of the first new-PIN entry, kept in the call only to check the second entry. */
-function confirmationDigest(pepper: string, pin: string, salt = randomBytes(16).toString('hex')): string {
-  return `${salt}:${keyedHash(pepper, `pin-confirm:${salt}`, pin)}`;
-}
+const LOCK_TEXT: Record<Factor, (minutes: number) => string> = {
+  'current-password': (minutes) =>
+    `【医保密码热线】您的社保卡因多次输入错误密码，电话密码验证已暂停${minutes}分钟。如非本人操作，您仍可通过短信或邮件验证码重设密码。Medical insurance hotline: after repeated wrong passwords, checking your card password by phone is paused for ${minutes} minutes. If this was not you, you can still reset it with a code sent to you.`,
+  code: (minutes) =>
+    `【医保密码热线】您的社保卡因多次输入错误验证码，电话验证码验证已暂停${minutes}分钟。如非本人操作，请勿向任何人透露验证码。Medical insurance hotline: after repeated wrong codes, code checks for your card by phone are paused for ${minutes} minutes. If this was not you, never share a code with anyone.`,
+};
 
-function matchesConfirmation(pepper: string, digest: string, pin: string): boolean {
-  const [salt, hash] = digest.split(':');
-  if (!salt || !hash) return false;
-  return sameDigest(hash, keyedHash(pepper, `pin-confirm:${salt}`, pin));
-}
+/** Marks, in the call's persisted context, that the first new-PIN entry is held in the call's secrets (the entry itself never is). */
+export const FIRST_PIN_HELD = 'held-in-call-secrets';
+
+/** How long a repeated delivery of a turn waits for the first delivery's outcome. */
+const REPEAT_WAIT_MS = 5000;
+
+/** A claim with no outcome after this long belongs to a delivery that died (a turn settles within 10 s). */
+const CLAIM_STALE_MS = 15_000;
 
 /** A throwaway hash so an unknown card takes as long to check as a known one. */
 let decoyHash: Promise<string> | undefined;
@@ -73,34 +79,61 @@ export function callEffects(scope: TurnScope) {
   const { store, config, logger } = scope;
   const turnKey = `${scope.callSid}:${scope.step}`;
   const pepper = config.pinPepper;
+  const owner = (factor: Factor, idHash: string) => ({ factor, idHash, idMasked: scope.idMasked ?? 'unknown', callSid: scope.callSid, turnKey });
 
-  const recordFailure = async (idHash: string, kind: 'code' | 'current-password', codeId: string | null = null): Promise<VerifyResult> => {
-    const now = scope.now();
-    const result = await store.cardGuards.recordFailure({
-      key: turnKey,
-      idHash,
-      idMasked: scope.idMasked ?? 'unknown',
-      callSid: scope.callSid,
-      kind,
-      codeId,
-      threshold: config.lock.afterFailures,
-      lockMinutes: config.lock.minutes,
-      now,
-    });
-    logger.info('verification failed', { kind, failures: result.failures, card: scope.idMasked });
-    if (codeId && result.codeFailures >= CODE_MAX_ATTEMPTS) {
-      await store.oneTimeCodes.void(codeId, now);
-      logger.info('code void after wrong entries', { wrongEntries: result.codeFailures });
+  /**
+   * Runs a side effect once per turn: the first delivery claims `<what>:<turn>` and records the outcome; a repeated
+   * delivery of the same turn waits for that outcome instead of evaluating (and counting) the same entry again.
+   */
+  const oncePerTurn = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const key = attempt === 0 ? `${what}:${turnKey}` : `${what}:${turnKey}#${attempt}`;
+      if (await store.turnClaims.claim(key, scope.now())) {
+        const result = await run();
+        await store.turnClaims.settle(key, JSON.stringify(result));
+        return result;
+      }
+      const first = await store.turnClaims.outcome(key, REPEAT_WAIT_MS);
+      if (first?.outcome) return JSON.parse(first.outcome) as T;
+      if (first && scope.now().getTime() - first.at.getTime() < CLAIM_STALE_MS) break;
     }
-    if (result.lockedUntil) {
-      scope.metrics?.lockout();
-      logger.warn('card locked', { kind, card: scope.idMasked, lockedUntil: result.lockedUntil.toISOString(), lockMinutes: config.lock.minutes });
-      return 'locked';
-    }
-    return 'wrong';
+    throw new Error(`the first delivery of ${what} left no outcome`);
   };
 
-  /** Decides whether a code goes out, issues it and hands it over for delivery (bounded by deliver). */
+  /** A lock was just recorded (once per lock): count it, log it, and tell the card holder in the background. */
+  const lockRecorded = async (lock: CardLock): Promise<void> => {
+    const minutes = Math.round((lock.until.getTime() - lock.at.getTime()) / 60_000);
+    scope.metrics?.lockout();
+    logger.warn('card locked', { kind: lock.factor, card: lock.idMasked, lockedUntil: lock.until.toISOString(), lockMinutes: minutes });
+    const citizen = await store.citizens.findByIdHash(lock.idHash);
+    const notice = citizen?.mobile ? { channel: 'sms' as const, to: citizen.mobile } : citizen?.email ? { channel: 'email' as const, to: citizen.email } : null;
+    if (!notice) return;
+    void deliver({ ...notice, subject: SUBJECTS['zh-CN'].locked, body: LOCK_TEXT[lock.factor](minutes) }, 'lock notice', 0);
+  };
+
+  /**
+   * Reserves one attempt of a factor before its guess is evaluated. When it is refused (locked, or the day's
+   * failures used up) the reason is logged for the console, never spoken: the caller hears a wrong entry.
+   */
+  const reserve = async (factor: Factor, idHash: string) => {
+    const reservation = await store.cardGuards.reserve(owner(factor, idHash), scope.now(), config.lock);
+    if (reservation.kind === 'refused') {
+      logger.info('verification refused', { kind: factor, reason: reservation.reason, lockedUntil: reservation.until.toISOString() });
+      if (reservation.lockCreated && reservation.lock) await lockRecorded(reservation.lock);
+    }
+    return reservation;
+  };
+
+  /** A wrong guess keeps its slot; when it fills its epoch the factor is locked (and this caller hears so). */
+  const wrongGuess = async (factor: Factor, idHash: string, reservation: Extract<Reservation, { kind: 'reserved' }>, logged = true): Promise<VerifyResult> => {
+    if (logged) logger.info('verification failed', { kind: factor, card: scope.idMasked });
+    const full = await store.cardGuards.lockIfFull(owner(factor, idHash), reservation.epoch, scope.now(), config.lock);
+    if (!full) return 'wrong';
+    if (full.created) await lockRecorded(full.lock);
+    return 'locked';
+  };
+
+  /** Decides whether a code goes out, issues it into a send slot and hands it over for delivery (bounded by deliver). */
   const issueCode = async (input: { idHash: string; citizenId: string | null; channel: 'sms' | 'email'; language: Language }) => {
     const now = scope.now();
     const skip = (reason: string): null => {
@@ -108,29 +141,31 @@ export function callEffects(scope: TurnScope) {
       return null;
     };
     if (!input.citizenId) return skip('unregistered');
-    if (await store.cardGuards.lockedUntil(input.idHash, now)) return skip('locked');
-    const since = new Date(now.getTime() - config.otp.sendWindowMinutes * 60_000);
-    if ((await store.oneTimeCodes.countSentSince(input.idHash, since)) >= config.otp.maxSends) return skip('send-limit');
+    if (await store.cardGuards.lockedUntil('code', input.idHash, now)) return skip('locked');
+    if (!(await store.turnClaims.claim(`send:${turnKey}`, now))) return skip('repeated-delivery');
     const citizen = await store.citizens.findById(input.citizenId);
     const address = input.channel === 'sms' ? citizen?.mobile : citizen?.email;
     if (!citizen || !address) return skip('no-contact');
     const code = newOneTimeCode();
-    const issued = await store.oneTimeCodes.issue({
-      idHash: input.idHash,
-      citizenId: citizen.id,
-      channel: input.channel,
-      codeHash: keyedHash(pepper, `otp:${input.idHash}`, code),
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + config.otp.ttlSeconds * 1000),
-      sendKey: turnKey,
-    });
-    if (!issued) return skip('repeated-delivery');
+    const issued = await store.oneTimeCodes.issue(
+      {
+        idHash: input.idHash,
+        citizenId: citizen.id,
+        channel: input.channel,
+        codeHash: keyedHash(pepper, `otp:${input.idHash}`, code),
+        createdAt: now,
+        expiresAt: new Date(now.getTime() + config.otp.ttlSeconds * 1000),
+        sendKey: turnKey,
+      },
+      { maxSends: config.otp.maxSends, windowMinutes: config.otp.sendWindowMinutes },
+    );
+    if (!issued) return skip('send-limit');
     const message = { channel: input.channel, to: address, subject: SUBJECTS[input.language].code, body: SMS_TEXT[input.language](code, otpMinutes(config)) };
     return deliver(message, 'code');
   };
 
   /** Sends, waiting at most `waitMs`, and logs how it went (late failures too); never rejects. */
-  const deliver = (message: OutgoingMessage, kind: 'code' | 'change notice', waitMs = config.messageSendTimeoutMs): Promise<void> =>
+  const deliver = (message: OutgoingMessage, kind: 'code' | 'change notice' | 'lock notice', waitMs = config.messageSendTimeoutMs): Promise<void> =>
     sendWithin(scope.messenger, message, waitMs, (error) => {
       logger.error('message delivery failed late', { kind, channel: message.channel, to: message.to, error });
     })
@@ -140,6 +175,30 @@ export function callEffects(scope: TurnScope) {
       .catch((error: unknown) => {
         logger.error('message delivery failed', { kind, channel: message.channel, to: message.to, error });
       });
+
+  /**
+   * Whether a proposed PIN is the current one. After the current password was given this is free. After a code it is
+   * a guess at the current password, so it takes a slot of that factor like any guess (a miss keeps it) and is skipped
+   * while that factor is locked: an interceptor of the code learns nothing about the current password for free.
+   */
+  const sameAsCurrent = async (idHash: string, pinHash: string, pin: string, verifiedBy: VerificationChannel | null): Promise<boolean> => {
+    if (verifiedBy === 'current-password') return scope.hashing.run(() => verifyPin(pinHash, pin, pepper));
+    const reservation = await store.cardGuards.reserve(owner('current-password', idHash), scope.now(), config.lock);
+    if (reservation.kind === 'refused') {
+      logger.info('current password not compared', { reason: reservation.reason, lockedUntil: reservation.until.toISOString() });
+      if (reservation.lockCreated && reservation.lock) await lockRecorded(reservation.lock);
+      return false;
+    }
+    if (await scope.hashing.run(() => verifyPin(pinHash, pin, pepper))) {
+      await store.cardGuards.release(owner('current-password', idHash), reservation, { endRun: false });
+      return true;
+    }
+    await wrongGuess('current-password', idHash, reservation, false);
+    return false;
+  };
+
+  /** The first new-PIN entry keyed with the call's random key (kept in the call's secrets, never in a snapshot). */
+  const keyedEntry = (key: string, pin: string): string => createHmac('sha256', Buffer.from(key, 'base64')).update(pin).digest('hex');
 
   return {
     identifyCaller: async (input: { idNumber: string }): Promise<IdentifyResult> => {
@@ -159,61 +218,71 @@ export function callEffects(scope: TurnScope) {
       await untilFloor();
     },
 
-    verifyCode: async (input: { idHash: string; code: string }): Promise<VerifyResult> => {
-      const now = scope.now();
-      if (await store.oneTimeCodes.usedByTurn(turnKey)) return 'ok';
-      if (await store.cardGuards.lockedUntil(input.idHash, now)) {
-        logger.info('verification refused', { kind: 'code', reason: 'locked' });
-        return 'wrong';
-      }
-      const open = await store.oneTimeCodes.findOpen(input.idHash, now);
-      if (open && sameDigest(open.codeHash, keyedHash(pepper, `otp:${input.idHash}`, input.code))) {
-        if (await store.oneTimeCodes.consume(open.id, turnKey, now)) {
-          await store.cardGuards.recordSuccess(input.idHash, now);
+    verifyCode: (input: { idHash: string; code: string }): Promise<VerifyResult> =>
+      oncePerTurn('verify', async (): Promise<VerifyResult> => {
+        const reservation = await reserve('code', input.idHash);
+        if (reservation.kind === 'refused') return 'wrong';
+        const now = scope.now();
+        const open = await store.oneTimeCodes.findOpen(input.idHash, now);
+        if (!open) {
+          logger.info('verification refused', { kind: 'code', reason: 'no-open-code' });
+          return wrongGuess('code', input.idHash, reservation, false);
+        }
+        const entry = await store.oneTimeCodes.reserveEntry(open, { callSid: scope.callSid, turnKey }, now, CODE_MAX_ATTEMPTS);
+        if (!entry) {
+          logger.info('verification refused', { kind: 'code', reason: 'code-void' });
+          return wrongGuess('code', input.idHash, reservation, false);
+        }
+        if (sameDigest(open.codeHash, keyedHash(pepper, `otp:${input.idHash}`, input.code)) && (await store.oneTimeCodes.consume(open.id, turnKey, now))) {
+          await store.cardGuards.release(owner('code', input.idHash), reservation, { endRun: true });
           logger.info('verification passed', { kind: 'code', channel: open.channel });
           return 'ok';
         }
-      }
-      return recordFailure(input.idHash, 'code', open?.id ?? null);
-    },
+        if (entry.index === CODE_MAX_ATTEMPTS - 1) {
+          await store.oneTimeCodes.void(open.id, now);
+          logger.info('code void after wrong entries', { wrongEntries: CODE_MAX_ATTEMPTS });
+        }
+        return wrongGuess('code', input.idHash, reservation);
+      }),
 
-    verifyCurrentPin: async (input: { idHash: string; citizenId: string | null; pin: string }): Promise<VerifyResult> => {
-      const now = scope.now();
-      if (await store.cardGuards.lockedUntil(input.idHash, now)) {
-        logger.info('verification refused', { kind: 'current-password', reason: 'locked' });
-        return 'wrong';
-      }
-      const citizen = input.citizenId ? await store.citizens.findById(input.citizenId) : null;
-      if (!citizen?.pinHash) {
-        decoyHash ??= hashPin('000000', pepper);
-        await scope.hashing.run(async () => verifyPin(await decoyHash!, input.pin, pepper));
-        return recordFailure(input.idHash, 'current-password');
-      }
-      const pinHash = citizen.pinHash;
-      if (await scope.hashing.run(() => verifyPin(pinHash, input.pin, pepper))) {
-        await store.cardGuards.recordSuccess(input.idHash, now);
-        logger.info('verification passed', { kind: 'current-password' });
-        return 'ok';
-      }
-      return recordFailure(input.idHash, 'current-password');
-    },
+    verifyCurrentPin: (input: { idHash: string; citizenId: string | null; pin: string }): Promise<VerifyResult> =>
+      oncePerTurn('verify', async (): Promise<VerifyResult> => {
+        const reservation = await reserve('current-password', input.idHash);
+        if (reservation.kind === 'refused') return 'wrong';
+        const citizen = input.citizenId ? await store.citizens.findById(input.citizenId) : null;
+        const pinHash = citizen?.pinHash;
+        if (!pinHash) {
+          decoyHash ??= hashPin('000000', pepper);
+          await scope.hashing.run(async () => verifyPin(await decoyHash!, input.pin, pepper));
+          return wrongGuess('current-password', input.idHash, reservation);
+        }
+        if (await scope.hashing.run(() => verifyPin(pinHash, input.pin, pepper))) {
+          await store.cardGuards.release(owner('current-password', input.idHash), reservation, { endRun: true });
+          logger.info('verification passed', { kind: 'current-password' });
+          return 'ok';
+        }
+        return wrongGuess('current-password', input.idHash, reservation);
+      }),
 
-    screenNewPin: async (input: { citizenId: string; pin: string }): Promise<ScreenResult> => {
-      const citizen = await store.citizens.findById(input.citizenId);
-      if (!citizen) throw new Error('verified citizen not found');
-      let reason = weakPinReason(input.pin, citizen.idNumber);
-      const currentHash = citizen.pinHash;
-      if (!reason && currentHash && (await scope.hashing.run(() => verifyPin(currentHash, input.pin, pepper)))) reason = 'same-as-current';
-      if (reason) {
-        logger.info('new password refused', { reason });
-        return { ok: false, reason };
-      }
-      return { ok: true, digest: confirmationDigest(pepper, input.pin) };
-    },
+    screenNewPin: (input: { citizenId: string; pin: string; verifiedBy: VerificationChannel | null }): Promise<ScreenResult> =>
+      oncePerTurn('screen', async (): Promise<ScreenResult> => {
+        const citizen = await store.citizens.findById(input.citizenId);
+        if (!citizen) throw new Error('verified citizen not found');
+        let reason = weakPinReason(input.pin, citizen.idNumber, citizen.mobile);
+        if (!reason && citizen.pinHash && (await sameAsCurrent(citizen.idHash, citizen.pinHash, input.pin, input.verifiedBy))) reason = 'same-as-current';
+        if (reason) {
+          logger.info('new password refused', { reason });
+          return { ok: false, reason };
+        }
+        const key = await store.callSecrets.keyFor(scope.callSid, scope.now());
+        await store.callSecrets.setFirstPin(scope.callSid, keyedEntry(key, input.pin));
+        return { ok: true, digest: FIRST_PIN_HELD };
+      }),
 
     commitNewPin: async (input: { citizenId: string; pin: string; firstDigest: string; verifiedBy: VerificationChannel; language: Language }): Promise<'saved' | 'mismatch'> => {
-      if (!matchesConfirmation(pepper, input.firstDigest, input.pin)) {
-        logger.info('new password entries differ');
+      const secret = input.firstDigest === FIRST_PIN_HELD ? await store.callSecrets.find(scope.callSid) : null;
+      if (!secret?.firstPin || !sameDigest(secret.firstPin, keyedEntry(secret.key, input.pin))) {
+        logger.info('new password entries differ', { firstEntryHeld: Boolean(secret?.firstPin) });
         return 'mismatch';
       }
       const citizen = await store.citizens.findById(input.citizenId);
@@ -267,7 +336,7 @@ export function effectActors(effectsFor: (system: object) => CallEffects) {
     sendCode: fromPromise<void, { idHash: string; citizenId: string | null; channel: 'sms' | 'email'; language: Language }>(({ input, system }) => effectsFor(system).sendCode(input)),
     verifyCode: fromPromise<VerifyResult, { idHash: string; code: string }>(({ input, system }) => effectsFor(system).verifyCode(input)),
     verifyCurrentPin: fromPromise<VerifyResult, { idHash: string; citizenId: string | null; pin: string }>(({ input, system }) => effectsFor(system).verifyCurrentPin(input)),
-    screenNewPin: fromPromise<ScreenResult, { citizenId: string; pin: string }>(({ input, system }) => effectsFor(system).screenNewPin(input)),
+    screenNewPin: fromPromise<ScreenResult, { citizenId: string; pin: string; verifiedBy: VerificationChannel | null }>(({ input, system }) => effectsFor(system).screenNewPin(input)),
     commitNewPin: fromPromise<'saved' | 'mismatch', { citizenId: string; pin: string; firstDigest: string; verifiedBy: VerificationChannel; language: Language }>(({ input, system }) =>
       effectsFor(system).commitNewPin(input),
     ),

@@ -77,6 +77,8 @@ export interface CallServiceDeps {
   now?: () => Date;
   /** How many password hashes may run at once (Argon2id is deliberately slow). */
   hashingConcurrency?: number;
+  /** The callers' hashing bound, when the app shares it (it is the console's only through its own, smaller bound). */
+  hashing?: Semaphore;
   /** Where turns, outcomes, lockouts and database errors are counted. */
   metrics?: HotlineMetrics;
   /** The call statechart; the real one unless a test passes an altered one. */
@@ -103,7 +105,7 @@ export class CallTurnService {
   constructor(private readonly deps: CallServiceDeps) {
     this.now = deps.now ?? (() => new Date());
     this.metrics = deps.metrics ?? new HotlineMetrics({ processMetrics: false });
-    this.hashing = new Semaphore(deps.hashingConcurrency ?? 2, () => this.metrics.hashQueued());
+    this.hashing = deps.hashing ?? new Semaphore(deps.hashingConcurrency ?? 2, () => this.metrics.hashQueued('calls'));
     this.machine = (deps.machine ?? callMachine).provide({
       actors: effectActors((system) => {
         const effects = this.effects.get(system);
@@ -287,6 +289,7 @@ export class CallTurnService {
       logger.info('turn lost to a concurrent delivery', { step });
       return { result: answerOf(winner), won: false };
     }
+    if (turn.ended) await this.forgetSecrets(callSid, logger);
     if (turn.outcome) this.metrics.outcome(turn.outcome);
     logger.info('turn', { step, event: event.type, input: turn.input, fromState: from, toState: turn.to, prompts: turn.prompts, durationMs: turn.durationMs });
     if (event.type === 'HANGUP') logger.info('caller hung up', { state: from });
@@ -312,6 +315,7 @@ export class CallTurnService {
       }
       latest = await this.deps.store.callSessions.latestTurn(input.callSid);
     }
+    await this.forgetSecrets(input.callSid, logger);
     logger.info('call status', { callStatus: input.callStatus, durationSeconds: input.durationSeconds });
     await this.finishCall(input.callSid, { carrierStatus: input.callStatus, durationSeconds: input.durationSeconds });
   }
@@ -348,6 +352,13 @@ export class CallTurnService {
     if (!(await callSessions.claimEnd(end))) return null;
     await this.deps.recorder.callEnded(end, turns);
     return end;
+  }
+
+  /** Forgets the secrets a call held (its random key, the first new-PIN entry) once it has ended; logged, never thrown. */
+  private async forgetSecrets(callSid: string, logger: Logger): Promise<void> {
+    await this.deps.store.callSecrets.forget(callSid).catch((error: unknown) => {
+      logger.error('call secrets not forgotten', { error });
+    });
   }
 
   /** Notes, best effort, how a call left the stateless recovery path (agent or goodbye) after a failed turn. */

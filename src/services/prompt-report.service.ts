@@ -72,7 +72,7 @@ const happyActors = {
   sendCode: answer<void, { idHash: string; citizenId: string | null; channel: 'sms' | 'email'; language: Language }>(undefined),
   verifyCode: answer<VerifyResult, { idHash: string; code: string }>('ok'),
   verifyCurrentPin: answer<VerifyResult, { idHash: string; citizenId: string | null; pin: string }>('ok'),
-  screenNewPin: answer<ScreenResult, { citizenId: string; pin: string }>({ ok: true, digest: 'd' }),
+  screenNewPin: answer<ScreenResult, { citizenId: string; pin: string; verifiedBy: VerificationChannel | null }>({ ok: true, digest: 'd' }),
   commitNewPin: answer<'saved' | 'mismatch', { citizenId: string; pin: string; firstDigest: string; verifiedBy: VerificationChannel; language: Language }>('saved'),
 };
 

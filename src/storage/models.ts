@@ -146,8 +146,9 @@ export interface PasswordChangeDoc {
   status: 'pending' | 'done' | 'failed';
 }
 
-/** A one-time code, stored only as a keyed hash. */
+/** A one-time code, stored only as a keyed hash; its `_id` is the send slot it took (`<card>:<bucket>:<k>`). */
 export interface OneTimeCodeDoc {
+  _id: string;
   idHash: string;
   citizenId: string;
   channel: 'sms' | 'email';
@@ -156,40 +157,69 @@ export interface OneTimeCodeDoc {
   expiresAt: Date;
   usedAt?: Date | null;
   voidedAt?: Date | null;
+  /** The turn (`CallSid:step`) that sent it. */
   sendKey: string;
 }
 
-/** Per-card guard against guessing: when failures were last reset and until when the card is locked. */
+/** The newest code of a card (`_id` = the card's idHash): how a verification finds the code without a scan. */
+export interface OneTimeCodeHeadDoc {
+  _id: string;
+  codeId: string;
+  createdAt: Date;
+}
+
+/** Which epoch of failure slots a card's factor is in (`_id` = `<factor>:<card>`); a hint, never the truth. */
 export interface CardGuardDoc {
   _id: string;
-  countSince: Date;
-  lockedUntil?: Date | null;
+  idHash: string;
+  epoch: number;
 }
 
-/** One failed verification, keyed by call and step so a repeated delivery counts once. */
-export interface VerificationFailureDoc {
+/**
+ * One reserved verification attempt, taken before the guess is evaluated and kept when it failed. `_id` names the
+ * slot: `<factor>:<card>:e<epoch>:<k>` (k below the lock threshold), `<factor>:<card>:d<day>:<k>` (the daily cap),
+ * or `code:<codeId>:<k>` (wrong entries of one code). The unique `_id` is what makes each limit exact.
+ */
+export interface VerificationSlotDoc {
   _id: string;
   idHash: string;
+  factor: 'code' | 'current-password';
   at: Date;
   callSid: string;
-  kind: 'code' | 'current-password';
-  codeId?: string | null;
+  turnKey: string;
 }
 
-/** A card lock, kept for audit; keyed by card and run of failures so a race records it once. */
+/** A card lock of one factor: one insert per full epoch (`_id` = `<factor>:<card>:e<epoch>`), derived from its slots. */
 export interface CardLockDoc {
   _id: string;
   idHash: string;
   idMasked: string;
+  factor: 'code' | 'current-password';
+  epoch: number;
   at: Date;
   until: Date;
   callSid: string;
+}
+
+/** A side effect of one turn claimed once (`_id` = `<what>:<CallSid>:<step>`), with its outcome for a repeated delivery. */
+export interface TurnClaimDoc {
+  _id: string;
+  at: Date;
+  outcome?: string | null;
 }
 
 /** The single use of a one-time code: keyed by the code, so only one turn can ever use it. */
 export interface OneTimeCodeUseDoc {
   _id: string;
   turnKey: string;
+  at: Date;
+}
+
+/** A random key of one live call (`_id` = CallSid) and the first new-PIN entry keyed with it; deleted when the call ends. */
+export interface CallSecretDoc {
+  _id: string;
+  key: string;
+  firstPin?: string | null;
   at: Date;
 }
 
@@ -223,8 +253,9 @@ export interface SupervisorSessionDoc {
   expiresAt: Date;
 }
 
-/** One failed console login, counted per key (`user:<name>` or `ip:<address>`) for throttling. */
+/** One console login attempt's throttle slot (`_id` = `<key>:<window>:<k>`, key `user:<name>` or `ip:<address>`), kept when it failed. */
 export interface LoginFailureDoc {
+  _id: string;
   key: string;
   at: Date;
 }
@@ -262,10 +293,13 @@ export interface Models {
   LateLog: Model<LateLogDoc>;
   PasswordChange: Model<PasswordChangeDoc>;
   OneTimeCode: Model<OneTimeCodeDoc>;
+  OneTimeCodeHead: Model<OneTimeCodeHeadDoc>;
   OneTimeCodeUse: Model<OneTimeCodeUseDoc>;
   CardGuard: Model<CardGuardDoc>;
-  VerificationFailure: Model<VerificationFailureDoc>;
+  VerificationSlot: Model<VerificationSlotDoc>;
   CardLock: Model<CardLockDoc>;
+  TurnClaim: Model<TurnClaimDoc>;
+  CallSecret: Model<CallSecretDoc>;
   Outbox: Model<OutboxDoc>;
   Supervisor: Model<SupervisorDoc>;
   SupervisorSession: Model<SupervisorSessionDoc>;
@@ -319,6 +353,7 @@ export function registerModels(connection: Connection): Models {
 
   const oneTimeCode = new Schema<OneTimeCodeDoc>(
     {
+      _id: { type: String, required: true },
       idHash: { type: String, required: true },
       citizenId: { type: String, required: true },
       channel: { type: String, required: true },
@@ -327,11 +362,16 @@ export function registerModels(connection: Connection): Models {
       expiresAt: { type: Date, required: true },
       usedAt: { type: Date, default: null },
       voidedAt: { type: Date, default: null },
-      sendKey: { type: String, required: true, unique: true },
+      sendKey: { type: String, required: true },
     },
     { ...opts, collection: 'one_time_codes' },
   );
   oneTimeCode.index({ idHash: 1, createdAt: -1 });
+
+  const oneTimeCodeHead = new Schema<OneTimeCodeHeadDoc>(
+    { _id: { type: String, required: true }, codeId: { type: String, required: true }, createdAt: { type: Date, required: true } },
+    { ...opts, collection: 'one_time_code_heads' },
+  );
 
   const oneTimeCodeUse = new Schema<OneTimeCodeUseDoc>(
     { _id: { type: String, required: true }, turnKey: { type: String, required: true }, at: { type: Date, required: true } },
@@ -339,34 +379,46 @@ export function registerModels(connection: Connection): Models {
   );
 
   const cardGuard = new Schema<CardGuardDoc>(
-    { _id: { type: String, required: true }, countSince: { type: Date, required: true }, lockedUntil: { type: Date, default: null } },
+    { _id: { type: String, required: true }, idHash: { type: String, required: true }, epoch: { type: Number, required: true } },
     { ...opts, collection: 'card_guards' },
   );
 
-  const verificationFailure = new Schema<VerificationFailureDoc>(
+  const verificationSlot = new Schema<VerificationSlotDoc>(
     {
       _id: { type: String, required: true },
       idHash: { type: String, required: true },
+      factor: { type: String, required: true },
       at: { type: Date, required: true },
       callSid: { type: String, required: true },
-      kind: { type: String, required: true },
-      codeId: { type: String, default: null },
+      turnKey: { type: String, required: true },
     },
-    { ...opts, collection: 'verification_failures' },
+    { ...opts, collection: 'verification_slots' },
   );
-  verificationFailure.index({ idHash: 1, at: -1 });
-  verificationFailure.index({ codeId: 1 });
+  verificationSlot.index({ idHash: 1, at: -1 });
 
   const cardLock = new Schema<CardLockDoc>(
     {
       _id: { type: String, required: true },
       idHash: { type: String, required: true },
       idMasked: { type: String, required: true },
+      factor: { type: String, required: true },
+      epoch: { type: Number, required: true },
       at: { type: Date, required: true },
       until: { type: Date, required: true },
       callSid: { type: String, required: true },
     },
     { ...opts, collection: 'card_locks' },
+  );
+  cardLock.index({ idHash: 1, at: -1 });
+
+  const turnClaim = new Schema<TurnClaimDoc>(
+    { _id: { type: String, required: true }, at: { type: Date, required: true }, outcome: { type: String, default: null } },
+    { ...opts, collection: 'turn_claims' },
+  );
+
+  const callSecret = new Schema<CallSecretDoc>(
+    { _id: { type: String, required: true }, key: { type: String, required: true }, firstPin: { type: String, default: null }, at: { type: Date, required: true } },
+    { ...opts, collection: 'call_secrets' },
   );
 
   const outbox = new Schema<OutboxDoc>(
@@ -405,7 +457,7 @@ export function registerModels(connection: Connection): Models {
   supervisorSession.index({ username: 1 });
 
   const loginFailure = new Schema<LoginFailureDoc>(
-    { key: { type: String, required: true }, at: { type: Date, required: true } },
+    { _id: { type: String, required: true }, key: { type: String, required: true }, at: { type: Date, required: true } },
     { ...opts, collection: 'supervisor_login_failures' },
   );
   loginFailure.index({ key: 1, at: -1 });
@@ -435,10 +487,13 @@ export function registerModels(connection: Connection): Models {
     LateLog: connection.model<LateLogDoc>('LateLog', lateLog),
     PasswordChange: connection.model<PasswordChangeDoc>('PasswordChange', passwordChange),
     OneTimeCode: connection.model<OneTimeCodeDoc>('OneTimeCode', oneTimeCode),
+    OneTimeCodeHead: connection.model<OneTimeCodeHeadDoc>('OneTimeCodeHead', oneTimeCodeHead),
     OneTimeCodeUse: connection.model<OneTimeCodeUseDoc>('OneTimeCodeUse', oneTimeCodeUse),
     CardGuard: connection.model<CardGuardDoc>('CardGuard', cardGuard),
-    VerificationFailure: connection.model<VerificationFailureDoc>('VerificationFailure', verificationFailure),
+    VerificationSlot: connection.model<VerificationSlotDoc>('VerificationSlot', verificationSlot),
     CardLock: connection.model<CardLockDoc>('CardLock', cardLock),
+    TurnClaim: connection.model<TurnClaimDoc>('TurnClaim', turnClaim),
+    CallSecret: connection.model<CallSecretDoc>('CallSecret', callSecret),
     Outbox: connection.model<OutboxDoc>('Outbox', outbox),
     Supervisor: connection.model<SupervisorDoc>('Supervisor', supervisor),
     SupervisorSession: connection.model<SupervisorSessionDoc>('SupervisorSession', supervisorSession),

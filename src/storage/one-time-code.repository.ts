@@ -1,42 +1,64 @@
-import { insertOnce } from './insert-once.ts';
+import { insertOnce, takeFirstFree } from './insert-once.ts';
 import type { Models, OneTimeCodeDoc } from './models.ts';
 
 /** A one-time code record (hash only) as the services see it. */
-export type OneTimeCode = OneTimeCodeDoc & { id: string };
+export type OneTimeCode = Omit<OneTimeCodeDoc, '_id'> & { id: string };
 
-/** Issues, checks and voids one-time codes; never sees a code in clear. */
+/** A new code to issue (the send slot and its state are the repository's). */
+export type NewOneTimeCode = Omit<OneTimeCodeDoc, '_id' | 'usedAt' | 'voidedAt'>;
+
+/**
+ * Issues, checks and voids one-time codes; never sees a code in clear. Every limit is a series of unique `_id`
+ * slots (exact under concurrency on MongoDB and FerretDB) and every look-up is by `_id`: a code *is* its send slot
+ * `<card>:<bucket>:<k>` (k below the sends allowed per time bucket), the card's newest code is found through its head
+ * document, and each wrong entry of a code takes a slot `code:<codeId>:<k>` before it is checked.
+ */
 export class OneTimeCodeRepository {
   constructor(private readonly models: Models) {}
 
-  /** How many codes were sent for this card since a moment (for the send limit). */
-  async countSentSince(idHash: string, since: Date): Promise<number> {
-    return this.models.OneTimeCode.countDocuments({ idHash, createdAt: { $gte: since } });
+  /**
+   * Stores a new code in the first free send slot of its time bucket (`windowMinutes` long, `maxSends` slots) and makes
+   * it the card's newest code, voiding the one before (never a newer one). Null when the bucket is full.
+   */
+  async issue(code: NewOneTimeCode, limits: { maxSends: number; windowMinutes: number }): Promise<string | null> {
+    const bucket = Math.floor(code.createdAt.getTime() / (limits.windowMinutes * 60_000));
+    const ids = Array.from({ length: limits.maxSends }, (_x, k) => `${code.idHash}:${bucket}:${k}`);
+    const k = await takeFirstFree(ids, (id) => this.models.OneTimeCode.collection.insertOne({ ...code, _id: id, usedAt: null, voidedAt: null } as never));
+    if (k < 0) return null;
+    const id = ids[k];
+    const head = await this.models.OneTimeCodeHead.findById(code.idHash).lean();
+    if (head && head.createdAt > code.createdAt) {
+      await this.void(id, code.createdAt);
+      return id;
+    }
+    await this.models.OneTimeCodeHead.updateOne({ _id: code.idHash }, { $set: { codeId: id, createdAt: code.createdAt } }, { upsert: true }).catch((error: { code?: number }) => {
+      if (error.code !== 11000) throw error;
+    });
+    if (head && head.codeId !== id) await this.void(head.codeId, code.createdAt);
+    return id;
+  }
+
+  /** The card's newest code if it is neither used, voided nor expired. */
+  async findOpen(idHash: string, now: Date): Promise<OneTimeCode | null> {
+    const head = await this.models.OneTimeCodeHead.findById(idHash).lean();
+    if (!head) return null;
+    const doc = await this.models.OneTimeCode.findById(head.codeId).lean();
+    if (!doc || doc.usedAt || doc.voidedAt || doc.expiresAt <= now) return null;
+    const { _id, ...rest } = doc;
+    return { ...rest, id: _id };
   }
 
   /**
-   * Stores a new code and voids the card's older open codes (never a newer one, so two sends racing from two
-   * calls leave the newer code standing). The insert comes first (unique send key), so a repeated delivery
-   * of the same send neither issues a second code nor voids the one that was sent.
+   * Reserves one entry against a code before it is checked (a slot kept if the entry was wrong); null when the
+   * code's `maxWrong` entries are used up, i.e. the code is void.
    */
-  async issue(code: Omit<OneTimeCodeDoc, 'usedAt' | 'voidedAt'>): Promise<boolean> {
-    let createdId: unknown;
-    const issued = await insertOnce(async () => {
-      createdId = (await this.models.OneTimeCode.create({ ...code, usedAt: null, voidedAt: null }))._id;
-    });
-    if (!issued) return false;
-    await this.models.OneTimeCode.updateMany(
-      { idHash: code.idHash, _id: { $lt: createdId }, usedAt: null, voidedAt: null },
-      { $set: { voidedAt: code.createdAt } },
+  async reserveEntry(code: Pick<OneTimeCode, 'id' | 'idHash'>, owner: { callSid: string; turnKey: string }, at: Date, maxWrong: number): Promise<{ slotId: string; index: number } | null> {
+    const ids = Array.from({ length: maxWrong }, (_x, k) => `code:${code.id}:${k}`);
+    const k = await takeFirstFree(ids, (id) =>
+      this.models.VerificationSlot.collection.insertOne({ _id: id, idHash: code.idHash, factor: 'code', at, callSid: owner.callSid, turnKey: owner.turnKey } as never),
     );
-    return true;
-  }
-
-  /** The card's newest code that is neither used, voided nor expired. */
-  async findOpen(idHash: string, now: Date): Promise<OneTimeCode | null> {
-    const doc = await this.models.OneTimeCode.findOne({ idHash, usedAt: null, voidedAt: null, expiresAt: { $gt: now } })
-      .sort({ createdAt: -1 })
-      .lean();
-    return doc ? { ...doc, id: String(doc._id) } : null;
+    if (k < 0) return null;
+    return { slotId: ids[k], index: k };
   }
 
   /**
@@ -52,12 +74,7 @@ export class OneTimeCodeRepository {
     return true;
   }
 
-  /** True when this turn already used a code: a repeated delivery of a correct entry. */
-  async usedByTurn(turnKey: string): Promise<boolean> {
-    return (await this.models.OneTimeCodeUse.exists({ turnKey })) !== null;
-  }
-
-  /** Voids a code (after too many wrong entries). */
+  /** Marks a code void (a newer code replaced it, or its wrong entries are used up). */
   async void(id: string, now: Date): Promise<void> {
     await this.models.OneTimeCode.updateOne({ _id: id, voidedAt: null }, { $set: { voidedAt: now } });
   }
@@ -65,5 +82,6 @@ export class OneTimeCodeRepository {
   /** Forgets every code of a card, so the send limit starts afresh (QA set-up only). */
   async forgetCard(idHash: string): Promise<void> {
     await this.models.OneTimeCode.deleteMany({ idHash });
+    await this.models.OneTimeCodeHead.deleteOne({ _id: idHash });
   }
 }

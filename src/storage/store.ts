@@ -2,6 +2,7 @@ import mongoose, { type Connection } from 'mongoose';
 import { BucketLog } from './bucket-log.ts';
 import { CallLogRepository } from './call-log.repository.ts';
 import { CallRollupRepository } from './call-rollup.repository.ts';
+import { CallSecretRepository } from './call-secret.repository.ts';
 import { CallSearchRepository } from './call-search.repository.ts';
 import { CallSessionRepository } from './call-session.repository.ts';
 import { CardGuardRepository } from './card-guard.repository.ts';
@@ -11,6 +12,7 @@ import { OneTimeCodeRepository } from './one-time-code.repository.ts';
 import { OutboxRepository } from './outbox.repository.ts';
 import { PasswordChangeRepository } from './password-change.repository.ts';
 import { SupervisorRepository } from './supervisor.repository.ts';
+import { TurnClaimRepository } from './turn-claim.repository.ts';
 
 /** Every repository on one database connection. */
 export interface Store {
@@ -19,6 +21,10 @@ export interface Store {
   passwordChanges: PasswordChangeRepository;
   oneTimeCodes: OneTimeCodeRepository;
   cardGuards: CardGuardRepository;
+  /** Side effects claimed once per turn (code sends, verification attempts). */
+  turnClaims: TurnClaimRepository;
+  /** Secrets that live only as long as their call. */
+  callSecrets: CallSecretRepository;
   outbox: OutboxRepository;
   supervisors: SupervisorRepository;
   callSearch: CallSearchRepository;
@@ -67,6 +73,8 @@ export async function openStore(uri: string, dbName: string, options: { socketTi
     passwordChanges: new PasswordChangeRepository(models),
     oneTimeCodes: new OneTimeCodeRepository(models),
     cardGuards: new CardGuardRepository(models),
+    turnClaims: new TurnClaimRepository(models),
+    callSecrets: new CallSecretRepository(models),
     outbox: new OutboxRepository(models),
     supervisors: new SupervisorRepository(models),
     callSearch: new CallSearchRepository(models),

@@ -1,4 +1,4 @@
-import { insertOnce } from './insert-once.ts';
+import { insertOnce, takeFirstFree } from './insert-once.ts';
 import type { AccessLogDoc, Models, SupervisorDoc, SupervisorSessionDoc } from './models.ts';
 
 /** A supervisor account as stored (the password only as a hash). */
@@ -98,19 +98,37 @@ export class SupervisorRepository {
     return (await this.models.SupervisorSession.deleteMany({ expiresAt: { $lte: now } })).deletedCount;
   }
 
-  /** Records one failed login under each key (`user:…`, `ip:…`). */
-  async recordFailure(keys: string[], at: Date): Promise<void> {
-    await this.models.LoginFailure.collection.insertMany(keys.map((key) => ({ key, at })) as never);
+  /**
+   * Reserves a login attempt under `key` in a time window before the password is checked: the first free slot
+   * `<key>:<window>:<k>` for k below `limit` (a unique insert each, so concurrent logins get different slots). Null
+   * when all are taken.
+   */
+  async reserveLoginSlot(key: string, window: number, limit: number, at: Date): Promise<string | null> {
+    const ids = Array.from({ length: limit }, (_x, k) => `${key}:${window}:${k}`);
+    const k = await takeFirstFree(ids, (id) => this.models.LoginFailure.collection.insertOne({ _id: id, key, at } as never));
+    return k < 0 ? null : ids[k];
   }
 
-  /** Failed logins for a key since a moment. */
-  async countFailures(key: string, since: Date): Promise<number> {
-    return this.models.LoginFailure.countDocuments({ key, at: { $gt: since } });
+  /**
+   * Reserves a login attempt past the free allowance of `key`: slot `from + j` may be taken only `delayMs(j)` after
+   * slot `from + j - 1` was (a read of a slot that never changes, then a unique insert). The slot, or the moment the
+   * next attempt may come.
+   */
+  async reserveBackoffSlot(key: string, window: number, from: number, upTo: number, at: Date, delayMs: (j: number) => number): Promise<{ slot: string } | { retryAt: Date }> {
+    for (let k = from; k < upTo; k += 1) {
+      const id = `${key}:${window}:${k}`;
+      if (await this.models.LoginFailure.findById(id, { _id: 1 }).lean()) continue;
+      const previous = await this.models.LoginFailure.findById(`${key}:${window}:${k - 1}`, { at: 1 }).lean();
+      const retryAt = new Date((previous?.at.getTime() ?? 0) + delayMs(k - from));
+      if (at < retryAt) return { retryAt };
+      if (await insertOnce(() => this.models.LoginFailure.collection.insertOne({ _id: id, key, at } as never))) return { slot: id };
+    }
+    return { retryAt: new Date(at.getTime() + delayMs(upTo - from)) };
   }
 
-  /** Forgets the failures of a key (after a successful login). */
-  async clearFailures(key: string): Promise<void> {
-    await this.models.LoginFailure.deleteMany({ key });
+  /** Gives login slots back (the attempt succeeded, or was never checked). */
+  async releaseLoginSlots(ids: string[]): Promise<void> {
+    await Promise.all(ids.map((id) => this.models.LoginFailure.deleteOne({ _id: id })));
   }
 
   /**

@@ -8,7 +8,9 @@ describe('configuration', () => {
     expect(config.port).to.equal(3000);
     expect(config.publicBaseUrl).to.equal('http://localhost:3000');
     expect(config.twilio.signatureCheck).to.equal(true);
-    expect(config.lock).to.deep.equal({ afterFailures: 5, minutes: 30 });
+    expect(config.lock).to.deep.equal({ afterFailures: 5, minutes: 30, maxFailuresPerDay: 20 });
+    expect(config.loadDemoData, 'demo citizens in development').to.equal(true);
+    expect(config.trustProxy).to.equal(false);
     expect(config.otp).to.deep.equal({ ttlSeconds: 300, maxSends: 3, sendWindowMinutes: 15 });
     expect(realDeliveryConfigured(config)).to.equal(false);
     expect(config.console.timeZone).to.equal('Asia/Shanghai');
@@ -27,6 +29,9 @@ describe('configuration', () => {
     ['SAY_VOICE_EN', 'Joanna'],
     ['AUDIO_ENABLED', 'sometimes'],
     ['CONSOLE_TIME_ZONE', 'China/Beijing'],
+    ['TRUST_PROXY', 'true'],
+    ['METRICS_PORT', 'internal'],
+    ['LOCK_MAX_FAILURES_PER_DAY', '2'],
   ] as const) {
     it(`when ${name} is ${JSON.stringify(value)}, start-up stops naming ${name}`, () => {
       expect(() => loadConfig({ [name]: value })).to.throw(ConfigError, name);
@@ -35,6 +40,50 @@ describe('configuration', () => {
 
   it('in production, refuses the development pepper and auth token and needs the public URL', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).to.throw(ConfigError, /PIN_PEPPER[\s\S]*TWILIO_AUTH_TOKEN[\s\S]*PUBLIC_BASE_URL[\s\S]*TWILIO_ACCOUNT_SID[\s\S]*SMTP_URL/);
+  });
+
+  describe('production refuses what is unsafe', () => {
+    const safe = {
+      NODE_ENV: 'production',
+      PIN_PEPPER: 'a-real-secret-of-some-length',
+      TWILIO_AUTH_TOKEN: 'real-auth-token-0123',
+      PUBLIC_BASE_URL: 'https://hotline.example.org',
+      TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
+      TWILIO_SMS_FROM: '+15005550006',
+      SMTP_URL: 'smtps://mail.example.org',
+      METRICS_TOKEN: 'metrics-token-0123',
+      MONGODB_URI: 'mongodb://db1,db2,db3/?replicaSet=rs0',
+    };
+
+    it('a complete production configuration starts, without demo citizens', () => {
+      const config = loadConfig(safe);
+      expect(config.loadDemoData).to.equal(false);
+      expect(loadConfig({ ...safe, METRICS_TOKEN: '', METRICS_PORT: '9464' }).metricsPort, 'or metrics on an internal port').to.equal(9464);
+    });
+
+    for (const [name, value] of [
+      ['TWILIO_SIGNATURE_CHECK', 'false'],
+      ['PUBLIC_BASE_URL', 'http://hotline.example.org'],
+      ['METRICS_TOKEN', ''],
+      ['MONGODB_URI', ''],
+      ['LOAD_DEMO_DATA', 'true'],
+    ] as const) {
+      it(`stops start-up naming ${name} when it is ${JSON.stringify(value)}`, () => {
+        expect(() => loadConfig({ ...safe, [name]: value })).to.throw(ConfigError, name);
+      });
+    }
+
+    it('demo citizens are opt-in outside development', () => {
+      expect(loadConfig({ NODE_ENV: 'test' }).loadDemoData).to.equal(false);
+      expect(loadConfig({ NODE_ENV: 'test', LOAD_DEMO_DATA: 'true' }).loadDemoData).to.equal(true);
+      expect(loadConfig({ LOAD_DEMO_DATA: 'false' }).loadDemoData).to.equal(false);
+    });
+
+    it('TRUST_PROXY takes hops or proxy addresses', () => {
+      expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).to.equal(2);
+      expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).to.equal('loopback, 10.0.0.0/8');
+      expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).to.equal(false);
+    });
   });
 
   it('needs a sending number when Twilio Messaging is configured', () => {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { COMMON_PINS } from '../../src/domain/common-pins.ts';
 import { weakPinReason } from '../../src/domain/new-pin.policy.ts';
 
 /** Born 1949-12-31; ends in X, so its last six digits are the six before the X: 231002. */
@@ -24,8 +25,8 @@ describe('new card password policy', () => {
       });
     }
 
-    it('five the same and one different is not all-same', () => {
-      expect(weakPinReason('555556', undefined)).to.equal(null);
+    it('five the same and one different is not all-same (it is a two-digit pattern)', () => {
+      expect(weakPinReason('555556', undefined)).to.equal('pattern');
     });
   });
 
@@ -57,7 +58,7 @@ describe('new card password policy', () => {
 
     for (const pin of ['123457', '135791', '246802', '123321', '124578', '987655']) {
       it(`${pin} is not a straight run`, () => {
-        expect(weakPinReason(pin, undefined)).to.equal(null);
+        expect(weakPinReason(pin, undefined)).not.to.equal('sequence');
       });
     }
   });
@@ -133,10 +134,59 @@ describe('new card password policy', () => {
     });
   });
 
+  describe('the PINs attackers try first', () => {
+    const examples: Array<[string, string]> = [
+      ['112233', 'pattern'],
+      ['121212', 'pattern'],
+      ['123321', 'pattern'],
+      ['520520', 'pattern'],
+      ['147258', 'keypad'],
+      ['159753', 'keypad'],
+      ['111222', 'pattern'],
+      ['000001', 'pattern'],
+      ['666888', 'pattern'],
+      ['202020', 'pattern'],
+    ];
+    for (const [pin, reason] of examples) {
+      it(`${pin}, which the issue found accepted, is refused as ${reason}`, () => {
+        expect(weakPinReason(pin, ID_X, '+8613800138000')).to.equal(reason);
+      });
+    }
+
+    it('every PIN on the blocklist is refused, for a reason of its own when a rule already covers it', () => {
+      for (const pin of COMMON_PINS) expect(weakPinReason(pin, undefined), pin).not.to.equal(null);
+      expect(weakPinReason('315475', undefined)).to.equal('common');
+      expect(weakPinReason('521314', undefined)).to.equal('common');
+      expect(weakPinReason('168899', undefined)).to.equal('common');
+    });
+
+    it('keeps the hundred most common six-digit entries of its source and the Chinese numbers', () => {
+      expect(COMMON_PINS.size).to.be.at.least(130);
+      for (const pin of ['123456', '654321', '111111', '000000', '123123', '666666', '121212', '112233', '789456', '159753']) {
+        expect(weakPinReason(pin, undefined), pin).not.to.equal(null);
+      }
+    });
+
+    it('refuses repeated halves, mirrors, doubled pairs and two-digit PINs as patterns', () => {
+      for (const pin of ['394394', '827728', '993377', '300333', '737337']) expect(weakPinReason(pin, undefined), pin).to.equal('pattern');
+    });
+
+    it('refuses two straight keypad lines as keypad', () => {
+      for (const pin of ['369147', '357951', '852580', '321987']) expect(weakPinReason(pin, undefined), pin).to.equal('keypad');
+      expect(weakPinReason('580317', undefined), 'one line and three other keys').to.equal(null);
+    });
+
+    it('refuses the last six digits of the registered mobile as mobile-tail', () => {
+      expect(weakPinReason('138000', ID_X, '+8613800138000')).to.equal('mobile-tail');
+      expect(weakPinReason('138000', ID_X, null)).to.equal(null);
+      expect(weakPinReason('345678', ID_X, '+86 139-1234-5678')).to.equal('sequence');
+    });
+  });
+
   describe('strong PINs', () => {
     for (const pin of ['258036', '740193', '836150', '502947']) {
       it(`${pin} is accepted for both test IDs and with no ID`, () => {
-        expect(weakPinReason(pin, ID_X)).to.equal(null);
+        expect(weakPinReason(pin, ID_X, '+8613800138000')).to.equal(null);
         expect(weakPinReason(pin, ID_DIGITS)).to.equal(null);
         expect(weakPinReason(pin, undefined)).to.equal(null);
       });

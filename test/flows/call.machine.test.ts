@@ -40,7 +40,7 @@ interface Inputs {
   sendCode: { idHash: string; citizenId: string | null; channel: 'sms' | 'email'; language: Language };
   verifyCode: { idHash: string; code: string };
   verifyCurrentPin: { idHash: string; citizenId: string | null; pin: string };
-  screenNewPin: { citizenId: string; pin: string };
+  screenNewPin: { citizenId: string; pin: string; verifiedBy: VerificationChannel | null };
   commitNewPin: { citizenId: string; pin: string; firstDigest: string; verifiedBy: VerificationChannel; language: Language };
 }
 
@@ -688,7 +688,7 @@ describe('call flow (pure statechart, fake actors)', () => {
       it(`a new password refused as ${reason} is explained and asked for again`, async () => {
         const walk = await walkTo('enterNewPin', { screenNewPin: async () => ({ ok: false, reason }) });
         await walk.press('111111');
-        expect(walk.calls.screenNewPin).to.deep.equal([{ citizenId: 'citizen-a', pin: '111111' }]);
+        expect(walk.calls.screenNewPin).to.deep.equal([{ citizenId: 'citizen-a', pin: '111111', verifiedBy: 'current-password' }]);
         expect(walk.state).to.equal('enterNewPin');
         expect(walk.context.notice).to.deep.equal([`pin.weak.${reason}`]);
         expect(walk.context.newPinAttempts).to.equal(1);

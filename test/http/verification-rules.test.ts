@@ -108,7 +108,7 @@ describe('one-time codes and card locks', () => {
     expect(first.last.text).to.contain('we could not confirm who you are');
     const second = await tryWrongPassword(2);
     expect(second.last.text).to.contain('too many failed attempts');
-    expect(second.last.text).to.contain('paused for 30 minutes');
+    expect(second.last.text).to.contain('paused for at least 30 minutes');
     expect(second.last.hangup).to.equal(true);
     expect((await t.store.callSessions.find(second.callSid))?.outcome).to.equal('locked');
     const idHash = keyedHash(t.config.pinPepper, 'citizen-id', ZHANG.id);
@@ -126,24 +126,34 @@ describe('one-time codes and card locks', () => {
 
   it('when the card is locked, no code is sent and the caller hears the same words as for any card', async () => {
     const idHash = keyedHash(t.config.pinPepper, 'citizen-id', WANG.id);
-    await t.store.models.CardGuard.create({ _id: idHash, countSince: t.clock.now, lockedUntil: new Date(t.clock.now.getTime() + 60_000) });
+    await t.store.models.CardLock.create({
+      _id: `code:${idHash}:e0`,
+      idHash,
+      idMasked: '1101**********002X',
+      factor: 'code',
+      epoch: 0,
+      at: t.clock.now,
+      until: new Date(t.clock.now.getTime() + 60_000),
+      callSid: 'CA-earlier',
+    });
     const call = await toCodePrompt(t);
     expect(call.last.text).to.contain('If the details match our records, a code has been sent');
     expect(await outboxCount(t, WANG.mobile)).to.equal(0);
   });
 
-  it('a successful verification resets the run of failures', async () => {
-    const call = new TestCall(t);
-    await call.start();
-    await call.press('2');
-    await call.press('1');
-    await call.press('2');
-    await call.press(ZHANG.id);
-    await call.press('000001');
-    await call.press('000001');
-    expect((await call.press(ZHANG.password)).text).to.contain('You are verified');
+  it('a right password ends the run of failures: two wrong, the right one, then four more wrong do not lock the card', async () => {
+    const wrongTimes = async (times: number, thenRight = false) => {
+      const call = new TestCall(t);
+      await call.start();
+      await call.pressAll(['2', '1', '2', ZHANG.id]);
+      for (let i = 0; i < times; i += 1) await call.press('000001');
+      if (thenRight) expect((await call.press(ZHANG.password)).text).to.contain('You are verified');
+      return call;
+    };
+    await wrongTimes(2, true);
+    expect((await wrongTimes(3)).last.text).to.contain('we could not confirm who you are');
+    expect((await wrongTimes(1)).last.text).to.contain('That password was not accepted.');
     const idHash = keyedHash(t.config.pinPepper, 'citizen-id', ZHANG.id);
-    const guard = await t.store.models.CardGuard.findById(idHash).lean();
-    expect(guard?.countSince.getTime()).to.equal(t.clock.now.getTime());
+    expect(await t.store.cardGuards.lockCount(idHash)).to.equal(0);
   });
 });

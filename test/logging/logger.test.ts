@@ -58,4 +58,34 @@ describe('logger masking', () => {
     expect(line.note).to.equal('pin ••••••');
     expect(line.other).to.equal('x602481y');
   });
+
+  it('redacts secrets and masks addresses at any depth, and survives a circular object', () => {
+    const { logger, lines } = capture();
+    let deep: Record<string, unknown> = { pin: '258036', email: 'wang.fang@example.org', note: 'mail chen.jing@example.net' };
+    for (let i = 0; i < 12; i += 1) deep = { level: i, inner: deep };
+    const circular: Record<string, unknown> = { name: 'loop' };
+    circular.self = circular;
+    logger.info('deep', { deep, circular, list: [[[[[[{ password: 'correct horse battery' }]]]]]] });
+    expect(lines[0]).not.to.contain('258036');
+    expect(lines[0]).not.to.contain('wang.fang@');
+    expect(lines[0]).not.to.contain('chen.jing@');
+    expect(lines[0]).not.to.contain('correct horse');
+    expect(lines[0]).to.contain('w***@example.org').and.contain('[circular]');
+  });
+
+  it('masks e-mail addresses inside free text', () => {
+    const { logger, lines } = capture();
+    logger.warn('could not deliver to wang.fang@example.org, trying zhang.wei+hotline@mail.example.com', { reason: 'bounce from chen.jing@example.net' });
+    const line = JSON.parse(lines[0]) as Record<string, string>;
+    expect(line.message).to.equal('could not deliver to w***@example.org, trying z***@mail.example.com');
+    expect(line.reason).to.equal('bounce from c***@example.net');
+  });
+
+  it("never logs a body parser's excerpt of the body", () => {
+    const { logger, lines } = capture();
+    const parseError = Object.assign(new SyntaxError(`Unexpected end of JSON input in '{"password":"hunter2-secret'`), { type: 'entity.parse.failed', body: '{"password":"hunter2-secret"' });
+    logger.error('request failed', { error: parseError });
+    expect(lines[0]).to.contain('entity.parse.failed');
+    expect(lines[0]).not.to.contain('hunter2');
+  });
 });

@@ -28,8 +28,12 @@ const WEAK_PIN_REASONS: Record<WeakPinReason, true> = {
   format: true,
   'all-same': true,
   sequence: true,
+  pattern: true,
+  keypad: true,
+  common: true,
   'birth-date': true,
   'id-tail': true,
+  'mobile-tail': true,
   'same-as-current': true,
 };
 const weakPinIds = Object.keys(WEAK_PIN_REASONS).map((reason) => `pin.weak.${reason}`);

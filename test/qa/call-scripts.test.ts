@@ -28,11 +28,15 @@ describe('call scripts replayed against the real app and database', function () 
   this.timeout(180_000);
   let s: ListeningApp;
   let committed: CallScript[];
+  let generated: CallScript[];
   const timelines: TimelineTurn[][] = [];
 
   before(async () => {
     s = await listenTestApp('qa-scripts');
     committed = await committedScripts();
+    // Generated here, not between the two replays: walking the machine blocks the event loop for seconds on a busy
+    // box, long enough for the server to close the replayer's idle keep-alive sockets under it ("fetch failed").
+    generated = generatedScripts({ lockAfterFailures: s.t.config.lock.afterFailures });
   });
   after(async () => s.close());
 
@@ -61,7 +65,7 @@ describe('call scripts replayed against the real app and database', function () 
   });
 
   it('every generated path passes', async () => {
-    const scripts = generatedScripts({ lockAfterFailures: s.t.config.lock.afterFailures });
+    const scripts = generated;
     expect(scripts.length).to.be.greaterThan(20);
     const results = await runScripts(scripts, s.target, { concurrency: 6 });
     expect(failures(results)).to.equal('');

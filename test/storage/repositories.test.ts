@@ -101,36 +101,69 @@ describe('repositories against the real server', () => {
     expect(session?.outcome).to.equal((await t.store.callSessions.findEnd('CA-repo-end'))?.outcome);
   });
 
-  it('counts a verification failure once per key and locks at the threshold, recording the lock once', async () => {
+  it('of 12 attempts reserved at once on one card, exactly the threshold get a slot, the full epoch locks once, and the next epoch opens after it', async () => {
+    const rules = { afterFailures: 3, minutes: 30, maxFailuresPerDay: 7 };
     const idHash = keyedHash('p', 'citizen-id', 'card-1');
-    const base = { idHash, idMasked: '1101**********002X', callSid: 'CA-repo-3', kind: 'code' as const, threshold: 3, lockMinutes: 30, now: new Date() };
-    expect((await t.store.cardGuards.recordFailure({ ...base, key: 'k1' })).failures).to.equal(1);
-    expect((await t.store.cardGuards.recordFailure({ ...base, key: 'k1' })).failures).to.equal(1);
-    expect((await t.store.cardGuards.recordFailure({ ...base, key: 'k2' })).lockedUntil).to.equal(null);
-    const locked = await t.store.cardGuards.recordFailure({ ...base, key: 'k3' });
-    expect(locked.lockedUntil?.getTime()).to.equal(base.now.getTime() + 30 * 60_000);
-    expect(await t.store.cardGuards.lockedUntil(idHash, base.now)).to.be.instanceOf(Date);
-    expect(await t.store.cardGuards.lockedUntil(idHash, new Date(base.now.getTime() + 31 * 60_000))).to.equal(null);
+    const owner = (n: number) => ({ factor: 'current-password' as const, idHash, idMasked: '1101**********002X', callSid: `CA-repo-${n}`, turnKey: `CA-repo-${n}:4` });
+    const now = new Date('2026-03-01T08:00:00Z');
+    const first = await Promise.all(Array.from({ length: 12 }, (_x, n) => t.store.cardGuards.reserve(owner(n), now, rules)));
+    const reserved = first.filter((r) => r.kind === 'reserved');
+    expect(reserved).to.have.length(3);
+    expect(new Set(reserved.map((r) => r.kind === 'reserved' && r.slotId)).size).to.equal(3);
+    const locks = await Promise.all(reserved.map((r) => t.store.cardGuards.lockIfFull(owner(0), r.kind === 'reserved' ? r.epoch : -1, now, rules)));
+    const created = locks.filter((l) => l?.created).length + first.filter((r) => r.kind === 'refused' && r.lockCreated).length;
+    expect(created, 'the lock is inserted once, by whoever saw the epoch full first').to.equal(1);
+    expect(locks.every((l) => l?.lock.until.getTime() === now.getTime() + 30 * 60_000)).to.equal(true);
+    expect(await t.store.cardGuards.lockedUntil('current-password', idHash, now)).to.be.instanceOf(Date);
+    expect(await t.store.cardGuards.lockedUntil('code', idHash, now), 'the other factor is not locked').to.equal(null);
+    expect(await t.store.cardGuards.lockCount(idHash)).to.equal(1);
+
+    const later = new Date(now.getTime() + 31 * 60_000);
+    const second = await Promise.all(Array.from({ length: 5 }, (_x, n) => t.store.cardGuards.reserve(owner(20 + n), later, rules)));
+    const secondReserved = second.filter((r) => r.kind === 'reserved');
+    expect(secondReserved).to.have.length(3);
+    const secondLock = await t.store.cardGuards.lockIfFull(owner(20), 1, later, rules);
+    expect(secondLock?.lock.until.getTime(), 'a second lock the same day lasts twice as long').to.equal(later.getTime() + 60 * 60_000);
+
+    const third = new Date(later.getTime() + 61 * 60_000);
+    const thirdRound = await Promise.all(Array.from({ length: 4 }, (_x, n) => t.store.cardGuards.reserve(owner(40 + n), third, rules)));
+    expect(thirdRound.filter((r) => r.kind === 'reserved'), 'the daily cap (7) leaves one').to.have.length(1);
+    expect(thirdRound.filter((r) => r.kind === 'refused' && r.reason === 'daily-cap')).to.have.length(3);
+    const nextDay = new Date('2026-03-02T10:00:00Z');
+    expect((await t.store.cardGuards.reserve(owner(60), nextDay, rules)).kind).to.equal('reserved');
+  });
+
+  it('a lock whose writer died before inserting it is derived from the slots by the next attempt', async () => {
+    const rules = { afterFailures: 2, minutes: 30, maxFailuresPerDay: 20 };
+    const idHash = keyedHash('p', 'citizen-id', 'card-crash');
+    const owner = { factor: 'code' as const, idHash, idMasked: '1101**********002X', callSid: 'CA-crash', turnKey: 'CA-crash:5' };
+    const at = new Date('2026-03-01T08:00:00Z');
+    await t.store.cardGuards.reserve(owner, at, rules);
+    await t.store.cardGuards.reserve({ ...owner, turnKey: 'CA-crash:6' }, new Date(at.getTime() + 1000), rules);
+    const refused = await t.store.cardGuards.reserve({ ...owner, turnKey: 'CA-crash:7' }, new Date(at.getTime() + 60_000), rules);
+    expect(refused).to.deep.include({ kind: 'refused', reason: 'locked', lockCreated: true });
+    expect(refused.kind === 'refused' && refused.until.getTime()).to.equal(at.getTime() + 1000 + 30 * 60_000);
     expect(await t.store.cardGuards.lockCount(idHash)).to.equal(1);
   });
 
-  it('issues one open code per card and lets exactly one turn use it, even when two try at once', async () => {
-    const now = new Date();
-    const code = (sendKey: string) => ({
+  it('issues at most the allowed codes per time bucket even when asked at once, keeps the newest open and lets exactly one turn use it', async () => {
+    const now = new Date('2026-03-01T08:00:00Z');
+    const code = (sendKey: string, createdAt = now) => ({
       idHash: 'card-2',
       citizenId: '0'.repeat(24),
       channel: 'sms' as const,
       codeHash: keyedHash('p', 'otp', sendKey),
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + 300_000),
+      createdAt,
+      expiresAt: new Date(createdAt.getTime() + 300_000),
       sendKey,
     });
-    expect(await t.store.oneTimeCodes.issue(code('s1'))).to.equal(true);
-    expect(await t.store.oneTimeCodes.issue(code('s1'))).to.equal(false);
-    expect(await t.store.oneTimeCodes.issue(code('s2'))).to.equal(true);
-    const open = await t.store.oneTimeCodes.findOpen('card-2', now);
-    expect(open?.sendKey).to.equal('s2');
-    expect(await t.store.models.OneTimeCode.countDocuments({ idHash: 'card-2', voidedAt: { $ne: null } })).to.equal(1);
+    const limits = { maxSends: 3, windowMinutes: 15 };
+    const issued = await Promise.all(Array.from({ length: 8 }, (_x, n) => t.store.oneTimeCodes.issue(code(`s${n}`), limits)));
+    expect(issued.filter(Boolean)).to.have.length(3);
+    const newest = await t.store.oneTimeCodes.issue(code('s9', new Date(now.getTime() + 16 * 60_000)), limits);
+    const open = await t.store.oneTimeCodes.findOpen('card-2', new Date(now.getTime() + 16 * 60_000));
+    expect(open?.id).to.equal(newest);
+    expect(open?.sendKey).to.equal('s9');
     const racing = await Promise.all([
       t.store.oneTimeCodes.consume(open!.id, 'turn-a', now),
       t.store.oneTimeCodes.consume(open!.id, 'turn-b', now),
@@ -139,8 +172,13 @@ describe('repositories against the real server', () => {
     expect(racing.filter(Boolean)).to.have.length(1);
     const winner = ['turn-a', 'turn-b', 'turn-c'][racing.indexOf(true)];
     expect(await t.store.oneTimeCodes.consume(open!.id, winner, now)).to.equal(true);
-    expect(await t.store.oneTimeCodes.usedByTurn(winner)).to.equal(true);
     expect(await t.store.oneTimeCodes.findOpen('card-2', now)).to.equal(null);
+  });
+
+  it('a code admits exactly its allowed entries, even when they arrive at once', async () => {
+    const owner = (n: number) => ({ callSid: `CA-e${n}`, turnKey: `CA-e${n}:7` });
+    const entries = await Promise.all(Array.from({ length: 9 }, (_x, n) => t.store.oneTimeCodes.reserveEntry({ id: 'card-3:1:0', idHash: 'card-3' }, owner(n), new Date(), 5)));
+    expect(entries.filter(Boolean).map((e) => e!.index).sort()).to.deep.equal([0, 1, 2, 3, 4]);
   });
 
   it('loading the demo file at start adds missing citizens but never undoes a password set on a call', async () => {

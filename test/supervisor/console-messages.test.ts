@@ -81,7 +81,7 @@ describe('console messages: one catalogue, Chinese and English', () => {
       const slots = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
       expect(slots(entry['zh-CN']), key).to.deep.equal(slots(entry['en-US']));
     }
-    expect(msg('zh-CN', 'login.throttled', { minutes: 15 })).to.equal('登录失败次数过多，请 15 分钟后再试。');
+    expect(msg('zh-CN', 'login.throttled', { wait: msg('zh-CN', 'wait.minutes', { n: 15 }) })).to.equal('登录失败次数过多，请 15 分钟后再试。');
     expect(msg('en-US', 'call.seconds', { n: 42 })).to.equal('42 s');
   });
 

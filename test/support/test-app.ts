@@ -10,6 +10,7 @@ import { createLogger, type Logger } from '../../src/logging/logger.ts';
 import { OutboxMessenger, type Messenger } from '../../src/messaging/messenger.ts';
 import { seedCitizens } from '../../src/services/citizen-seed.service.ts';
 import { CallRecorder } from '../../src/services/call-recorder.service.ts';
+import type { CallLogCapture } from '../../src/logging/call-log.transport.ts';
 import type { PromptAudio } from '../../src/services/prompt-audio.service.ts';
 import { openStore, type Store } from '../../src/storage/store.ts';
 import { parseTwiml, type ParsedTwiml } from './twiml.ts';
@@ -39,6 +40,8 @@ export interface TestApp {
   clock: { now: Date; advance(ms: number): void };
   /** The app's writer of the call index and counters (flush it to read a call that has just started). */
   recorder: CallRecorder;
+  /** Writes everything the app still holds in memory (index, counters, log lines no turn took): the database then stays still. */
+  settle(): Promise<void>;
   close(): Promise<void>;
   /** Every document of every collection, serialised (to search for secrets). */
   dumpDatabase(): Promise<string>;
@@ -55,7 +58,7 @@ export async function startTestApp(
     seed?: string | false;
     promptAudio?: PromptAudio;
     /** Extra app dependencies (e.g. an altered call machine). */
-    app?: Pick<AppDeps, 'machine'>;
+    app?: Pick<AppDeps, 'machine' | 'hashing'>;
   } = {},
 ): Promise<TestApp> {
   counter += 1;
@@ -83,6 +86,10 @@ export async function startTestApp(
   return {
     app,
     recorder,
+    async settle() {
+      await recorder.flush();
+      await (app.locals.logCapture as CallLogCapture).flushLate(true);
+    },
     store,
     config,
     logger,
