@@ -2,6 +2,7 @@ import mongoose, { type Connection } from 'mongoose';
 import { CallLogRepository } from './call-log.repository.ts';
 import { CallSearchRepository } from './call-search.repository.ts';
 import { CallSessionRepository } from './call-session.repository.ts';
+import { CallbackRequestRepository } from './callback-request.repository.ts';
 import { CardGuardRepository } from './card-guard.repository.ts';
 import { CitizenRepository } from './citizen.repository.ts';
 import { registerModels, type Models } from './models.ts';
@@ -21,6 +22,7 @@ export interface Store {
   supervisors: SupervisorRepository;
   callSearch: CallSearchRepository;
   callLogs: CallLogRepository;
+  callbacks: CallbackRequestRepository;
   models: Models;
   /** Answers when the database is reachable, throws otherwise. */
   ping(): Promise<void>;
@@ -59,6 +61,7 @@ export async function openStore(uri: string, dbName: string, options: { socketTi
     supervisors: new SupervisorRepository(models),
     callSearch: new CallSearchRepository(models),
     callLogs: new CallLogRepository(models),
+    callbacks: new CallbackRequestRepository(models),
     async ping() {
       const db = connection.db;
       if (!db) throw new Error('database not connected');
