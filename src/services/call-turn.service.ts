@@ -34,7 +34,7 @@ export function currentMeta(snapshot: CallSnapshot): StateMeta {
 
 /** The masked form of keypad input, as the timeline keeps it: PIN and code digits never appear. */
 export function maskInput(digits: string, secret: GatherSpec['secret']): string {
-  if (digits === '*' || digits === '0' || digits === '') return digits;
+  if (digits === '*' || digits === '0' || digits === '#' || digits === '') return digits;
   if (secret === 'pin' || secret === 'code') return '•'.repeat(Math.min(digits.length, 12));
   if (secret === 'id') return maskCitizenId(idFromKeypad(digits));
   return digits;
@@ -75,7 +75,7 @@ export class CallTurnService {
     return renderState(currentMeta(snapshot), snapshot.context.notice, {
       language: snapshot.context.language,
       step,
-      gatherTimeoutSeconds: this.deps.config.gatherTimeoutSeconds,
+      timeouts: this.deps.config.gatherTimeouts,
       agentNumber: this.deps.config.agentNumber,
       bilingual: !snapshot.context.languageChosen,
       params: promptParams(this.deps.config),
@@ -83,7 +83,7 @@ export class CallTurnService {
     });
   }
 
-  private machineFor(session: Pick<CallSession, '_id' | 'callerMasked' | 'idMasked'>, step: number, logger: Logger) {
+  private machineFor(session: Pick<CallSession, '_id' | 'callerMasked' | 'callerHash' | 'idMasked'>, step: number, logger: Logger) {
     return (this.deps.machine ?? callMachine).provide({
       actors: callActors({
         store: this.deps.store,
@@ -95,6 +95,7 @@ export class CallTurnService {
         callSid: session._id,
         step,
         callerMasked: session.callerMasked,
+        callerHash: session.callerHash,
         idMasked: session.idMasked ?? null,
         now: this.now,
       }),
@@ -114,18 +115,19 @@ export class CallTurnService {
     }
     const now = this.now();
     const callerMasked = maskPhone(input.from) || 'unknown';
-    const actor = createActor(this.machineFor({ _id: input.callSid, callerMasked, idMasked: null }, 1, logger), { input: {} });
+    const digits = input.from.replace(/[^0-9]/g, '');
+    const callerHash = keyedHash(this.deps.config.pinPepper, 'caller', digits);
+    const actor = createActor(this.machineFor({ _id: input.callSid, callerMasked, callerHash, idMasked: null }, 1, logger), { input: {} });
     actor.start();
     const snapshot = actor.getSnapshot();
     const twiml = this.render(snapshot, 1);
     const persisted = JSON.stringify(actor.getPersistedSnapshot());
     actor.stop();
-    const digits = input.from.replace(/[^0-9]/g, '');
     const created = await this.deps.store.callSessions.create(
       {
         _id: input.callSid,
         callerMasked,
-        callerHash: keyedHash(this.deps.config.pinPepper, 'caller', digits),
+        callerHash,
         callerLast4: digits.slice(-4),
         to: input.to || null,
         startedAt: now,
@@ -224,7 +226,7 @@ export class CallTurnService {
       step: session.step,
       at: this.now(),
       event: event.type,
-      input: event.type === 'DIGITS' ? maskInput(event.digits, secret) : null,
+      input: event.type === 'DIGITS' ? maskInput(event.digits, secret) : event.type === 'DIAL_RESULT' ? event.status : null,
       from,
       to,
       path,
