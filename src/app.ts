@@ -16,6 +16,7 @@ import { meteredMessenger, type Messenger } from './messaging/messenger.ts';
 import { HotlineMetrics, isDatabaseError } from './observability/hotline.metrics.ts';
 import { CallReviewService } from './services/call-review.service.ts';
 import { CallTurnService } from './services/call-turn.service.ts';
+import { CallbackQueueService } from './services/callback-queue.service.ts';
 import { PromptAudio, speechFor } from './services/prompt-audio.service.ts';
 import { SupervisorAuthService } from './services/supervisor-auth.service.ts';
 import type { Store } from './storage/store.ts';
@@ -49,6 +50,7 @@ export function createApp(deps: AppDeps): Express {
   const calls = new CallTurnService({ store, config, logger, messenger: meteredMessenger(deps.messenger, metrics), now: deps.now, speech, machine: deps.machine, metrics });
   const auth = new SupervisorAuthService({ store, config, logger, now: deps.now });
   const review = new CallReviewService({ store, config, now: deps.now });
+  const callbacks = new CallbackQueueService({ store, logger, now: deps.now });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -86,8 +88,8 @@ export function createApp(deps: AppDeps): Express {
     app.use('/qa', qaRoutes(store, { qaToken: config.qaToken, pepper: config.pinPepper, now, allowCitizenSetup: config.env !== 'production' }));
   }
 
-  app.use('/supervisor', supervisorRoutes({ auth, review, publicBaseUrl: config.publicBaseUrl, lockMinutes: config.supervisor.lockMinutes }));
-  app.use('/api/supervisor', supervisorApiRoutes({ auth, review, publicBaseUrl: config.publicBaseUrl }));
+  app.use('/supervisor', supervisorRoutes({ auth, review, callbacks, publicBaseUrl: config.publicBaseUrl, lockMinutes: config.supervisor.lockMinutes }));
+  app.use('/api/supervisor', supervisorApiRoutes({ auth, review, callbacks, publicBaseUrl: config.publicBaseUrl }));
 
   app.use((req, _res, next) => next(new AppError(404, 'not-found', `No route for ${req.method} ${req.path}`)));
   app.use(errorMiddleware(logger, speech));

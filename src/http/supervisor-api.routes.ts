@@ -1,6 +1,7 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
 import type { CallReviewService } from '../services/call-review.service.ts';
+import type { CallbackQueueService } from '../services/callback-queue.service.ts';
 import type { SupervisorAuthService } from '../services/supervisor-auth.service.ts';
 import { AppError } from './app-error.ts';
 import { consoleHeaders, requireSameOrigin, requireSupervisor, sessionToken, setSessionCookie, supervisorOf } from './supervisor-auth.middleware.ts';
@@ -9,7 +10,7 @@ const loginBody = z.object({ username: z.string().trim().toLowerCase().max(64), 
 const accessQuery = z.object({ callSid: z.string().max(64).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) });
 
 /** The console's JSON API under /api/supervisor (same session cookie as the pages; 401 without it). */
-export function supervisorApiRoutes(deps: { auth: SupervisorAuthService; review: CallReviewService; publicBaseUrl: string }): Router {
+export function supervisorApiRoutes(deps: { auth: SupervisorAuthService; review: CallReviewService; callbacks: CallbackQueueService; publicBaseUrl: string }): Router {
   const { auth, review } = deps;
   const secure = deps.publicBaseUrl.startsWith('https:');
   const router = Router();
@@ -70,6 +71,14 @@ export function supervisorApiRoutes(deps: { auth: SupervisorAuthService; review:
   router.get('/funnel', async (req, res) => {
     const range = review.parseRange(req.query);
     res.json({ ...range, steps: await review.funnel(range) });
+  });
+
+  router.get('/callbacks', async (_req, res) => {
+    res.json({ open: await deps.callbacks.open() });
+  });
+
+  router.post('/callbacks/:callSid/close', express.json({ limit: '1kb' }), async (req, res) => {
+    res.json(await deps.callbacks.close(supervisorOf(res), req.params.callSid, req.body));
   });
 
   router.get('/access-log', async (req, res) => {

@@ -1,5 +1,6 @@
 import type { CallSearchPage } from '../storage/call-search.repository.ts';
 import { OUTCOMES, toLocalInput, type CallTimeline, type FlowView, type FunnelStep, type ParsedSearch } from '../services/call-review.service.ts';
+import { CALLBACK_RESOLUTIONS, type OpenCallback } from '../services/callback-queue.service.ts';
 import { renderFlowDiagram } from './flow-diagram.renderer.ts';
 
 /** Escapes text for HTML element content and attribute values. */
@@ -23,9 +24,9 @@ function outcomeBadge(outcome: string | null, hadTrouble = false): string {
 }
 
 /** The page frame: header with navigation and the signed-in supervisor, then the body. */
-export function layout(title: string, body: string, options: { supervisor?: string; active?: 'calls' | 'flow' } = {}): string {
+export function layout(title: string, body: string, options: { supervisor?: string; active?: 'calls' | 'flow' | 'callbacks' } = {}): string {
   const nav = options.supervisor
-    ? `<nav><a href="/supervisor/calls"${options.active === 'calls' ? ' class="active"' : ''}>Calls</a><a href="/supervisor/flow"${options.active === 'flow' ? ' class="active"' : ''}>Flow</a></nav>
+    ? `<nav><a href="/supervisor/calls"${options.active === 'calls' ? ' class="active"' : ''}>Calls</a><a href="/supervisor/flow"${options.active === 'flow' ? ' class="active"' : ''}>Flow</a><a href="/supervisor/callbacks"${options.active === 'callbacks' ? ' class="active"' : ''}>Callbacks</a></nav>
   <div class="who"><span>${esc(options.supervisor)}</span><form method="post" action="/supervisor/logout"><button class="link" type="submit">Sign out</button></form></div>`
     : '';
   return `<!doctype html>
@@ -169,6 +170,30 @@ export function flowPage(view: FlowView, funnel: FunnelStep[], supervisor: strin
 <table class="endings"><thead><tr><th>State</th><th>Outcome</th><th class="num">Calls</th></tr></thead>
 <tbody>${endings || '<tr><td colspan="3" class="muted">No calls in this range.</td></tr>'}</tbody></table>`,
     { supervisor, active: 'flow' },
+  );
+}
+
+/** The callback queue: open requests oldest first, each closed with how it went. */
+export function callbacksPage(open: OpenCallback[], supervisor: string): string {
+  const resolutions = CALLBACK_RESOLUTIONS.map((r) => `<option value="${esc(r)}">${esc(r)}</option>`).join('');
+  const rows = open
+    .map(
+      (c) => `<tr${c.overdue ? ' class="overdue"' : ''}>
+  <td>${esc(when(c.requestedAt))}</td><td>${esc(when(c.dueBy))}${c.overdue ? ' <span class="outcome error">overdue</span>' : ''}</td>
+  <td class="mono">${esc(c.callerMasked)}</td><td>${esc(c.language)}</td><td>${esc(c.reason)}</td><td>${esc(c.state)}</td><td>${esc(c.agentLine)}</td>
+  <td class="mono"><a href="/supervisor/calls/${esc(c.callSid)}">${esc(c.callSid)}</a></td>
+  <td><form method="post" action="/supervisor/callbacks/${esc(c.callSid)}/close"><select name="resolution">${resolutions}</select> <button type="submit">Close</button></form></td></tr>`,
+    )
+    .join('\n');
+  return layout(
+    'Callbacks',
+    `<h1>Callbacks</h1>
+<p class="summary">${open.length} open ${open.length === 1 ? 'request' : 'requests'}, oldest first (times in UTC). The caller's number is not stored: ring it back from the call's record at the carrier, by its CallSid.</p>
+<table class="results">
+<thead><tr><th>Requested</th><th>Due by</th><th>Caller</th><th>Language</th><th>Reason</th><th>Where in the call</th><th>Agent line</th><th>CallSid</th><th>Close</th></tr></thead>
+<tbody>${rows || '<tr><td colspan="9" class="muted">No open callback requests.</td></tr>'}</tbody>
+</table>`,
+    { supervisor, active: 'callbacks' },
   );
 }
 

@@ -3,9 +3,10 @@ import express, { Router } from 'express';
 import { z } from 'zod';
 import { AppError } from './app-error.ts';
 import type { CallReviewService } from '../services/call-review.service.ts';
+import type { CallbackQueueService } from '../services/callback-queue.service.ts';
 import type { SupervisorAuthService } from '../services/supervisor-auth.service.ts';
 import { consoleHeaders, requireSameOrigin, requireSupervisor, sessionToken, setSessionCookie, supervisorOf } from './supervisor-auth.middleware.ts';
-import { callPage, flowPage, loginPage, searchPage } from './supervisor-pages.renderer.ts';
+import { callbacksPage, callPage, flowPage, loginPage, searchPage } from './supervisor-pages.renderer.ts';
 
 const CSS = readFileSync(new URL('./assets/console.css', import.meta.url), 'utf8');
 
@@ -20,8 +21,14 @@ function safeNext(next: string | undefined): string {
   return next && /^\/supervisor(\/|$|\?)/.test(next) && !next.startsWith('//') ? next : '/supervisor/calls';
 }
 
-/** The supervisor console's pages under /supervisor: login, call search, call detail, flow view. */
-export function supervisorRoutes(deps: { auth: SupervisorAuthService; review: CallReviewService; publicBaseUrl: string; lockMinutes: number }): Router {
+/** The supervisor console's pages under /supervisor: login, call search, call detail, flow view, callback queue. */
+export function supervisorRoutes(deps: {
+  auth: SupervisorAuthService;
+  review: CallReviewService;
+  callbacks: CallbackQueueService;
+  publicBaseUrl: string;
+  lockMinutes: number;
+}): Router {
   const { auth, review } = deps;
   const secure = deps.publicBaseUrl.startsWith('https:');
   const router = Router();
@@ -77,6 +84,15 @@ export function supervisorRoutes(deps: { auth: SupervisorAuthService; review: Ca
     const range = review.parseRange(req.query);
     const [view, funnel] = await Promise.all([review.flow(range), review.funnel(range)]);
     res.type('html').send(flowPage(view, funnel, supervisorOf(res)));
+  });
+
+  router.get('/callbacks', async (_req, res) => {
+    res.type('html').send(callbacksPage(await deps.callbacks.open(), supervisorOf(res)));
+  });
+
+  router.post('/callbacks/:callSid/close', express.urlencoded({ extended: false, limit: '1kb', parameterLimit: 5 }), async (req, res) => {
+    await deps.callbacks.close(supervisorOf(res), req.params.callSid, req.body);
+    res.redirect(303, '/supervisor/callbacks');
   });
 
   return router;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { PROMPTS, promptText, type Language, type PromptId } from '../../prompts/catalogue.ts';
-import { otpMinutes, type Config } from '../config.ts';
+import { parsePromptRef, PROMPTS, refText, type Language, type PromptId } from '../../prompts/catalogue.ts';
+import { promptParams, type Config } from '../config.ts';
 import { AppError } from '../http/app-error.ts';
 import { keyedHash } from '../security/secrets.ts';
 import type { CallSearchFilter, CallSearchPage, CallSummary, FlowCounts, FunnelCounts, TimelineTurn } from '../storage/call-search.repository.ts';
@@ -8,7 +8,7 @@ import type { Store } from '../storage/store.ts';
 import { machineGraph, type FlowGraph } from './flow-graph.service.ts';
 
 /** Outcomes supervisors can filter by (stored values, plus `error`: the call met a technical problem). */
-export const OUTCOMES = ['password-changed', 'locked', 'transferred', 'agent-unavailable', 'abandoned', 'goodbye', 'no-input', 'verification-failed', 'error'] as const;
+export const OUTCOMES = ['password-changed', 'locked', 'transferred', 'agent-unavailable', 'callback-requested', 'abandoned', 'goodbye', 'no-input', 'verification-failed', 'error'] as const;
 
 /** Results per page in the console and API. */
 export const PAGE_SIZE = 25;
@@ -182,7 +182,7 @@ export class CallReviewService {
     const call = await store.callSearch.summary(callSid);
     if (!call) throw new AppError(404, 'not-found', 'No such call');
     const [turns, change, logs] = await Promise.all([store.callSearch.turns(callSid), store.passwordChanges.findByCall(callSid), store.callLogs.forCall(callSid)]);
-    const params = { otpMinutes: otpMinutes(config), lockMinutes: config.lock.minutes, lockAfter: config.lock.afterFailures };
+    const params = promptParams(config);
     const steps = turns.map((turn: TimelineTurn, index): TimelineStep => {
       const nextAt = turns[index + 1]?.at ?? call.endedAt;
       return {
@@ -193,7 +193,7 @@ export class CallReviewService {
         from: turn.from,
         to: turn.to,
         entered: turn.step === 0 ? turn.path : turn.path.slice(1),
-        prompts: turn.prompts.map((id) => ({ id, text: textOf(id, turn.language as Language, params) })),
+        prompts: turn.prompts.map((ref) => ({ id: parsePromptRef(ref).id, text: textOf(ref, turn.language as Language, params) })),
         processingMs: turn.durationMs,
         secondsInState: nextAt ? Math.max(0, Math.round((nextAt.getTime() - turn.at.getTime()) / 100) / 10) : null,
       };
@@ -254,11 +254,13 @@ export class CallReviewService {
   }
 }
 
-function textOf(id: string, language: Language, params: Record<string, number>): string {
+/** A played prompt's words in the call's language, per-call values included (`id.length?entered=12`). */
+function textOf(ref: string, language: Language, params: Record<string, string | number>): string {
+  const { id } = parsePromptRef(ref);
   if (!(id in PROMPTS)) return '';
   const entry = PROMPTS[id as PromptId] as { bilingual?: boolean };
-  if (entry.bilingual) return `${promptText(id as PromptId, 'zh-CN', params)} / ${promptText(id as PromptId, 'en-US', params)}`;
-  return promptText(id as PromptId, language === 'en-US' ? 'en-US' : 'zh-CN', params);
+  if (entry.bilingual) return `${refText(ref, 'zh-CN', params)} / ${refText(ref, 'en-US', params)}`;
+  return refText(ref, language === 'en-US' ? 'en-US' : 'zh-CN', params);
 }
 
 function safeJson(text: string): Record<string, unknown> {
