@@ -157,6 +157,30 @@ export class TestCall {
     return this.take(res);
   }
 
+  /**
+   * Answers the current entry `<Gather>` as Twilio does when its timer runs out after some keys: the digits typed
+   * so far, `FinishedOnKey` empty. With no digits it is the caller pressing only `#` (`FinishedOnKey=#`).
+   */
+  async pressPartial(digits: string): Promise<ParsedTwiml> {
+    if (!this.last.gather) throw new Error(`no Gather to answer; last TwiML: ${this.last.xml}`);
+    const res = await signedPost(this.t, this.last.gather.action, { CallSid: this.callSid, Digits: digits, FinishedOnKey: '', From: this.from });
+    return this.take(res);
+  }
+
+  /** The caller presses only the finishing key: Twilio posts no digits and `FinishedOnKey=#` (actionOnEmptyResult is set). */
+  async pressHashAlone(): Promise<ParsedTwiml> {
+    if (!this.last.gather) throw new Error(`no Gather to answer; last TwiML: ${this.last.xml}`);
+    const res = await signedPost(this.t, this.last.gather.action, { CallSid: this.callSid, Digits: '', FinishedOnKey: '#', From: this.from });
+    return this.take(res);
+  }
+
+  /** Twilio reports how the `<Dial>` to the agent ended (`completed`, `busy`, `no-answer`, `failed`) to its action URL. */
+  async dialResult(status: string): Promise<ParsedTwiml> {
+    if (!this.last.dialAction) throw new Error(`no <Dial> to report on; last TwiML: ${this.last.xml}`);
+    const res = await signedPost(this.t, this.last.dialAction, { CallSid: this.callSid, DialCallStatus: status, From: this.from, Caller: this.from });
+    return this.take(res);
+  }
+
   /** Presses several entries in turn and returns the last answer. */
   async pressAll(entries: string[]): Promise<ParsedTwiml> {
     for (const entry of entries) await this.press(entry);
