@@ -81,14 +81,14 @@ describe('real SMS and email delivery', function () {
       });
       const call = new TestCall(t, '+8613100000009');
       await call.start();
-      for (const keys of ['2', '1', '1', '110108199007074516', '2']) await call.press(keys);
+      for (const keys of ['2', '1', '110108199007074516', '2']) await call.press(keys);
       expect(smtp.mails).to.have.length(1);
       expect(smtp.mails[0].to).to.deep.equal(['chen.jing@example.net']);
       const code = codeIn(smtp.mails[0].body);
       expect(code).to.match(/^\d{6}$/);
       await call.press(code!);
       await call.press('602481');
-      expect((await call.press('602481')).text).to.contain('Your card password has been set');
+      expect((await call.press('602481')).text).to.contain('Your password is set');
       expect(t.logs.join('')).not.to.contain(code);
     } finally {
       await t?.close();
@@ -107,7 +107,7 @@ describe('real SMS and email delivery', function () {
       });
       const call = new TestCall(t, '+8613800138000');
       await call.start();
-      for (const keys of ['2', '1', '1', '11010519491231002*', '1']) await call.press(keys);
+      for (const keys of ['2', '1', '11010519491231002*', '1']) await call.press(keys);
       expect(api.received).to.have.length(1);
       expect(api.received[0].path).to.equal(`/2010-04-01/Accounts/${sid}/Messages.json`);
       expect(api.received[0].auth).to.equal(`Basic ${Buffer.from(`${sid}:${t.config.twilio.authToken}`).toString('base64')}`);
@@ -115,7 +115,7 @@ describe('real SMS and email delivery', function () {
       const code = codeIn(api.received[0].body.Body);
       await call.press(code!);
       await call.press('602481');
-      expect((await call.press('602481')).text).to.contain('Your card password has been set');
+      expect((await call.press('602481')).text).to.contain('Your password is set');
       expect(api.received[1].body.Body).to.contain('password was changed');
     } finally {
       await t?.close();
@@ -134,7 +134,7 @@ describe('real SMS and email delivery', function () {
       api.state.hold = true;
       const call = new TestCall(t, '+8613800138000');
       await call.start();
-      for (const keys of ['2', '1', '1', '11010519491231002*']) await call.press(keys);
+      for (const keys of ['2', '1', '11010519491231002*']) await call.press(keys);
       const sent = await call.press('1');
       expect(sent.text).to.contain('If the details match our records, a code has been sent');
       expect(api.received).to.have.length(1);

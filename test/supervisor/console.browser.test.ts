@@ -30,7 +30,7 @@ describe('supervisor console in a real browser (headless Chromium)', function ()
 
     call = new TestCall(t, '+8613800138000');
     await call.start();
-    await call.pressAll(['2', '1', '1', '11010519491231002*', '1']);
+    await call.pressAll(['2', '1', '11010519491231002*', '1']);
     const code = await latestCode(t, '+8613800138000');
     await call.pressAll([code as string, '258036', '258036']);
     await call.hangUp();
@@ -77,7 +77,7 @@ describe('supervisor console in a real browser (headless Chromium)', function ()
     await page.click(`a[href="/supervisor/calls/${call.callSid}"]`);
     await page.waitForURL(new RegExp(call.callSid));
     const timeline = await page.textContent('table.timeline');
-    expect(timeline).to.contain('To set, reset or change your card password, press 1.');
+    expect(timeline).to.contain('For a forgotten or new password, press 1.');
     expect(timeline).to.contain('1101**********002X').and.contain('••••••').and.contain('verifyingCode');
     expect(await page.textContent('dd.ending')).to.contain('password-changed');
     expect(await page.locator('table.logs tbody tr').count()).to.be.greaterThan(3);
