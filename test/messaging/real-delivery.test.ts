@@ -68,6 +68,14 @@ async function startMessagingApi() {
 
 const codeIn = (text: string) => /code is (\d{6})/.exec(text.replace(/=\r?\n/g, ''))?.[1] ?? null;
 
+/**
+ * Waits (bounded) until a stand-in has received `count` messages: a code request answers the caller after
+ * CODE_SEND_FLOOR_MS without waiting for the provider, so on a busy machine the message can land a moment later.
+ */
+async function received(list: unknown[], count: number): Promise<void> {
+  for (let i = 0; i < 100 && list.length < count; i += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
 describe('real SMS and email delivery', function () {
   this.timeout(30_000);
 
@@ -82,6 +90,7 @@ describe('real SMS and email delivery', function () {
       const call = new TestCall(t, '+8613100000009');
       await call.start();
       for (const keys of ['2', '1', '110108199007074516', '2']) await call.press(keys);
+      await received(smtp.mails, 1);
       expect(smtp.mails).to.have.length(1);
       expect(smtp.mails[0].to).to.deep.equal(['chen.jing@example.net']);
       const code = codeIn(smtp.mails[0].body);
@@ -108,6 +117,7 @@ describe('real SMS and email delivery', function () {
       const call = new TestCall(t, '+8613800138000');
       await call.start();
       for (const keys of ['2', '1', '11010519491231002*', '1']) await call.press(keys);
+      await received(api.received, 1);
       expect(api.received).to.have.length(1);
       expect(api.received[0].path).to.equal(`/2010-04-01/Accounts/${sid}/Messages.json`);
       expect(api.received[0].auth).to.equal(`Basic ${Buffer.from(`${sid}:${t.config.twilio.authToken}`).toString('base64')}`);
@@ -116,6 +126,7 @@ describe('real SMS and email delivery', function () {
       await call.press(code!);
       await call.press('602481');
       expect((await call.press('602481')).text).to.contain('Your password is set');
+      await received(api.received, 2);
       expect(api.received[1].body.Body).to.contain('password was changed');
     } finally {
       await t?.close();
