@@ -201,11 +201,22 @@ export class TestCall {
   }
 }
 
-/** The newest one-time code in the QA outbox for a number or address. */
-export async function latestCode(t: TestApp, to: string): Promise<string | null> {
+/** The bodies of the messages in the QA outbox for a number or address, newest first. */
+export async function outboxBodies(t: TestApp, to: string): Promise<string[]> {
   const res = await supertest(t.app).get('/qa/outbox').query({ to }).set('Authorization', `Bearer ${TEST_ENV.QA_TOKEN}`);
   if (res.status !== 200) throw new Error(`outbox answered ${res.status}`);
-  const messages = res.body.messages as Array<{ body: string }>;
-  const match = messages.map((m) => /(\d{6})/.exec(m.body)).find((m) => m !== null);
-  return match ? match[1] : null;
+  return (res.body.messages as Array<{ body: string }>).map((m) => m.body);
+}
+
+/**
+ * The newest one-time code in the QA outbox for a number or address, waiting briefly (bounded) for it: the line
+ * answers "send me a code" after CODE_SEND_FLOOR_MS without waiting for delivery, so on a busy machine the
+ * message can land a moment after the answer (as the QA replayer's awaitOutboxCode allows for too).
+ */
+export async function latestCode(t: TestApp, to: string): Promise<string | null> {
+  for (let attempt = 0; ; attempt += 1) {
+    const match = (await outboxBodies(t, to)).map((body) => /(\d{6})/.exec(body)).find((m) => m !== null);
+    if (match || attempt >= 60) return match ? match[1] : null;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
