@@ -1,18 +1,38 @@
 import { assign, fromPromise, setup } from 'xstate';
-import type { Language, PromptId } from '../prompts/catalogue.ts';
-import { checkCitizenId } from '../src/domain/citizen-id.ts';
+import { promptRef, type Language, type PromptId, type PromptRef } from '../prompts/catalogue.ts';
+import { checkCitizenId, idFromKeypad } from '../src/domain/citizen-id.ts';
 import type { WeakPinReason } from '../src/domain/new-pin.policy.ts';
 
 /** How the caller proved who they are. */
 export type VerificationChannel = 'sms' | 'email' | 'current-password';
 
 /** Where a call ended, as supervisors and QA name it. */
-export type CallOutcome = 'password-changed' | 'transferred' | 'goodbye' | 'locked' | 'verification-failed' | 'abandoned' | 'no-input';
+export type CallOutcome =
+  | 'password-changed'
+  | 'transferred'
+  | 'agent-unavailable'
+  | 'callback-requested'
+  | 'goodbye'
+  | 'locked'
+  | 'verification-failed'
+  | 'abandoned'
+  | 'no-input';
+
+/**
+ * Which timer a gathering state runs. Twilio's one `timeout` applies before the first key and between keys, so
+ * a one-key menu can be short while the 18-character ID and a code read off a message need longer.
+ */
+export type GatherTimer = 'menu' | 'id' | 'code' | 'pin';
+
+/** Default seconds of each timer (each can be changed in the configuration). */
+export const GATHER_TIMERS: Readonly<Record<GatherTimer, number>> = { menu: 5, id: 10, code: 10, pin: 7 };
 
 /** What a gathering state expects from the keypad. */
 export interface GatherSpec {
   /** `menu`: one key; `entry`: several keys ended with `#`. */
   kind: 'menu' | 'entry';
+  /** How long the line waits for the first key and between keys. */
+  timer: GatherTimer;
   /** What the keys mean for masking: a PIN or code is never shown or stored. */
   secret?: 'pin' | 'code' | 'id';
 }
@@ -21,19 +41,31 @@ export interface GatherSpec {
 export interface StateMeta {
   prompts: PromptId[];
   gather?: GatherSpec;
+  /** `dial`: put the caller through to an agent and wait for the line's result (`DIAL_RESULT`); `hangup`: the call ends. */
   end?: 'hangup' | 'dial';
   outcome?: CallOutcome;
 }
 
-/** Events the telephony side sends into a call. */
-export type CallEvent = { type: 'DIGITS'; digits: string } | { type: 'NO_INPUT' } | { type: 'HANGUP' };
+/**
+ * Events the telephony side sends into a call. `DIGITS` `#` alone is the finish key pressed with nothing before
+ * it. `DIAL_RESULT` is how the agent line ended (`DialCallStatus`) and whether the caller's number can be called
+ * back (it is not withheld).
+ */
+export type CallEvent =
+  | { type: 'DIGITS'; digits: string }
+  | { type: 'NO_INPUT' }
+  | { type: 'HANGUP' }
+  | { type: 'DIAL_RESULT'; status: string; callerReachable: boolean };
+
+/** Why the caller was on the way to an agent (kept with a callback request). */
+export type AgentReason = 'asked' | 'too-many-tries' | 'id-unverifiable';
 
 /** The call's remembered facts; never a PIN or a code (the first new-PIN entry is held outside, in the call's secrets). */
 export interface CallContext {
   language: Language;
   /** False until the caller picks a language (or the welcome times out): until then the line speaks both. */
   languageChosen: boolean;
-  notice: PromptId[];
+  notice: PromptRef[];
   noInput: number;
   invalid: number;
   purpose: 'reset' | 'change' | null;
@@ -46,6 +78,15 @@ export interface CallContext {
   newPinAttempts: number;
   /** A marker that the first new-PIN entry was accepted and is held in the call's secrets; never the entry or a digest of it. */
   firstPinDigest: string | null;
+  /** ID numbers refused for their check digit since the last valid one (each is read back before anything else). */
+  idChecksFailed: number;
+  /** The last four characters of the ID number being read back (never the whole number). */
+  idEnding: string | null;
+  /** The last state in which the caller chose something (kept with a callback request). */
+  place: string;
+  agentReason: AgentReason | null;
+  /** How the agent line ended when nobody answered (`busy`, `no-answer`, `failed`…). */
+  agentLine: string | null;
 }
 
 /** What the identify actor returns: the card's look-up hash and the citizen, if registered. */
@@ -61,6 +102,17 @@ export type VerifyResult = 'ok' | 'wrong' | 'locked';
 /** Result of screening a proposed new PIN. */
 export type ScreenResult = { ok: true; digest: string } | { ok: false; reason: WeakPinReason };
 
+/** What a callback request records besides the caller (who is known to the actor, not to the flow). */
+export interface CallbackInput {
+  language: Language;
+  reason: AgentReason;
+  state: string;
+  agentLine: string;
+}
+
+/** Result of queueing a callback: queued now, or this number already has an open request. */
+export type CallbackResult = 'queued' | 'exists';
+
 /** Limits the flow applies within one call. */
 export const CALL_LIMITS = {
   silencesBeforeGoodbye: 2,
@@ -68,6 +120,10 @@ export const CALL_LIMITS = {
   failedVerificationsPerCall: 3,
   newPinAttempts: 3,
 } as const;
+
+/** Lengths of what callers key in. */
+const ID_LENGTH = 18;
+const SIX_DIGITS = /^[0-9]{6}$/;
 
 const notProvided = (name: string) =>
   fromPromise<never, unknown>(async () => {
@@ -80,9 +136,10 @@ const pressed =
   ({ event }: { event: CallEvent }): boolean =>
     digitsOf(event) === key;
 
+/** `*` repeats the state, `0` goes to an agent: in every menu and entry. */
 const common = (self: string) => [
   { guard: pressed('*'), target: self, reenter: true, actions: 'clearNotice' as const },
-  { guard: pressed('0'), target: '#call.agent', actions: 'clearNotice' as const },
+  { guard: pressed('0'), target: '#call.agent', actions: ['clearNotice' as const, 'noteAskedForAgent' as const] },
 ];
 
 const tooManyInvalid = ({ context }: { context: CallContext }) => context.invalid + 1 >= CALL_LIMITS.invalidBeforeAgent;
@@ -103,6 +160,29 @@ const silence = {
   ],
 };
 
+/** What was wrong with an entry of six digits (a code or a password): `#` alone, or how many keys came. */
+const sixDigitNotice = (digits: string, id: 'code.length' | 'pin.length'): PromptRef =>
+  digits === '#' ? 'input.hash-only' : promptRef(id, { entered: digits.length });
+
+/** What was wrong with an ID entry that is not refused for its check digit alone. */
+const idNotice = (digits: string): PromptRef => {
+  if (digits === '#') return 'input.hash-only';
+  if (idFromKeypad(digits).length !== ID_LENGTH) return promptRef('id.length', { entered: digits.length });
+  return 'id.invalid';
+};
+
+/** Every check of an ID passes but the check digit: the caller may have mistyped one key, so it is read back. */
+const onlyCheckDigitFails = ({ event }: { event: CallEvent }) => {
+  const check = checkCitizenId(digitsOf(event));
+  return !check.ok && check.problem === 'check-digit';
+};
+
+/** A six-digit entry refused before any check: `#` alone or the wrong number of keys; the caller hears which. */
+const badSixDigitEntry = (id: 'code.length' | 'pin.length') => [
+  { guard: tooManyInvalid, target: '#call.agentAfterTrouble', actions: { type: 'noteBadSixDigits' as const, params: { id, count: false } } },
+  { actions: { type: 'noteBadSixDigits' as const, params: { id, count: true } } },
+];
+
 /** After a code or current password did not verify: the lock, the per-call limit, or another try saying why. */
 const afterFailedCheck = (retry: 'enterCode' | 'enterCurrentPin', notice: PromptId) => [
   { guard: ({ event }: { event: { output: VerifyResult } }) => event.output === 'locked', target: 'cardLocked' },
@@ -113,9 +193,31 @@ const afterFailedCheck = (retry: 'enterCode' | 'enterCurrentPin', notice: Prompt
   { target: retry, actions: { type: 'noteFailedCheck' as const, params: { notice } } },
 ];
 
-const menuMeta = (prompts: PromptId[]): StateMeta => ({ prompts, gather: { kind: 'menu' } });
+/** How the agent line's result moves the call: answered, a callback offer, or (a withheld number) the next step and goodbye. */
+const dialResult = {
+  DIAL_RESULT: [
+    {
+      guard: ({ event }: { event: CallEvent }) => event.type === 'DIAL_RESULT' && ['completed', 'answered'].includes(event.status),
+      target: 'transferred',
+      actions: 'clearNotice' as const,
+    },
+    {
+      guard: ({ event }: { event: CallEvent }) => event.type === 'DIAL_RESULT' && event.callerReachable,
+      target: 'callbackOffer',
+      actions: { type: 'noteAgentMissed' as const, params: { notice: [] as PromptId[] } },
+    },
+    { target: 'agentUnavailable', actions: { type: 'noteAgentMissed' as const, params: { notice: ['agent.unavailable'] as PromptId[] } } },
+  ],
+  // The caller hung up while being put through: the call counts as transferred, as it always has.
+  HANGUP: { target: 'transferred', actions: 'clearNotice' as const },
+};
 
-/** The whole call as a statechart: menus, identification, verification and the new password. */
+const menuMeta = (prompts: PromptId[]): StateMeta => ({ prompts, gather: { kind: 'menu', timer: 'menu' } });
+const entryMeta = (prompts: PromptId[], timer: GatherTimer, secret: GatherSpec['secret']): StateMeta => ({ prompts, gather: { kind: 'entry', timer, secret } });
+/** Entering a state where the caller chooses: counters start again and the place is remembered. */
+const arrive = (state: string) => ({ type: 'arrive' as const, params: { state } });
+
+/** The whole call as a statechart: menus, identification, verification, the new password, agents and callbacks. */
 export const callMachine = setup({
   types: {
     context: {} as CallContext,
@@ -137,16 +239,28 @@ export const callMachine = setup({
     commitNewPin: notProvided('commitNewPin') as unknown as ReturnType<
       typeof fromPromise<'saved' | 'mismatch', { citizenId: string; pin: string; firstDigest: string; verifiedBy: VerificationChannel; language: Language }>
     >,
+    queueCallback: notProvided('queueCallback') as unknown as ReturnType<typeof fromPromise<CallbackResult, CallbackInput>>,
   },
   actions: {
-    clearNotice: assign({ notice: () => [] as PromptId[] }),
+    clearNotice: assign({ notice: () => [] as PromptRef[] }),
     resetCounters: assign({ noInput: 0, invalid: 0 }),
+    noteAskedForAgent: assign({ agentReason: 'asked' as const }),
+    arrive: assign((_, params: { state: string }) => ({ noInput: 0, invalid: 0, place: params.state })),
     noteInvalid: assign({ invalid: ({ context }) => context.invalid + 1, noInput: 0, notice: () => ['input.invalid'] as PromptId[] }),
     noteFailedCheck: assign(({ context }, params: { notice: PromptId }) => ({
       failedVerifications: context.failedVerifications + 1,
-      notice: [params.notice],
+      notice: [params.notice] as PromptRef[],
     })),
     noteSilence: assign({ noInput: ({ context }) => context.noInput + 1, notice: () => ['input.none'] as PromptId[] }),
+    noteBadSixDigits: assign(({ context, event }, params: { id: 'code.length' | 'pin.length'; count: boolean }) => ({
+      invalid: params.count ? context.invalid + 1 : context.invalid,
+      noInput: params.count ? 0 : context.noInput,
+      notice: [sixDigitNotice(digitsOf(event), params.id)],
+    })),
+    noteAgentMissed: assign(({ event }, params: { notice: PromptId[] }) => ({
+      agentLine: event.type === 'DIAL_RESULT' ? event.status : null,
+      notice: params.notice as PromptRef[],
+    })),
   },
 }).createMachine({
   id: 'call',
@@ -166,6 +280,11 @@ export const callMachine = setup({
     failedVerifications: 0,
     newPinAttempts: 0,
     firstPinDigest: null,
+    idChecksFailed: 0,
+    idEnding: null,
+    place: 'welcome',
+    agentReason: null,
+    agentLine: null,
   }),
   on: {
     HANGUP: { target: '.abandoned', actions: 'clearNotice' },
@@ -174,7 +293,7 @@ export const callMachine = setup({
     welcome: {
       tags: ['input'],
       meta: menuMeta(['welcome']),
-      entry: 'resetCounters',
+      entry: arrive('welcome'),
       on: {
         DIGITS: [
           { guard: pressed('1'), target: 'mainMenu', actions: [assign({ language: 'zh-CN' as Language, languageChosen: true }), 'clearNotice'] },
@@ -185,31 +304,18 @@ export const callMachine = setup({
         NO_INPUT: { target: 'mainMenu', actions: [assign({ language: 'zh-CN' as Language, languageChosen: true }), 'clearNotice'] },
       },
     },
+    // One broad menu, most used first: the password-settings menu of the first version is folded into it.
     mainMenu: {
       tags: ['input'],
       meta: menuMeta(['main.menu']),
-      entry: 'resetCounters',
-      on: {
-        DIGITS: [
-          { guard: pressed('1'), target: 'passwordMenu', actions: 'clearNotice' },
-          { guard: pressed('2'), target: 'otherWays', actions: 'clearNotice' },
-          { guard: pressed('3'), target: 'policyMenu', actions: 'clearNotice' },
-          ...common('mainMenu'),
-          ...invalidKey,
-        ],
-        ...silence,
-      },
-    },
-    passwordMenu: {
-      tags: ['input'],
-      meta: menuMeta(['password.menu']),
-      entry: 'resetCounters',
+      entry: arrive('mainMenu'),
       on: {
         DIGITS: [
           { guard: pressed('1'), target: 'enterId', actions: [assign({ purpose: 'reset' as const }), 'clearNotice'] },
           { guard: pressed('2'), target: 'enterId', actions: [assign({ purpose: 'change' as const }), 'clearNotice'] },
-          { guard: pressed('9'), target: 'mainMenu', actions: 'clearNotice' },
-          ...common('passwordMenu'),
+          { guard: pressed('3'), target: 'otherWays', actions: 'clearNotice' },
+          { guard: pressed('4'), target: 'policyMenu', actions: 'clearNotice' },
+          ...common('mainMenu'),
           ...invalidKey,
         ],
         ...silence,
@@ -218,20 +324,21 @@ export const callMachine = setup({
     otherWays: {
       tags: ['input'],
       meta: menuMeta(['other.ways', 'after.info']),
-      entry: 'resetCounters',
+      entry: arrive('otherWays'),
       on: {
         DIGITS: [{ guard: pressed('9'), target: 'mainMenu', actions: 'clearNotice' }, ...common('otherWays'), ...invalidKey],
         ...silence,
       },
     },
+    // Basic medical insurance first: this is the medical-insurance line.
     policyMenu: {
       tags: ['input'],
       meta: menuMeta(['policy.menu']),
-      entry: 'resetCounters',
+      entry: arrive('policyMenu'),
       on: {
         DIGITS: [
-          { guard: pressed('1'), target: 'policyArticle12', actions: 'clearNotice' },
-          { guard: pressed('2'), target: 'policyArticle23', actions: 'clearNotice' },
+          { guard: pressed('1'), target: 'policyArticle23', actions: 'clearNotice' },
+          { guard: pressed('2'), target: 'policyArticle12', actions: 'clearNotice' },
           { guard: pressed('3'), target: 'policyArticle35', actions: 'clearNotice' },
           { guard: pressed('4'), target: 'policyArticle44', actions: 'clearNotice' },
           { guard: pressed('5'), target: 'policyArticle53', actions: 'clearNotice' },
@@ -248,7 +355,7 @@ export const callMachine = setup({
         {
           tags: ['input'],
           meta: menuMeta([`policy.article${article}`, 'policy.after']),
-          entry: 'resetCounters',
+          entry: arrive(`policyArticle${article}`),
           on: {
             DIGITS: [
               { guard: pressed('1'), target: 'policyMenu', actions: 'clearNotice' },
@@ -263,14 +370,49 @@ export const callMachine = setup({
     ),
     enterId: {
       tags: ['input'],
-      meta: { prompts: ['id.enter'], gather: { kind: 'entry', secret: 'id' } } satisfies StateMeta,
-      entry: 'resetCounters',
+      meta: entryMeta(['id.enter'], 'id', 'id'),
+      entry: arrive('enterId'),
       on: {
         DIGITS: [
           ...common('enterId'),
-          { guard: ({ event }) => checkCitizenId(digitsOf(event)).ok, target: 'identifying', actions: 'clearNotice' },
-          { guard: tooManyInvalid, target: '#call.agentAfterTrouble', actions: assign({ notice: () => ['id.invalid'] as PromptId[] }) },
-          { actions: assign({ invalid: ({ context }) => context.invalid + 1, noInput: 0, notice: () => ['id.invalid'] as PromptId[] }) },
+          // A valid number ends the read-backs: their count and the ending read back are forgotten.
+          { guard: ({ event }) => checkCitizenId(digitsOf(event)).ok, target: 'identifying', actions: ['clearNotice', assign({ idChecksFailed: 0, idEnding: null })] },
+          {
+            guard: ({ context, event }) => onlyCheckDigitFails({ event }) && context.idChecksFailed + 1 < CALL_LIMITS.invalidBeforeAgent,
+            target: 'confirmIdEnding',
+            actions: assign(({ context, event }) => {
+              const ending = idFromKeypad(digitsOf(event)).slice(-4);
+              return { idChecksFailed: context.idChecksFailed + 1, idEnding: ending, notice: [promptRef('id.ending', { last4: ending })] };
+            }),
+          },
+          {
+            guard: ({ context, event }) => tooManyInvalid({ context }) || onlyCheckDigitFails({ event }),
+            target: '#call.agentAfterTrouble',
+            actions: assign({ notice: ({ event }) => [idNotice(digitsOf(event))] }),
+          },
+          { actions: assign({ invalid: ({ context }) => context.invalid + 1, noInput: 0, notice: ({ event }) => [idNotice(digitsOf(event))] }) },
+        ],
+        ...silence,
+      },
+    },
+    // An 18-character ID whose check digit fails is read back by its last four characters before anything else.
+    confirmIdEnding: {
+      tags: ['input'],
+      meta: menuMeta(['id.ending.choice']),
+      entry: arrive('confirmIdEnding'),
+      on: {
+        DIGITS: [
+          // "It is right": such a number cannot be on any card (GB 11643), so only a person can help.
+          { guard: pressed('1'), target: 'agent', actions: assign({ notice: () => ['id.unverifiable'] as PromptId[], agentReason: 'id-unverifiable' as const }) },
+          { guard: pressed('2'), target: 'enterId', actions: 'clearNotice' },
+          {
+            guard: pressed('*'),
+            target: 'confirmIdEnding',
+            reenter: true,
+            actions: assign({ notice: ({ context }) => [promptRef('id.ending', { last4: context.idEnding ?? '' })] }),
+          },
+          ...common('confirmIdEnding'),
+          ...invalidKey,
         ],
         ...silence,
       },
@@ -299,7 +441,7 @@ export const callMachine = setup({
     chooseChannel: {
       tags: ['input'],
       meta: menuMeta(['verify.menu']),
-      entry: 'resetCounters',
+      entry: arrive('chooseChannel'),
       on: {
         DIGITS: [
           { guard: pressed('1'), target: 'sendingCode', actions: [assign({ channel: 'sms' as const }), 'clearNotice'] },
@@ -314,7 +456,7 @@ export const callMachine = setup({
     noContactGuidance: {
       tags: ['input'],
       meta: menuMeta(['verify.neither', 'after.info']),
-      entry: 'resetCounters',
+      entry: arrive('noContactGuidance'),
       on: {
         DIGITS: [{ guard: pressed('9'), target: 'mainMenu', actions: 'clearNotice' }, ...common('noContactGuidance'), ...invalidKey],
         ...silence,
@@ -335,15 +477,14 @@ export const callMachine = setup({
     },
     enterCode: {
       tags: ['input'],
-      meta: { prompts: ['code.enter'], gather: { kind: 'entry', secret: 'code' } } satisfies StateMeta,
-      entry: 'resetCounters',
+      meta: entryMeta(['code.enter'], 'code', 'code'),
+      entry: arrive('enterCode'),
       on: {
         DIGITS: [
           ...common('enterCode'),
           { guard: pressed('9'), target: 'sendingCode', actions: 'clearNotice' },
-          { guard: ({ event }) => /^[0-9]{6}$/.test(digitsOf(event)), target: 'verifyingCode', actions: 'clearNotice' },
-          { guard: tooManyInvalid, target: '#call.agentAfterTrouble', actions: 'clearNotice' },
-          { actions: assign({ invalid: ({ context }) => context.invalid + 1, noInput: 0, notice: () => ['input.six-digits'] as PromptId[] }) },
+          { guard: ({ event }) => SIX_DIGITS.test(digitsOf(event)), target: 'verifyingCode', actions: 'clearNotice' },
+          ...badSixDigitEntry('code.length'),
         ],
         ...silence,
       },
@@ -365,14 +506,13 @@ export const callMachine = setup({
     },
     enterCurrentPin: {
       tags: ['input'],
-      meta: { prompts: ['current.enter'], gather: { kind: 'entry', secret: 'pin' } } satisfies StateMeta,
-      entry: 'resetCounters',
+      meta: entryMeta(['current.enter'], 'pin', 'pin'),
+      entry: arrive('enterCurrentPin'),
       on: {
         DIGITS: [
           ...common('enterCurrentPin'),
-          { guard: ({ event }) => /^[0-9]{6}$/.test(digitsOf(event)), target: 'verifyingCurrentPin', actions: 'clearNotice' },
-          { guard: tooManyInvalid, target: '#call.agentAfterTrouble', actions: 'clearNotice' },
-          { actions: assign({ invalid: ({ context }) => context.invalid + 1, noInput: 0, notice: () => ['input.six-digits'] as PromptId[] }) },
+          { guard: ({ event }) => SIX_DIGITS.test(digitsOf(event)), target: 'verifyingCurrentPin', actions: 'clearNotice' },
+          ...badSixDigitEntry('pin.length'),
         ],
         ...silence,
       },
@@ -394,13 +534,13 @@ export const callMachine = setup({
     },
     enterNewPin: {
       tags: ['input'],
-      meta: { prompts: ['pin.enter'], gather: { kind: 'entry', secret: 'pin' } } satisfies StateMeta,
-      entry: ['resetCounters', assign({ firstPinDigest: null })],
+      meta: entryMeta(['pin.enter'], 'pin', 'pin'),
+      entry: [arrive('enterNewPin'), assign({ firstPinDigest: null })],
       on: {
         DIGITS: [
           ...common('enterNewPin'),
-          { guard: ({ event }) => /^[0-9]+$/.test(digitsOf(event)), target: 'screeningNewPin', actions: 'clearNotice' },
-          ...invalidKey,
+          { guard: ({ event }) => SIX_DIGITS.test(digitsOf(event)), target: 'screeningNewPin', actions: 'clearNotice' },
+          ...badSixDigitEntry('pin.length'),
         ],
         ...silence,
       },
@@ -413,7 +553,7 @@ export const callMachine = setup({
           {
             guard: ({ event }) => event.output.ok,
             target: 'confirmNewPin',
-            actions: assign(({ event }) => ({ firstPinDigest: event.output.ok ? event.output.digest : null, notice: [] as PromptId[] })),
+            actions: assign(({ event }) => ({ firstPinDigest: event.output.ok ? event.output.digest : null, notice: [] as PromptRef[] })),
           },
           {
             guard: ({ context }) => context.newPinAttempts + 1 >= CALL_LIMITS.newPinAttempts,
@@ -433,13 +573,13 @@ export const callMachine = setup({
     },
     confirmNewPin: {
       tags: ['input'],
-      meta: { prompts: ['pin.confirm'], gather: { kind: 'entry', secret: 'pin' } } satisfies StateMeta,
-      entry: 'resetCounters',
+      meta: entryMeta(['pin.confirm'], 'pin', 'pin'),
+      entry: arrive('confirmNewPin'),
       on: {
         DIGITS: [
           ...common('confirmNewPin'),
-          { guard: ({ event }) => /^[0-9]+$/.test(digitsOf(event)), target: 'committingNewPin', actions: 'clearNotice' },
-          ...invalidKey,
+          { guard: ({ event }) => SIX_DIGITS.test(digitsOf(event)), target: 'committingNewPin', actions: 'clearNotice' },
+          ...badSixDigitEntry('pin.length'),
         ],
         ...silence,
       },
@@ -463,7 +603,7 @@ export const callMachine = setup({
           },
           {
             target: 'enterNewPin',
-            actions: assign(({ context }) => ({ newPinAttempts: context.newPinAttempts + 1, notice: ['pin.mismatch'] as PromptId[] })),
+            actions: assign(({ context }) => ({ newPinAttempts: context.newPinAttempts + 1, notice: ['pin.mismatch'] as PromptRef[] })),
           },
         ],
         onError: 'trouble',
@@ -472,20 +612,63 @@ export const callMachine = setup({
     trouble: {
       tags: ['input'],
       meta: menuMeta(['trouble.apology']),
-      entry: 'resetCounters',
+      entry: arrive('trouble'),
       on: {
         DIGITS: [...common('trouble'), ...invalidKey],
         NO_INPUT: { target: 'goodbye', actions: 'clearNotice' },
       },
     },
-    passwordChanged: { type: 'final', meta: { prompts: ['pin.changed', 'goodbye'], end: 'hangup', outcome: 'password-changed' } satisfies StateMeta },
-    agent: { type: 'final', meta: { prompts: ['agent.transfer'], end: 'dial', outcome: 'transferred' } satisfies StateMeta },
-    agentAfterTrouble: {
-      type: 'final',
-      meta: { prompts: ['agent.too-many-tries', 'agent.transfer'], end: 'dial', outcome: 'transferred' } satisfies StateMeta,
+    // Putting the caller through: the line reports how the agent's leg ended as DIAL_RESULT (a turn like any other).
+    agent: {
+      tags: ['input'],
+      meta: { prompts: ['agent.transfer'], end: 'dial' } satisfies StateMeta,
+      on: dialResult,
     },
-    goodbye: { type: 'final', meta: { prompts: ['goodbye'], end: 'hangup', outcome: 'goodbye' } satisfies StateMeta },
-    noInputGoodbye: { type: 'final', meta: { prompts: ['input.none', 'goodbye'], end: 'hangup', outcome: 'no-input' } satisfies StateMeta },
+    agentAfterTrouble: {
+      tags: ['input'],
+      meta: { prompts: ['agent.too-many-tries', 'agent.transfer'], end: 'dial' } satisfies StateMeta,
+      entry: assign({ agentReason: 'too-many-tries' as const }),
+      on: dialResult,
+    },
+    // Nobody answered: a callback on this number, or the agent again. Out of here without one, the call is agent-unavailable.
+    callbackOffer: {
+      tags: ['input'],
+      meta: menuMeta(['callback.offer']),
+      entry: 'resetCounters',
+      on: {
+        DIGITS: [
+          { guard: pressed('1'), target: 'queueingCallback', actions: 'clearNotice' },
+          { guard: pressed('0'), target: 'agent', actions: 'clearNotice' },
+          { guard: pressed('*'), target: 'callbackOffer', reenter: true, actions: 'clearNotice' },
+          { guard: tooManyInvalid, target: 'agentUnavailable', actions: assign({ notice: () => ['input.invalid'] as PromptId[] }) },
+          { actions: 'noteInvalid' },
+        ],
+        NO_INPUT: [
+          {
+            guard: ({ context }) => context.noInput + 1 >= CALL_LIMITS.silencesBeforeGoodbye,
+            target: 'agentUnavailable',
+            actions: assign({ notice: () => ['input.none'] as PromptId[] }),
+          },
+          { actions: 'noteSilence' },
+        ],
+        HANGUP: { target: 'agentUnavailable', actions: 'clearNotice' },
+      },
+    },
+    queueingCallback: {
+      invoke: {
+        src: 'queueCallback',
+        input: ({ context }) => ({ language: context.language, reason: context.agentReason ?? 'asked', state: context.place, agentLine: context.agentLine ?? 'busy' }),
+        onDone: [{ guard: ({ event }) => event.output === 'queued', target: 'callbackQueued' }, { target: 'callbackExists' }],
+        onError: 'trouble',
+      },
+    },
+    passwordChanged: { type: 'final', meta: { prompts: ['pin.changed', 'goodbye'], end: 'hangup', outcome: 'password-changed' } satisfies StateMeta },
+    transferred: { type: 'final', meta: { prompts: [], end: 'hangup', outcome: 'transferred' } satisfies StateMeta },
+    callbackQueued: { type: 'final', meta: { prompts: ['callback.queued', 'goodbye'], end: 'hangup', outcome: 'callback-requested' } satisfies StateMeta },
+    callbackExists: { type: 'final', meta: { prompts: ['callback.exists', 'goodbye'], end: 'hangup', outcome: 'callback-requested' } satisfies StateMeta },
+    agentUnavailable: { type: 'final', meta: { prompts: ['next.step', 'goodbye'], end: 'hangup', outcome: 'agent-unavailable' } satisfies StateMeta },
+    goodbye: { type: 'final', meta: { prompts: ['next.step', 'goodbye'], end: 'hangup', outcome: 'goodbye' } satisfies StateMeta },
+    noInputGoodbye: { type: 'final', meta: { prompts: ['input.none', 'next.step', 'goodbye'], end: 'hangup', outcome: 'no-input' } satisfies StateMeta },
     verificationFailed: { type: 'final', meta: { prompts: ['verify.failed'], end: 'hangup', outcome: 'verification-failed' } satisfies StateMeta },
     cardLocked: { type: 'final', meta: { prompts: ['card.locked'], end: 'hangup', outcome: 'locked' } satisfies StateMeta },
     abandoned: { type: 'final', meta: { prompts: [], end: 'hangup', outcome: 'abandoned' } satisfies StateMeta },

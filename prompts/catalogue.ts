@@ -19,8 +19,12 @@ export const VOICES = {
   'en-US': { languageCode: 'en-US', tts: 'en-US-Neural2-F', say: 'Polly.Joanna-Neural', espeak: 'en-us' },
 } as const satisfies Record<Language, { languageCode: 'cmn-CN' | 'en-US'; tts: string; say: string; espeak: string }>;
 
+/** How a value known only during the call is spoken: a number as a number, characters one by one (`0, 0, 2, X`). */
+export type SpokenAs = 'number' | 'characters';
+
 /**
- * One prompt in both languages; `{name}` marks a value filled in at render time. A text starting with `<speak>`
+ * One prompt in both languages; `{name}` marks a value filled in at render time: a configured value (see
+ * CONFIGURED_VALUES) or one known only during the call (declared in `perCall`). A text starting with `<speak>`
  * is SSML: synthesised as such, and heard (on `<Say>`) and shown with its tags removed.
  */
 export interface PromptEntry {
@@ -28,89 +32,119 @@ export interface PromptEntry {
   'en-US': string;
   /** Played in both languages one after the other (the welcome, before a language is chosen). */
   bilingual?: boolean;
+  /**
+   * Values the flow supplies for one call (`{entered}`: how many keys were pressed) and how each is spoken.
+   * Such a prompt is never pre-built as audio: it is always spoken with `<Say>`, so keep it short and put
+   * the static choices that follow it in a prompt of their own.
+   */
+  perCall?: Readonly<Record<string, SpokenAs>>;
 }
 
 /** The single source of what callers hear, keyed by prompt id. */
 export const PROMPTS = {
   welcome: {
-    'zh-CN': '您好，欢迎致电医疗保险密码服务热线。普通话请按1。',
-    'en-US': 'Welcome to the medical insurance password hotline. For English, press 2.',
+    'zh-CN': '欢迎致电医保密码热线。普通话请按1。',
+    'en-US': 'Welcome. For English, press 2.',
     bilingual: true,
   },
   'main.menu': {
-    'zh-CN': '设置或修改社保卡密码，请按1。了解其他重置密码的方式，请按2。了解社会保险政策，请按3。人工服务，请按0。重听，请按星号键。',
-    'en-US':
-      'To set, reset or change your card password, press 1. To hear other ways to reset a password, press 2. For insurance policy information, press 3. To speak with an agent, press 0. To hear this again, press star.',
-  },
-  'password.menu': {
-    'zh-CN': '忘记密码或首次设置密码，请按1。已知当前密码、需要修改，请按2。返回主菜单，请按9。人工服务，请按0。重听，请按星号键。',
-    'en-US':
-      'To reset a forgotten password, or to set one for the first time, press 1. To change a password you know, press 2. To return to the main menu, press 9. To speak with an agent, press 0. To hear this again, press star.',
+    'zh-CN': '忘记密码或首次设置请按1，修改密码请按2，其他重置方式请按3，社保政策请按4，人工服务请按0，重听请按星号键。',
+    'en-US': 'For a forgotten or new password, press 1. To change your password, press 2. For other ways to reset, press 3. For policy information, press 4. For an agent, press 0. To repeat, press star.',
   },
   'id.enter': {
-    'zh-CN': '请输入您的18位身份证号码，以井号键结束。最后一位是X的，请按星号键代替。',
-    'en-US':
-      'Please enter your 18-character citizen ID number, then press the hash key. To enter an X at the end of your number, press star.',
+    'zh-CN': '请输入18位身份证号，以井号键结束。末位X请按星号键。',
+    'en-US': 'Enter your 18-character ID number, then press hash. For a final X, press star.',
+  },
+  'id.length': {
+    'zh-CN': '您输入了{entered}位，身份证号是18位。',
+    'en-US': 'You entered {entered} digits; the ID number has 18.',
+    perCall: { entered: 'number' },
   },
   'id.invalid': {
-    'zh-CN': '您输入的身份证号码无效，请核对后重新输入。',
+    'zh-CN': '这个身份证号无效，请核对后重输。',
     'en-US': 'That ID number is not valid. Please check it and try again.',
   },
+  'id.ending': {
+    'zh-CN': '号码校验未通过。您输入的号码尾号是{last4}。',
+    'en-US': 'That number does not check out. It ends in {last4}.',
+    perCall: { last4: 'characters' },
+  },
+  'id.ending.choice': {
+    'zh-CN': '号码无误请按1，重新输入请按2。',
+    'en-US': 'To keep this number, press 1. To enter it again, press 2.',
+  },
+  'id.unverifiable': {
+    'zh-CN': '这个号码无法在电话中核实。',
+    'en-US': 'We cannot check this number by phone.',
+  },
   'verify.menu': {
-    'zh-CN': '我们需要核实您的身份。通过预留手机短信接收验证码，请按1。通过预留电子邮箱接收验证码，请按2。如果手机和邮箱都无法使用，请按3。人工服务，请按0。重听，请按星号键。',
-    'en-US':
-      'We need to confirm who you are. To receive a code by text message on your registered mobile phone, press 1. To receive a code by email at your registered address, press 2. To hear what to do if you have neither, press 3. To speak with an agent, press 0. To hear this again, press star.',
+    'zh-CN': '验证码发短信请按1，发邮件请按2，手机和邮箱都不能用请按3。',
+    'en-US': 'For a code by text message, press 1. For a code by email, press 2. If you have neither, press 3.',
   },
   'verify.neither': {
-    'zh-CN': '身份核实只能通过您当初预留的手机或电子邮箱进行。如果两者都无法使用，请携带身份证原件到社会保障局前台办理密码重置。',
+    'zh-CN': '身份只能通过您当初预留的手机或邮箱核实。两者都不能用的，请携带身份证原件到社保局前台重置密码。',
     'en-US':
-      'We can only confirm who you are through the mobile phone or email address you registered. If you have neither, please bring your original ID card to the front desk of the Social Security Bureau to reset your password.',
+      'We can only confirm who you are through the mobile or email you registered. If you have neither, bring your original ID card to the front desk of the Social Security Bureau.',
   },
   'after.info': {
-    'zh-CN': '重听，请按星号键。返回主菜单，请按9。人工服务，请按0。',
-    'en-US': 'To hear this again, press star. To return to the main menu, press 9. To speak with an agent, press 0.',
+    'zh-CN': '重听请按星号键，回主菜单请按9，转人工请按0。',
+    'en-US': 'To repeat, press star. For the main menu, press 9. For an agent, press 0.',
   },
   'code.sent': {
-    'zh-CN': '如果您的资料与我们的记录相符，验证码已经发出，{otpMinutes}分钟内有效。',
-    'en-US': 'If the details match our records, a code has been sent. It is valid for {otpMinutes} minutes.',
+    'zh-CN': '如资料相符，验证码已发出，{otpMinutes}分钟内有效。',
+    'en-US': 'If the details match our records, a code has been sent, valid for {otpMinutes} minutes.',
   },
   'code.enter': {
-    'zh-CN': '请输入6位验证码，以井号键结束。重新发送验证码，请按9再按井号键。',
-    'en-US': 'Please enter the 6-digit code, then press the hash key. To have a new code sent, press 9 and then the hash key.',
+    'zh-CN': '请输入6位验证码，以井号键结束。重发请按9和井号键。',
+    'en-US': 'Enter the 6-digit code, then press hash. For a new code, press 9, then hash.',
+  },
+  'code.length': {
+    'zh-CN': '您输入了{entered}位，验证码是6位。',
+    'en-US': 'You entered {entered} digits; the code has 6.',
+    perCall: { entered: 'number' },
   },
   'code.wrong': {
     'zh-CN': '验证码不正确。',
     'en-US': 'That code was not accepted.',
   },
   'current.enter': {
-    'zh-CN': '请输入您当前的6位密码，以井号键结束。',
-    'en-US': 'Please enter your current 6-digit password, then press the hash key.',
+    'zh-CN': '请输入当前6位密码，以井号键结束。',
+    'en-US': 'Enter your current 6-digit password, then press hash.',
   },
   'current.wrong': {
     'zh-CN': '密码不正确。',
     'en-US': 'That password was not accepted.',
   },
+  'pin.length': {
+    'zh-CN': '您输入了{entered}位，密码是6位。',
+    'en-US': 'You entered {entered} digits; the password has 6.',
+    perCall: { entered: 'number' },
+  },
+  'input.hash-only': {
+    'zh-CN': '您只按了井号键。',
+    'en-US': 'You pressed only the hash key.',
+  },
   'verify.failed': {
-    'zh-CN': '很抱歉，我们无法核实您的身份。如连续验证失败{lockAfter}次，电话验证将暂停至少{lockMinutes}分钟。请稍后再试，或携带身份证原件到社会保障局前台办理。再见。',
+    'zh-CN': '很抱歉，无法核实您的身份。连续失败{lockAfter}次，电话验证将暂停至少{lockMinutes}分钟。请稍后再试，或携带身份证原件到社保局前台办理。再见。',
     'en-US':
-      'Sorry, we could not confirm who you are. After {lockAfter} failed attempts in a row, telephone verification is paused for at least {lockMinutes} minutes. Please try again later, or bring your original ID card to the front desk of the Social Security Bureau. Goodbye.',
+      'Sorry, we could not confirm who you are. After {lockAfter} failed attempts in a row, phone checks pause for at least {lockMinutes} minutes. Try again later, or bring your original ID card to the Social Security Bureau front desk. Goodbye.',
   },
   'card.locked': {
-    'zh-CN': '由于验证失败次数过多，为保护您的账户安全，此卡的电话验证已暂停至少{lockMinutes}分钟。您也可以携带身份证原件到社会保障局前台办理。再见。',
+    'zh-CN': '验证失败次数过多，为保护账户安全，此卡的电话验证暂停至少{lockMinutes}分钟。您也可以携带身份证原件到社保局前台办理。再见。',
     'en-US':
-      'There have been too many failed attempts. To protect your card, telephone verification is paused for at least {lockMinutes} minutes. You can also bring your original ID card to the front desk of the Social Security Bureau. Goodbye.',
+      'Too many failed attempts. To protect your card, phone checks are paused for at least {lockMinutes} minutes. You can also bring your original ID card to the Social Security Bureau front desk. Goodbye.',
   },
   'pin.verified': {
     'zh-CN': '身份已核实。',
     'en-US': 'You are verified.',
   },
   'pin.enter': {
-    'zh-CN': '请输入新的6位数字密码，以井号键结束。',
-    'en-US': 'Please enter your new 6-digit password, then press the hash key.',
+    'zh-CN': '请设置6位数字新密码，以井号键结束。',
+    'en-US': 'Enter a new 6-digit password, then press hash.',
   },
   'pin.confirm': {
-    'zh-CN': '请再次输入新密码，以井号键结束。',
-    'en-US': 'Please enter the new password again, then press the hash key.',
+    'zh-CN': '请再输入一次，以井号键结束。',
+    'en-US': 'Enter it again, then press hash.',
   },
   'pin.weak.format': {
     'zh-CN': '密码必须是6位数字。',
@@ -159,20 +193,18 @@ export const PROMPTS = {
     'en-US': "The two entries did not match. Let's set your new password again.",
   },
   'pin.changed': {
-    'zh-CN': '您的社保卡密码已设置成功。如您预留了手机或邮箱，我们会发送通知。请妥善保管密码。',
-    'en-US':
-      'Your card password has been set. If you registered a mobile phone or email, we will send a notice there. Please keep your password in a safe place.',
+    'zh-CN': '密码已设置成功，我们会短信或邮件通知您。',
+    'en-US': 'Your password is set. We will send a notice to your registered mobile or email.',
   },
   'other.ways': {
-    'zh-CN':
-      '除电话外，还有两种方式重置密码。第一，登录本地社会保障网站，选择忘记密码，按提示通过预留手机或邮箱找回。第二，在医疗保险中心的自助触摸屏上，插入社保卡，按屏幕提示一步步完成。如果预留的手机和邮箱都无法使用，请携带身份证原件到社会保障局前台办理。',
+    'zh-CN': '还可以这样重置密码：登录本地社保网站，选择忘记密码，用预留手机或邮箱找回；或到医保中心的自助触摸屏，插入社保卡，按屏幕提示办理。手机和邮箱都不能用的，请携带身份证原件到社保局前台办理。',
     'en-US':
-      'Besides this phone line, there are two other ways to reset a password. One: on your local social security website, choose forgot password, and follow the steps with your registered mobile phone or email. Two: at the touch screens in the medical insurance centre, insert your card and follow the on-screen instructions. If you can use neither your registered mobile nor your email, bring your original ID card to the front desk of the Social Security Bureau.',
+      'You can also reset a password on your local social security website: choose forgot password, and use your registered mobile or email. Or, at the touch screens in the medical insurance centre, insert your card and follow the screen. If you can use neither your mobile nor your email, bring your original ID card to the Social Security Bureau front desk.',
   },
   'policy.menu': {
-    'zh-CN': '了解养老保险，请按1。了解基本医疗保险，请按2。了解工伤保险，请按3。了解失业保险，请按4。了解生育保险，请按5。返回主菜单，请按9。人工服务，请按0。重听，请按星号键。',
+    'zh-CN': '基本医疗保险请按1，养老保险请按2，工伤保险请按3，失业保险请按4，生育保险请按5，回主菜单请按9。',
     'en-US':
-      'For old-age insurance, press 1. For basic medical insurance, press 2. For work-related injury insurance, press 3. For unemployment insurance, press 4. For maternity insurance, press 5. To return to the main menu, press 9. To speak with an agent, press 0. To hear this again, press star.',
+      'For medical insurance, press 1. For old-age insurance, press 2. For work injury insurance, press 3. For unemployment insurance, press 4. For maternity insurance, press 5. For the main menu, press 9.',
   },
   'policy.article12': {
     'zh-CN':
@@ -200,48 +232,76 @@ export const PROMPTS = {
     'en-US': 'Article 53, maternity insurance. Employees take part. The employer pays the premium as the state sets, and employees do not pay.',
   },
   'policy.after': {
-    'zh-CN': '重听，请按星号键。返回政策菜单，请按1。返回主菜单，请按9。人工服务，请按0。',
-    'en-US': 'To hear this again, press star. To return to the policy menu, press 1. To return to the main menu, press 9. To speak with an agent, press 0.',
+    'zh-CN': '重听请按星号键，其他政策请按1，回主菜单请按9。',
+    'en-US': 'To repeat, press star. For other policies, press 1. For the main menu, press 9.',
   },
   'input.invalid': {
-    'zh-CN': '按键无效，请重新选择。',
+    'zh-CN': '按键无效。',
     'en-US': 'That key is not valid.',
   },
-  'input.six-digits': {
-    'zh-CN': '请输入完整的6位数字。',
-    'en-US': 'Please enter all 6 digits.',
-  },
   'input.none': {
-    'zh-CN': '抱歉，没有收到您的按键。',
-    'en-US': 'Sorry, we did not receive any input.',
+    'zh-CN': '没有听到您的按键。',
+    'en-US': 'We did not hear a key.',
   },
   'agent.transfer': {
-    'zh-CN': '正在为您转接人工服务，请稍候。',
-    'en-US': 'Please hold while we connect you to an agent.',
+    'zh-CN': '正在转接人工服务，请稍候。',
+    'en-US': 'Connecting you to an agent. Please hold.',
   },
   'agent.too-many-tries': {
-    'zh-CN': '您多次输入未成功，现为您转接人工服务。',
-    'en-US': 'It seems you are having trouble, so we will connect you to an agent.',
+    'zh-CN': '您多次输入未成功。',
+    'en-US': 'It seems you are having trouble.',
   },
   'agent.busy': {
     'zh-CN': '很抱歉，人工座席暂时繁忙，请稍后再拨。再见。',
     'en-US': 'Sorry, all our agents are busy. Please call again later. Goodbye.',
   },
+  'agent.unavailable': {
+    'zh-CN': '人工座席正忙。',
+    'en-US': 'All our agents are busy.',
+  },
+  'callback.offer': {
+    'zh-CN': '人工座席正忙。需要回电请按1，我们会在{callbackHours}小时内回拨本号码。再试人工请按0。',
+    'en-US': 'All our agents are busy. To be called back on this number within {callbackHours} hours, press 1. To try an agent again, press 0.',
+  },
+  'callback.queued': {
+    'zh-CN': '已为您登记回电，我们会在{callbackHours}小时内回拨本号码。',
+    'en-US': 'Your callback is booked. An agent will call this number within {callbackHours} hours.',
+  },
+  'callback.exists': {
+    'zh-CN': '本号码已在回电名单中，我们会尽快回拨。',
+    'en-US': 'This number is already waiting for a callback. An agent will call you soon.',
+  },
+  'next.step': {
+    'zh-CN': '您可以在工作日{agentOpens}至{agentCloses}再拨人工，也可以登录社保网站，或携带身份证原件到社保局前台办理。',
+    'en-US': 'You can call an agent on weekdays from {agentOpens} to {agentCloses}, use the social security website, or bring your original ID card to the bureau front desk.',
+  },
   goodbye: {
-    'zh-CN': '感谢您的来电，再见。',
+    'zh-CN': '感谢来电，再见。',
     'en-US': 'Thank you for calling. Goodbye.',
   },
   'trouble.apology': {
-    'zh-CN': '很抱歉，系统暂时出现故障。人工服务，请按0。重听，请按星号键。您也可以挂机后稍后再拨。',
-    'en-US': 'Sorry, we are having a technical problem. To speak with an agent, press 0. To hear this again, press star. Or hang up and call again later.',
+    'zh-CN': '很抱歉，系统暂时出现故障。人工服务请按0，重听请按星号键。您也可以挂机后稍后再拨。',
+    'en-US': 'Sorry, we are having a technical problem. For an agent, press 0. To repeat, press star. Or hang up and call again later.',
   },
 } as const satisfies Record<string, PromptEntry>;
 
 /** A prompt id from the catalogue. */
 export type PromptId = keyof typeof PROMPTS;
 
-/** Values a prompt may name: `{otpMinutes}`, `{lockMinutes}`, `{lockAfter}`. */
+/** The configured values prompts may name (filled from the configuration, so their audio can be pre-built). */
+export const CONFIGURED_VALUES = ['otpMinutes', 'lockMinutes', 'lockAfter', 'callbackHours', 'agentOpens', 'agentCloses'] as const;
+
+/** Values a prompt may name: the configured ones (`{otpMinutes}` …), by name. */
 export type PromptParams = Record<string, string | number>;
+
+/**
+ * A prompt as the flow names it: its id, or its id with the values known only during the call
+ * (`id.length?entered=12`), made by `promptRef`. Timelines store these strings as they are.
+ */
+export type PromptRef = PromptId | `${PromptId}?${string}`;
+
+/** The per-call values a prompt declares, by name. */
+export type PerCallValues<I extends PromptId> = (typeof PROMPTS)[I] extends { perCall: infer S } ? { [K in keyof S]: string | number } : never;
 
 /** True when a catalogue text is SSML (`<speak>…</speak>`) rather than plain text. */
 export function isSsml(source: string): boolean {
@@ -272,4 +332,37 @@ export function promptSource(id: PromptId, language: Language, params: PromptPar
 export function promptText(id: PromptId, language: Language, params: PromptParams = {}): string {
   const source = promptSource(id, language, params);
   return isSsml(source) ? ssmlToText(source) : source;
+}
+
+/** A prompt with the values known only during this call (`promptRef('id.length', { entered: 12 })`). */
+export function promptRef<I extends PromptId>(id: I, values: PerCallValues<I>): PromptRef {
+  const query = new URLSearchParams(Object.entries(values as Record<string, string | number>).map(([name, value]) => [name, String(value)]));
+  return `${id}?${query.toString()}`;
+}
+
+/** Splits a prompt reference into the prompt id and its per-call values (none for a plain id). */
+export function parsePromptRef(ref: string): { id: string; values: Record<string, string> } {
+  const at = ref.indexOf('?');
+  if (at < 0) return { id: ref, values: {} };
+  return { id: ref.slice(0, at), values: Object.fromEntries(new URLSearchParams(ref.slice(at + 1))) };
+}
+
+/** The per-call values a prompt declares (empty when it has none, i.e. when it can be pre-built as audio). */
+export function perCallOf(id: PromptId): Readonly<Record<string, SpokenAs>> {
+  return (PROMPTS[id] as PromptEntry).perCall ?? {};
+}
+
+/** A per-call value as it is spoken: characters one by one, separated as each language reads a list. */
+function spoken(value: string, as: SpokenAs, language: Language): string {
+  if (as === 'number') return value;
+  return [...value].join(language === 'zh-CN' ? '，' : ', ');
+}
+
+/** The text of a prompt reference in one language: per-call values spoken as declared, configured values filled in. */
+export function refText(ref: PromptRef | string, language: Language, params: PromptParams = {}): string {
+  const { id, values } = parsePromptRef(ref);
+  if (!Object.hasOwn(PROMPTS, id)) return '';
+  const declared = perCallOf(id as PromptId);
+  const perCall = Object.fromEntries(Object.entries(values).filter(([name]) => name in declared).map(([name, value]) => [name, spoken(value, declared[name], language)]));
+  return promptText(id as PromptId, language, { ...params, ...perCall });
 }

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { AnyStateNode } from 'xstate';
 import { callMachine, type StateMeta } from '../flows/call.machine.ts';
 import { RENDERER_PROMPTS } from '../src/twiml/call-response.renderer.ts';
-import { isSsml, LANGUAGES, ssmlToText, type PromptEntry } from './catalogue.ts';
+import { CONFIGURED_VALUES, isSsml, LANGUAGES, ssmlToText, type PromptEntry } from './catalogue.ts';
 
 /** One place a prompt id is used: the id, and where (a state, the machine's notices, the renderer). */
 export interface PromptUse {
@@ -33,7 +33,7 @@ export function promptUsage(sources: { machine?: string; pinPolicy?: string } = 
   walk(callMachine.root);
   for (const text of quotedStrings(machine)) if (PROMPT_LIKE.test(text)) uses.push({ id: text, where: 'flows/call.machine.ts' });
   // Notices built from a template (`[`pin.weak.${reason}`] as PromptId[]`): expanded from the type they range over.
-  for (const [, body] of machine.matchAll(/\[([^[\]]*)\]\s*as\s*PromptId\[\]/g)) {
+  for (const [, body] of machine.matchAll(/\[([^[\]]*)\]\s*as\s*Prompt(?:Id|Ref)\[\]/g)) {
     for (const [template, prefix] of body.matchAll(/`([^`$]*)\$\{[^`]*`/g)) {
       if (prefix !== 'pin.weak.') throw new Error(`prompt check cannot expand the notice template ${template} in the machine`);
       const declared = /export type WeakPinReason\s*=([^;]+);/.exec(pinPolicy);
@@ -54,9 +54,13 @@ export function ssmlProblem(ssml: string): string | null {
   return null;
 }
 
+const placeholdersOf = (text: string): string[] => [...new Set([...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]))].sort();
+
 /**
  * Checks a catalogue against the ids the line uses: a used id missing (or empty) in any language, a prompt
- * nobody uses, an SSML text that is not well-formed, or markup outside a `<speak>` document. Empty means fine.
+ * nobody uses, an SSML text that is not well-formed, markup outside a `<speak>` document, or a `{placeholder}`
+ * that is neither a configured value nor one of the prompt's declared per-call values (or that only one language
+ * has). Empty means fine.
  */
 export function checkPrompts(catalogue: Record<string, Partial<PromptEntry>>, uses: PromptUse[]): string[] {
   const problems: string[] = [];
@@ -67,8 +71,15 @@ export function checkPrompts(catalogue: Record<string, Partial<PromptEntry>>, us
       problems.push(`${id}: used by ${where} but missing from the catalogue`);
     }
   }
+  const configured: readonly string[] = CONFIGURED_VALUES;
   for (const [id, entry] of Object.entries(catalogue)) {
     if (!usedIds.has(id)) problems.push(`${id}: unused (no state, notice or renderer plays it)`);
+    const named = LANGUAGES.map((language) => placeholdersOf(entry[language] ?? ''));
+    if (named[0].join() !== named[1].join()) problems.push(`${id}: placeholders differ between languages ({${named[0].join(', ')}} / {${named[1].join(', ')}})`);
+    for (const name of new Set(named.flat())) {
+      if (!configured.includes(name) && !(entry.perCall && name in entry.perCall)) problems.push(`${id}: {${name}} is neither a configured value nor declared in perCall`);
+    }
+    for (const name of Object.keys(entry.perCall ?? {})) if (!named.flat().includes(name)) problems.push(`${id}: per-call value ${name} is declared but never said`);
     for (const language of LANGUAGES) {
       const text = entry[language];
       if (typeof text !== 'string' || text.trim() === '') {

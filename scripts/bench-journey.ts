@@ -50,7 +50,6 @@ export async function benchJourney(target: JourneyTarget, citizen: { id: string;
   const call = new CallReplayer(target, citizen.mobile);
   const steps: Array<[string | (() => Promise<string | null>), RegExp, boolean?]> = [
     ['2', /main\.menu/],
-    ['1', /password\.menu/],
     ['1', /id\.enter/],
     [`${citizen.id.replace('X', '*')}#`, /verify\.menu/],
     ['1', /code\.enter/, true],
@@ -80,7 +79,7 @@ export async function benchJourney(target: JourneyTarget, citizen: { id: string;
 export async function prepareToConfirm(target: JourneyTarget, citizen: { id: string; mobile: string }, newPin: string): Promise<() => Promise<number>> {
   const call = new CallReplayer(target, citizen.mobile);
   await call.start();
-  for (const keys of ['2', '1', '1', `${citizen.id.replace('X', '*')}#`, '1']) await call.press(keys);
+  for (const keys of ['2', '1', `${citizen.id.replace('X', '*')}#`, '1']) await call.press(keys);
   const code = await freshCode(target, citizen.mobile);
   await call.press(`${code}#`);
   await call.press(`${newPin}#`);

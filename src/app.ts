@@ -18,6 +18,7 @@ import { AccessLogService } from './services/access-log.service.ts';
 import { CallRecorder } from './services/call-recorder.service.ts';
 import { CallReviewService } from './services/call-review.service.ts';
 import { CallTurnService } from './services/call-turn.service.ts';
+import { CallbackQueueService } from './services/callback-queue.service.ts';
 import { PromptAudio, speechFor } from './services/prompt-audio.service.ts';
 import { SupervisorAccountService } from './services/supervisor-account.service.ts';
 import { Semaphore } from './security/semaphore.ts';
@@ -101,6 +102,7 @@ export function createApp(deps: AppDeps): Express {
   const access = new AccessLogService({ store, config, now: deps.now });
   const accounts = new SupervisorAccountService({ store, access });
   const review = new CallReviewService({ store, config, access, now: deps.now });
+  const callbacks = new CallbackQueueService({ store, logger, now: deps.now });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -125,7 +127,7 @@ export function createApp(deps: AppDeps): Express {
       enabled: config.twilio.signatureCheck,
       logger,
     }),
-    voiceRoutes(calls, { agentNumber: config.agentNumber, gatherTimeoutSeconds: config.gatherTimeoutSeconds, params: promptParams(config), speech }),
+    voiceRoutes(calls, { agentNumber: config.agentNumber, timeouts: config.gatherTimeouts, params: promptParams(config), speech }),
   );
   app.use('/audio', audioRoutes(promptAudio.dir ?? config.audio.dir));
 
@@ -135,8 +137,8 @@ export function createApp(deps: AppDeps): Express {
   }
 
   const timeZone = config.console.timeZone;
-  app.use('/supervisor', supervisorRoutes({ auth, accounts, review, access, publicBaseUrl: config.publicBaseUrl, timeZone, now: deps.now }));
-  app.use('/api/supervisor', supervisorApiRoutes({ auth, accounts, review, access, publicBaseUrl: config.publicBaseUrl, timeZone }));
+  app.use('/supervisor', supervisorRoutes({ auth, accounts, review, access, callbacks, publicBaseUrl: config.publicBaseUrl, timeZone, now: deps.now }));
+  app.use('/api/supervisor', supervisorApiRoutes({ auth, accounts, review, access, callbacks, publicBaseUrl: config.publicBaseUrl, timeZone }));
 
   app.use((req, _res, next) => next(new AppError(404, 'not-found', `No route for ${req.method} ${req.path}`)));
   app.use(errorMiddleware(logger, speech));

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { VOICES, type Language } from '../prompts/catalogue.ts';
+import { GATHER_TIMERS, type GatherTimer } from '../flows/call.machine.ts';
+import { VOICES, type CONFIGURED_VALUES, type Language } from '../prompts/catalogue.ts';
 import { isTimeZone } from './domain/local-time.ts';
 
 const bool = (fallback: boolean) =>
@@ -20,6 +21,15 @@ const ttsVoice = (languageCode: string) =>
 const sayVoice = z
   .string()
   .regex(/^(Polly\.[A-Za-z]+(-Neural|-Generative)?|Google\.[a-z]{2,3}-[A-Z]{2}-[A-Za-z0-9]+-[A-Z])$/, 'must be a Twilio <Say> voice, e.g. Polly.Zhiyu or Polly.Joanna-Neural');
+
+/** Seconds a `<Gather>` waits for the first key and between keys. */
+const timerSeconds = z.coerce.number().int().min(2).max(60);
+
+/** Variables that no longer exist: start-up stops and says what replaced them rather than ignoring them. */
+const RETIRED: Record<string, string> = {
+  GATHER_TIMEOUT_SECONDS:
+    'replaced by one timer per kind of entry: GATHER_TIMEOUT_MENU_SECONDS, GATHER_TIMEOUT_ID_SECONDS, GATHER_TIMEOUT_CODE_SECONDS, GATHER_TIMEOUT_PIN_SECONDS; remove it',
+};
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -49,7 +59,15 @@ const schema = z.object({
   LOCK_AFTER_FAILURES: z.coerce.number().int().min(1).max(50).default(5),
   LOCK_MINUTES: z.coerce.number().int().min(1).max(10080).default(30),
   LOCK_MAX_FAILURES_PER_DAY: z.coerce.number().int().min(1).max(500).default(20),
-  GATHER_TIMEOUT_SECONDS: z.coerce.number().int().min(2).max(60).default(6),
+  GATHER_TIMEOUT_MENU_SECONDS: timerSeconds.default(GATHER_TIMERS.menu),
+  GATHER_TIMEOUT_ID_SECONDS: timerSeconds.default(GATHER_TIMERS.id),
+  GATHER_TIMEOUT_CODE_SECONDS: timerSeconds.default(GATHER_TIMERS.code),
+  GATHER_TIMEOUT_PIN_SECONDS: timerSeconds.default(GATHER_TIMERS.pin),
+  CALLBACK_WITHIN_HOURS: z.coerce.number().int().min(1).max(72).default(4),
+  AGENT_HOURS: z
+    .string()
+    .regex(/^([01]?[0-9]|2[0-3]):[0-5][0-9]-([01]?[0-9]|2[0-3]):[0-5][0-9]$/, 'must be the agents\' weekday hours as H:MM-H:MM, e.g. 8:30-17:30')
+    .default('8:30-17:30'),
   MESSAGE_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(30000).default(3000),
   AUDIO_ENABLED: bool(true),
   AUDIO_DIR: z.string().default('prompts/audio'),
@@ -99,7 +117,12 @@ export interface Config {
   otp: { ttlSeconds: number; maxSends: number; sendWindowMinutes: number };
   /** Card locks, per factor (current password, code): failures per lock, first lock's minutes (doubling within 24 hours), failures per UTC day. */
   lock: { afterFailures: number; minutes: number; maxFailuresPerDay: number };
-  gatherTimeoutSeconds: number;
+  /** Seconds each kind of `<Gather>` waits for the first key and between keys (menus short, the ID and codes longer). */
+  gatherTimeouts: Record<GatherTimer, number>;
+  /** Callbacks offered when no agent answers: the time callers are told to expect one within. */
+  callback: { withinHours: number };
+  /** The agents' weekday hours, as callers are told them before a goodbye (`8:30`, `17:30`). */
+  agentHours: { opens: string; closes: string };
   messageSendTimeoutMs: number;
   /** Every "send a code" turn takes at least this long, so timing does not tell registered cards from others. */
   codeSendFloorMs: number;
@@ -131,6 +154,8 @@ export class ConfigError extends Error {}
 /** Reads and checks the environment once; throws ConfigError naming each bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const given = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
+  const retired = Object.keys(RETIRED).filter((name) => name in given);
+  if (retired.length > 0) throw new ConfigError(`Invalid configuration:\n  ${retired.map((name) => `${name}: ${RETIRED[name]}`).join('\n  ')}`);
   const parsed = schema.safeParse(given);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
@@ -173,7 +198,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     email: { smtpUrl: e.SMTP_URL, from: e.EMAIL_FROM },
     otp: { ttlSeconds: e.OTP_TTL_SECONDS, maxSends: e.OTP_MAX_SENDS, sendWindowMinutes: e.OTP_SEND_WINDOW_MINUTES },
     lock: { afterFailures: e.LOCK_AFTER_FAILURES, minutes: e.LOCK_MINUTES, maxFailuresPerDay: e.LOCK_MAX_FAILURES_PER_DAY },
-    gatherTimeoutSeconds: e.GATHER_TIMEOUT_SECONDS,
+    gatherTimeouts: { menu: e.GATHER_TIMEOUT_MENU_SECONDS, id: e.GATHER_TIMEOUT_ID_SECONDS, code: e.GATHER_TIMEOUT_CODE_SECONDS, pin: e.GATHER_TIMEOUT_PIN_SECONDS },
+    callback: { withinHours: e.CALLBACK_WITHIN_HOURS },
+    agentHours: { opens: e.AGENT_HOURS.split('-')[0], closes: e.AGENT_HOURS.split('-')[1] },
     messageSendTimeoutMs: e.MESSAGE_SEND_TIMEOUT_MS,
     codeSendFloorMs: e.CODE_SEND_FLOOR_MS,
     audio: { enabled: e.AUDIO_ENABLED, dir: e.AUDIO_DIR },
@@ -218,7 +245,14 @@ export function otpMinutes(config: Config): number {
   return Math.ceil(config.otp.ttlSeconds / 60);
 }
 
-/** The values prompts name (`{otpMinutes}`, `{lockMinutes}`, `{lockAfter}`), as this configuration fills them in. */
-export function promptParams(config: Config): { otpMinutes: number; lockMinutes: number; lockAfter: number } {
-  return { otpMinutes: otpMinutes(config), lockMinutes: config.lock.minutes, lockAfter: config.lock.afterFailures };
+/** The configured values prompts name (`{otpMinutes}`, `{callbackHours}`, `{agentOpens}` …), as this configuration fills them in. */
+export function promptParams(config: Config): Record<(typeof CONFIGURED_VALUES)[number], string | number> {
+  return {
+    otpMinutes: otpMinutes(config),
+    lockMinutes: config.lock.minutes,
+    lockAfter: config.lock.afterFailures,
+    callbackHours: config.callback.withinHours,
+    agentOpens: config.agentHours.opens,
+    agentCloses: config.agentHours.closes,
+  };
 }

@@ -2,10 +2,9 @@ import { LANGUAGES, PROMPTS, type PromptId } from '../../prompts/catalogue.ts';
 import { checkPrompts, promptUsage } from '../../prompts/prompt-check.ts';
 import { ConfigError, loadConfig, promptParams } from '../config.ts';
 import { PromptAudio } from '../services/prompt-audio.service.ts';
-import { JOURNEYS, promptTimings, runJourney, SPEAKING_RATE, stepSeconds, type PromptTiming } from '../services/prompt-report.service.ts';
+import { formatSeconds, journeyReport, promptTimings, SPEAKING_RATE, type PromptTiming } from '../services/prompt-report.service.ts';
 
-const seconds = (value: number): string => `${value.toFixed(1).padStart(5)} s`;
-const mark = (timing: PromptTiming | undefined): string => (timing ? `${seconds(timing.seconds)}${timing.from === 'estimate' ? ' ≈' : '  '}` : '');
+const mark = (timing: PromptTiming | undefined): string => (timing ? `${formatSeconds(timing.seconds)}${timing.from === 'estimate' ? ' ≈' : '  '}` : '');
 
 async function main(): Promise<number> {
   const config = loadConfig();
@@ -28,22 +27,16 @@ async function main(): Promise<number> {
   console.log(`\n${fromAudio} of ${timings.length} timings measured from audio.\n`);
 
   console.log('Journeys (prompts heard, keys pressed in between not counted):\n');
-  for (const [index, journey] of JOURNEYS.entries()) {
-    const steps = await runJourney(journey);
-    const total = steps.reduce((sum, step) => sum + stepSeconds(step, timings), 0);
-    const estimated = steps.some((step) => step.prompts.some((p) => find(p.id, p.lang)?.from === 'estimate'));
-    console.log(`${seconds(total)}${estimated ? ' ≈' : '  '}  ${journey.name}`);
-    if (index === 0) {
-      for (const step of steps) {
-        const heard = step.prompts.map((p) => (step.prompts.some((q) => q.id === p.id && q.lang !== p.lang) ? `${p.id} (${p.lang})` : p.id)).join(', ');
-        console.log(`          ${seconds(stepSeconds(step, timings))}  ${step.state.padEnd(18)} ${heard}`);
-      }
-    }
-  }
+  const { lines, missed } = await journeyReport(timings);
+  for (const line of lines) console.log(line);
 
   const problems = checkPrompts(PROMPTS, promptUsage());
   if (problems.length > 0) {
     console.error(`\nThe prompt catalogue has problems:\n  ${problems.join('\n  ')}`);
+    return 1;
+  }
+  if (missed > 0) {
+    console.error('\nThe reset by SMS takes longer to hear than its target: shorten the prompts on its path.');
     return 1;
   }
   console.log(`\nCatalogue check: every prompt the flow uses exists in both languages, none is unused, all SSML is well-formed.`);

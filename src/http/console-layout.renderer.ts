@@ -22,6 +22,7 @@ export interface PageContext extends PageFrame {
 export const NAV_ITEMS: ReadonlyArray<{ id: string; href: string; label: MessageKey; permission: Permission }> = [
   { id: 'calls', href: '/supervisor/calls', label: 'nav.calls', permission: 'calls' },
   { id: 'flow', href: '/supervisor/flow', label: 'nav.flow', permission: 'calls' },
+  { id: 'callbacks', href: '/supervisor/callbacks', label: 'nav.callbacks', permission: 'calls' },
   { id: 'access-log', href: '/supervisor/access-log', label: 'nav.accessLog', permission: 'audit' },
   { id: 'accounts', href: '/supervisor/accounts', label: 'nav.accounts', permission: 'accounts' },
 ];

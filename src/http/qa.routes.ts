@@ -1,7 +1,7 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { recipientKey } from '../messaging/messenger.ts';
-import { openText } from '../security/secrets.ts';
+import { keyedHash, openText } from '../security/secrets.ts';
 import { readCallTimeline } from '../services/call-timeline.service.ts';
 import { citizenRecord, prepareCitizens } from '../services/citizen-seed.service.ts';
 import type { LockRules } from '../storage/card-guard.repository.ts';
@@ -13,6 +13,8 @@ const query = z.object({ to: z.string().min(3).max(254) });
 const callSid = z.string().regex(/^CA[0-9A-Za-z]{10,40}$/);
 const citizensBody = z.object({
   citizens: z.array(citizenRecord.extend({ failedVerifications: z.number().int().min(0).max(50).optional() })).max(100),
+  /** Callers whose open callback request is withdrawn, so a script replays the same way every time. */
+  callers: z.array(z.string().regex(/^\+?[0-9]{3,15}$/)).max(100).optional(),
 });
 
 /** What the QA routes need: the store, the token, the pepper, the clock, and whether script set-up may write citizens. */
@@ -28,9 +30,10 @@ export interface QaRouteOptions {
 
 /**
  * The QA routes (QA token required): the outbox of messages "sent" to a number or address, a call's timeline
- * (masked, no snapshot or TwiML), and — outside production — loading the citizens a call script declares.
+ * (masked, no snapshot or TwiML), and — outside production — loading the citizens a call script declares
+ * (with its callers' open callback requests withdrawn).
  */
-export function qaRoutes(store: Pick<Store, 'outbox' | 'callSessions' | 'citizens' | 'cardGuards' | 'oneTimeCodes'>, options: QaRouteOptions): Router {
+export function qaRoutes(store: Pick<Store, 'outbox' | 'callSessions' | 'citizens' | 'cardGuards' | 'oneTimeCodes' | 'callbacks'>, options: QaRouteOptions): Router {
   const router = Router();
   router.use((req, _res, next) => {
     if (!bearerMatches(req.header('authorization'), options.qaToken)) throw new AppError(401, 'unauthorized', 'QA token required');
@@ -71,6 +74,7 @@ export function qaRoutes(store: Pick<Store, 'outbox' | 'callSessions' | 'citizen
         const failures = parsed.data.citizens[i].failedVerifications ?? 0;
         if (failures > 0) await store.cardGuards.seedFailures(citizen.idHash, failures, new Date(now.getTime() - 1000), options.lockRules);
       }
+      for (const caller of parsed.data.callers ?? []) await store.callbacks.withdraw(keyedHash(options.pepper, 'caller', caller.replace(/[^0-9]/g, '')));
       res.json({ loaded: prepared.length });
     });
   }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { formatLocal } from '../domain/local-time.ts';
 import type { AccessLogService } from '../services/access-log.service.ts';
 import { withLocalTimes, type CallReviewService } from '../services/call-review.service.ts';
+import type { CallbackQueueService } from '../services/callback-queue.service.ts';
 import type { SupervisorAccountService } from '../services/supervisor-account.service.ts';
 import type { SupervisorAuthService } from '../services/supervisor-auth.service.ts';
 import { AppError } from './app-error.ts';
@@ -18,6 +19,7 @@ export function supervisorApiRoutes(deps: {
   accounts: SupervisorAccountService;
   review: CallReviewService;
   access: AccessLogService;
+  callbacks: CallbackQueueService;
   publicBaseUrl: string;
   timeZone: string;
 }): Router {
@@ -128,6 +130,14 @@ export function supervisorApiRoutes(deps: {
     const username = String(req.params.username).slice(0, 64);
     const role = await accounts.setRole(userOf(res), username, body.data.role, 'api');
     res.json({ username, role });
+  });
+
+  router.get('/callbacks', requirePermission('calls', 'api'), async (_req, res) => {
+    res.json({ open: await deps.callbacks.open() });
+  });
+
+  router.post('/callbacks/:callSid/close', requirePermission('calls', 'api'), express.json({ limit: '1kb' }), async (req, res) => {
+    res.json(await deps.callbacks.close(userOf(res).username, String(req.params.callSid), req.body));
   });
 
   return router;

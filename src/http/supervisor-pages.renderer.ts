@@ -14,6 +14,7 @@ import {
   type Bilingual,
   type MessageKey,
 } from './console-messages.catalogue.ts';
+import { CALLBACK_RESOLUTIONS, type OpenCallback } from '../services/callback-queue.service.ts';
 import { renderFlowDiagram } from './flow-diagram.renderer.ts';
 
 function outcomeBadge(frame: PageFrame, outcome: string | null, hadTrouble = false): string {
@@ -120,8 +121,9 @@ export function callPage(ctx: PageContext, tl: CallTimeline): string {
   <td class="num">${s.secondsInState ?? '–'}</td><td class="num">${s.processingMs}</td></tr>`,
     )
     .join('\n');
+  // The agent line's result is a step of its own; only on the stateless recovery path (no step) is it added here.
   const busyRow =
-    tl.lastHeard?.reason === 'agent-unavailable'
+    tl.lastHeard?.reason === 'agent-unavailable' && !tl.steps.some((s) => s.event === 'DIAL_RESULT')
       ? `<tr class="after-flow"><td class="num">–</td><td>–</td><td>${word(OUTCOME_LABELS, ctx, 'agent-unavailable')}</td><td></td><td>${word(STATE_LABELS, ctx, tl.lastHeard.state)}</td><td>${promptList(tl.lastHeard.prompts)}</td><td class="num">–</td><td class="num">–</td></tr>`
       : '';
   const change = tl.passwordChange
@@ -206,5 +208,30 @@ export function errorPage(frame: PageFrame, status: number, message: string): st
     frame,
     msg(frame.language, 'error.title', { status }),
     `<h1>${status}${heading ? ` · ${esc(heading)}` : ''}</h1><div class="error-box" role="alert">${esc(message)}</div><p><a href="/supervisor/calls">${t(frame, 'error.back')}</a></p>`,
+  );
+}
+
+/** The callback queue: open requests oldest first (overdue marked), each closed with how it went. */
+export function callbacksPage(ctx: PageContext, open: OpenCallback[]): string {
+  const resolutions = CALLBACK_RESOLUTIONS.map((r) => `<option value="${esc(r)}">${t(ctx, `callbacks.resolution.${r}` as MessageKey)}</option>`).join('');
+  const rows = open
+    .map(
+      (c) => `<tr${c.overdue ? ' class="overdue"' : ''}>
+  <td>${timeHtml(ctx, c.requestedAt)}</td><td>${timeHtml(ctx, c.dueBy)}${c.overdue ? ` <span class="outcome error">${t(ctx, 'callbacks.overdue')}</span>` : ''}</td>
+  <td class="mono">${esc(c.callerMasked)}</td><td>${word(CALL_LANGUAGE_LABELS, ctx, c.language)}</td><td title="${esc(c.reason)}">${t(ctx, `callbacks.reason.${c.reason}` as MessageKey)}</td><td>${word(STATE_LABELS, ctx, c.state)}</td><td>${word(DIAL_STATUS_LABELS, ctx, c.agentLine)}</td>
+  <td class="mono"><a href="/supervisor/calls/${esc(c.callSid)}">${esc(c.callSid)}</a></td>
+  <td><form method="post" action="/supervisor/callbacks/${esc(c.callSid)}/close"><select name="resolution">${resolutions}</select> <button type="submit">${t(ctx, 'callbacks.close')}</button></form></td></tr>`,
+    )
+    .join('\n');
+  return layout(
+    ctx,
+    msg(ctx.language, 'callbacks.title'),
+    `<h1>${t(ctx, 'callbacks.title')}</h1>
+<p class="summary">${t(ctx, 'callbacks.summary', { open: open.length })}</p>
+<table class="results">
+<thead><tr><th>${t(ctx, 'callbacks.requested')}</th><th>${t(ctx, 'callbacks.due')}</th><th>${t(ctx, 'callbacks.caller')}</th><th>${t(ctx, 'callbacks.language')}</th><th>${t(ctx, 'callbacks.reason')}</th><th>${t(ctx, 'callbacks.state')}</th><th>${t(ctx, 'callbacks.agentLine')}</th><th>CallSid</th><th>${t(ctx, 'callbacks.close')}</th></tr></thead>
+<tbody>${rows || `<tr><td colspan="9" class="muted">${t(ctx, 'callbacks.none')}</td></tr>`}</tbody>
+</table>`,
+    'callbacks',
   );
 }

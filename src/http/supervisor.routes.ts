@@ -4,13 +4,14 @@ import { z } from 'zod';
 import { AppError } from './app-error.ts';
 import type { AccessLogService } from '../services/access-log.service.ts';
 import type { CallReviewService } from '../services/call-review.service.ts';
+import type { CallbackQueueService } from '../services/callback-queue.service.ts';
 import type { SupervisorAccountService } from '../services/supervisor-account.service.ts';
 import type { SupervisorAuthService } from '../services/supervisor-auth.service.ts';
 import { accessLogPage, accountsPage } from './audit-pages.renderer.ts';
 import type { PageContext } from './console-layout.renderer.ts';
 import { DEFAULT_CONSOLE_LANGUAGE, isConsoleLanguage, msg, type ConsoleLanguage } from './console-messages.catalogue.ts';
 import { consoleHeaders, requirePermission, requireSameOrigin, requireSupervisor, sessionToken, setSessionCookie, userOf } from './supervisor-auth.middleware.ts';
-import { callPage, flowPage, loginPage, searchPage } from './supervisor-pages.renderer.ts';
+import { callbacksPage, callPage, flowPage, loginPage, searchPage } from './supervisor-pages.renderer.ts';
 
 const CSS = readFileSync(new URL('./assets/console.css', import.meta.url), 'utf8');
 
@@ -41,12 +42,13 @@ function loginLanguage(value: unknown): ConsoleLanguage {
 
 const form = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 });
 
-/** The supervisor console's pages under /supervisor: login, call search, call detail, flow view, access log, accounts. */
+/** The supervisor console's pages under /supervisor: login, call search, call detail, flow view, callback queue, access log, accounts. */
 export function supervisorRoutes(deps: {
   auth: SupervisorAuthService;
   accounts: SupervisorAccountService;
   review: CallReviewService;
   access: AccessLogService;
+  callbacks: CallbackQueueService;
   publicBaseUrl: string;
   timeZone: string;
   now?: () => Date;
@@ -147,6 +149,15 @@ export function supervisorRoutes(deps: {
     const username = String(req.params.username).slice(0, 64);
     await accounts.setRole(userOf(res), username, parsed.data.role, 'page');
     res.redirect(303, '/supervisor/accounts');
+  });
+
+  router.get('/callbacks', requirePermission('calls', 'page'), async (req, res) => {
+    res.type('html').send(callbacksPage(ctx(req, res), await deps.callbacks.open()));
+  });
+
+  router.post('/callbacks/:callSid/close', requirePermission('calls', 'page'), express.urlencoded({ extended: false, limit: '1kb', parameterLimit: 5 }), async (req, res) => {
+    await deps.callbacks.close(userOf(res).username, String(req.params.callSid), req.body);
+    res.redirect(303, '/supervisor/callbacks');
   });
 
   return router;

@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
-import type { CallEvent } from '../../flows/call.machine.ts';
+import type { CallEvent, GatherTimer } from '../../flows/call.machine.ts';
 import type { PromptParams } from '../../prompts/catalogue.ts';
 import type { CallTurnService, TurnAnswer } from '../services/call-turn.service.ts';
 import { renderAnswer, renderDialDone, renderRecovery, SAY_ONLY, type Speech } from '../twiml/call-response.renderer.ts';
@@ -9,15 +9,29 @@ import { AppError } from './app-error.ts';
 const callSid = z.string().regex(/^CA[0-9A-Za-z]{10,40}$/, 'CallSid must look like a Twilio call id');
 const phone = z.string().max(256).optional().default('');
 const startBody = z.object({ CallSid: callSid, From: phone, To: phone, Caller: phone });
-const gatherBody = z.object({ CallSid: callSid, Digits: z.string().max(64).regex(/^[0-9*#]*$/, 'Digits may hold only 0-9, * and #').optional() });
+const gatherBody = z.object({
+  CallSid: callSid,
+  Digits: z.string().max(64).regex(/^[0-9*#]*$/, 'Digits may hold only 0-9, * and #').optional(),
+  FinishedOnKey: z.string().max(1).regex(/^[0-9*#]?$/, 'FinishedOnKey is one key or empty').optional(),
+});
 const gatherQuery = z.object({ step: z.coerce.number().int().min(1).max(10_000), lang: z.enum(['zh-CN', 'en-US']).optional() });
 const statusBody = z.object({
   CallSid: callSid,
   CallStatus: z.string().max(32),
   CallDuration: z.coerce.number().int().min(0).max(86_400).optional(),
 });
-const dialBody = z.object({ CallSid: callSid, DialCallStatus: z.string().max(32).default('') });
+const dialBody = z.object({ CallSid: callSid, DialCallStatus: z.string().max(32).default(''), From: phone, Caller: phone });
 const langQuery = z.object({ lang: z.enum(['zh-CN', 'en-US']).default('zh-CN') });
+const dialQuery = langQuery.extend({ step: z.coerce.number().int().min(1).max(10_000).optional() });
+
+/** Caller ids that mean "withheld" on Twilio (ANONYMOUS, RESTRICTED, UNAVAILABLE spelt on a keypad). */
+const WITHHELD = new Set(['266696687', '7378742833', '86282452253', '8656696']);
+
+/** Whether a caller id is a number that can be called back (not withheld, not a SIP or client name). */
+export function callbackReachable(from: string): boolean {
+  const digits = from.replace(/[^0-9]/g, '');
+  return /^\+?[0-9 ()-]+$/.test(from) && digits.length >= 7 && !WITHHELD.has(digits);
+}
 
 /** Parses a request part against a schema or throws a 400 naming the first problem. */
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
@@ -29,9 +43,15 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   return result.data;
 }
 
-/** The event a `<Gather>` answer stands for: digits, or silence when it came back empty. */
-export function eventFromDigits(digits: string | undefined): CallEvent {
-  return !digits ? { type: 'NO_INPUT' } : { type: 'DIGITS', digits };
+/**
+ * The event a `<Gather>` answer stands for: the digits (also when the timer ran out part-way: Twilio posts what
+ * was typed, with an empty `FinishedOnKey`); `#` alone when the finish key came with nothing before it; silence
+ * when nothing came at all. A carrier that does not send `FinishedOnKey` makes `#` alone look like silence.
+ */
+export function eventFromDigits(digits: string | undefined, finishedOnKey?: string): CallEvent {
+  if (digits) return { type: 'DIGITS', digits };
+  if (finishedOnKey === '#') return { type: 'DIGITS', digits: '#' };
+  return { type: 'NO_INPUT' };
 }
 
 function sendTwiml(res: import('express').Response, twiml: string, status = 200): void {
@@ -41,7 +61,7 @@ function sendTwiml(res: import('express').Response, twiml: string, status = 200)
 /** How the Twilio adapter renders: where gathers post, how long they wait, whom to dial, which voices and values. */
 export interface TwilioRenderSettings {
   agentNumber: string;
-  gatherTimeoutSeconds: number;
+  timeouts: Readonly<Record<GatherTimer, number>>;
   params: PromptParams;
   speech?: Speech;
 }
@@ -50,7 +70,7 @@ export interface TwilioRenderSettings {
 export function voiceRoutes(calls: CallTurnService, options: TwilioRenderSettings): Router {
   const router = Router();
   const speech = options.speech ?? SAY_ONLY;
-  const render = (answer: TurnAnswer) => renderAnswer(answer, { agentNumber: options.agentNumber, gatherTimeoutSeconds: options.gatherTimeoutSeconds, params: options.params, speech });
+  const render = (answer: TurnAnswer) => renderAnswer(answer, { agentNumber: options.agentNumber, timeouts: options.timeouts, params: options.params, speech });
 
   router.post('/', async (req: Request, res) => {
     const body = parse(startBody, req.body);
@@ -60,7 +80,7 @@ export function voiceRoutes(calls: CallTurnService, options: TwilioRenderSetting
   router.post('/gather', async (req, res) => {
     const { step, lang } = parse(gatherQuery, req.query);
     const body = parse(gatherBody, req.body);
-    sendTwiml(res, render(await calls.handleTurn({ callSid: body.CallSid, step, event: eventFromDigits(body.Digits), language: lang, carrier: 'twilio' })));
+    sendTwiml(res, render(await calls.handleTurn({ callSid: body.CallSid, step, event: eventFromDigits(body.Digits, body.FinishedOnKey), language: lang, carrier: 'twilio' })));
   });
 
   router.post('/status', async (req, res) => {
@@ -81,9 +101,16 @@ export function voiceRoutes(calls: CallTurnService, options: TwilioRenderSetting
     sendTwiml(res, renderRecovery(lang, body.Digits ?? '', options.agentNumber, speech));
   });
 
+  // A <Dial> rendered by a state carries its step: the agent line's result is a turn of the call. Without a step it
+  // is the stateless recovery path's <Dial> (the database was down), answered as before.
   router.post('/dial-done', async (req, res) => {
-    const { lang } = parse(langQuery, req.query);
+    const { lang, step } = parse(dialQuery, req.query);
     const body = parse(dialBody, req.body);
+    if (step !== undefined) {
+      const event: CallEvent = { type: 'DIAL_RESULT', status: body.DialCallStatus || 'failed', callerReachable: callbackReachable(body.From || body.Caller) };
+      sendTwiml(res, render(await calls.handleTurn({ callSid: body.CallSid, step, event, language: lang, carrier: 'twilio' })));
+      return;
+    }
     const { answered } = await calls.recordDialResult(body.CallSid, body.DialCallStatus);
     sendTwiml(res, renderDialDone(lang, answered, speech));
   });

@@ -1,4 +1,5 @@
 import { callMachine, type StateMeta } from '../../flows/call.machine.ts';
+import { parsePromptRef } from '../../prompts/catalogue.ts';
 import type { CallTimelineView } from '../services/call-timeline.service.ts';
 import { ENDINGS } from './call-script.ts';
 
@@ -50,13 +51,18 @@ export function timelineToScript(timeline: CallTimelineView): string {
     `caller: ${q(/^\+?[0-9]{3,15}$/.test(callerStandIn) ? callerStandIn : '+8613800000000')}  # the log keeps the caller masked (${timeline.callerMasked})`,
     `language: ${timeline.language}`,
   ];
-  if (timeline.outcome === 'agent-unavailable') lines.push('agent: busy');
+  const dials = turns.filter((t) => t.event === 'DIAL_RESULT').map((t) => (t.input === 'completed' || t.input === 'answered' ? 'answered' : t.input === 'no-answer' ? 'no-answer' : 'busy'));
+  const hungUpWhileRinging = turns.some((t) => t.event === 'HANGUP' && metaOf(t.from)?.end === 'dial');
+  const agent = [...dials, ...(hungUpWhileRinging ? ['caller-hangs-up'] : [])];
+  if (agent.length === 1) lines.push(`agent: ${agent[0]}`);
+  else if (agent.length > 1) lines.push(`agent: [${agent.join(', ')}]`);
   const ids = [...new Set(turns.filter((t) => t.input && metaOf(t.from)?.gather?.secret === 'id' && t.input.length > 2).map((t) => t.input))];
   lines.push('# citizens:', `#   - idNumber: "<ID_NUMBER>"${ids.length ? `  # masked in the log: ${ids.join(', ')}` : ''}`, '#     name: …', '#     mobile: "<MOBILE>"', '#     email: "<EMAIL>"', 'steps:');
   let channel: string | null = null;
   for (const [i, turn] of turns.entries()) {
     if (turn.event !== 'CALL_START') {
       if (turn.event === 'NO_INPUT') lines.push('  - silence');
+      else if (turn.event === 'HANGUP' && metaOf(turn.from)?.end === 'dial') lines.push('  # (the caller hung up while the agent line rang)');
       else if (turn.event === 'HANGUP') lines.push('  - hangup');
       else if (turn.event === 'DIGITS') {
         const gather = metaOf(turn.from)?.gather;
@@ -69,7 +75,7 @@ export function timelineToScript(timeline: CallTimelineView): string {
         }
       }
     }
-    if (turn.event !== 'HANGUP') for (const prompt of turn.prompts) lines.push(`  - expect: ${prompt}`);
+    if (turn.event !== 'HANGUP') for (const prompt of turn.prompts) lines.push(`  - expect: ${parsePromptRef(prompt).id}`);
     if (i === turns.length - 1 && !turn.ended && turn.event !== 'HANGUP') lines.push('  - hangup');
   }
   if (ending) lines.push(`end: ${ending}`);

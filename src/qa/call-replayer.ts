@@ -137,15 +137,24 @@ export function newCallSid(): string {
   return `CA${randomBytes(16).toString('hex')}`;
 }
 
-/** The keys Twilio would post for what was pressed into a `<Gather>` (finishing key removed, numDigits honoured). */
-export function gatheredDigits(keys: string, gather: { numDigits?: number; finishOnKey: string }): string {
+/**
+ * What Twilio would post for keys pressed into a `<Gather>`: the digits (finishing key removed, numDigits
+ * honoured) and `FinishedOnKey`, the finishing key when it ended the entry, empty when the entry ended by
+ * numDigits or by the timer running out after the last key (a partial entry).
+ */
+export function gatheredKeys(keys: string, gather: { numDigits?: number; finishOnKey: string }): { digits: string; finishedOnKey: string } {
   let digits = '';
   for (const key of keys) {
-    if (gather.finishOnKey && key === gather.finishOnKey) break;
+    if (gather.finishOnKey && key === gather.finishOnKey) return { digits, finishedOnKey: key };
     digits += key;
     if (gather.numDigits && digits.length >= gather.numDigits) break;
   }
-  return digits;
+  return { digits, finishedOnKey: '' };
+}
+
+/** The keys Twilio would post for what was pressed into a `<Gather>` (finishing key removed, numDigits honoured). */
+export function gatheredDigits(keys: string, gather: { numDigits?: number; finishOnKey: string }): string {
+  return gatheredKeys(keys, gather).digits;
 }
 
 /**
@@ -159,6 +168,7 @@ export class CallReplayer {
   ended = false;
   dialled: string | null = null;
   private gather: PendingGather | null = null;
+  private dials = 0;
   private readonly started = Date.now();
   private pausedSeconds = 0;
   private heard: Utterance[] = [];
@@ -167,7 +177,8 @@ export class CallReplayer {
   constructor(
     private readonly target: ReplayTarget,
     readonly from: string,
-    private readonly options: { to?: string; agent?: AgentBehaviour; callSid?: string; onLine?: (line: TranscriptLine) => void } = {},
+    /** `agent`: what the agent line does at each `<Dial>` in turn (the last repeats); answered by default. */
+    private readonly options: { to?: string; agent?: AgentBehaviour | AgentBehaviour[]; callSid?: string; onLine?: (line: TranscriptLine) => void } = {},
   ) {
     this.callSid = options.callSid ?? newCallSid();
     this.publicBase = (target.publicBaseUrl ?? target.baseUrl).replace(/\/+$/, '');
@@ -229,15 +240,19 @@ export class CallReplayer {
     return this.follow(twiml, url);
   }
 
-  /** Presses keys into the waiting `<Gather>` (shown in the transcript as `shown`); returns what the line says next. */
+  /**
+   * Presses keys into the waiting `<Gather>` (shown in the transcript as `shown`); returns what the line says next.
+   * Keys without the finishing key in an entry are a partial entry: posted as Twilio does when its timer runs out.
+   * The finishing key alone posts nothing typed but `FinishedOnKey` (when the gather asks for empty results).
+   */
   async press(keys: string, shown = keys): Promise<Utterance[]> {
     const gather = this.requireGather('press keys');
-    const digits = gatheredDigits(keys, gather);
+    const { digits, finishedOnKey } = gatheredKeys(keys, gather);
     this.note({ who: 'caller', text: `press ${shown}` });
-    if (!digits) return this.timeout(gather);
+    if (!digits && !(finishedOnKey && gather.actionOnEmptyResult)) return this.timeout(gather);
     this.gather = null;
     const url = new URL(gather.action, gather.url).href;
-    return this.follow(await this.post(url, this.params({ Digits: digits }), gather.method), url);
+    return this.follow(await this.post(url, this.params({ Digits: digits, FinishedOnKey: finishedOnKey }), gather.method), url);
   }
 
   /** Lets the waiting `<Gather>` time out: its action with no digits when actionOnEmptyResult, else the next verb. */
@@ -264,7 +279,7 @@ export class CallReplayer {
     this.gather = null;
     if (gather.actionOnEmptyResult) {
       const url = new URL(gather.action, gather.url).href;
-      return this.follow(await this.post(url, this.params({ Digits: '' }), gather.method), url);
+      return this.follow(await this.post(url, this.params({ Digits: '', FinishedOnKey: '' }), gather.method), url);
     }
     this.heard = [];
     await this.run(gather.rest, gather.url);
@@ -346,7 +361,15 @@ export class CallReplayer {
       } else if (name === 'Dial') {
         const number = textOf(node.Dial).trim() || '(dial)';
         this.dialled = number;
-        const status = { answered: 'completed', busy: 'busy', 'no-answer': 'no-answer' }[this.options.agent ?? 'answered'];
+        const behaviours = ([] as AgentBehaviour[]).concat(this.options.agent ?? 'answered');
+        const behaviour = behaviours[Math.min(this.dials, behaviours.length - 1)] ?? 'answered';
+        this.dials += 1;
+        if (behaviour === 'caller-hangs-up') {
+          this.note({ who: 'network', text: `dial ${number} → the caller hangs up while it rings` });
+          await this.end();
+          return;
+        }
+        const status = { answered: 'completed', busy: 'busy', 'no-answer': 'no-answer' }[behaviour];
         this.note({ who: 'network', text: `dial ${number} → ${status}` });
         if (attrs.action) {
           const next = new URL(attrs.action, url).href;

@@ -6,13 +6,18 @@ import { PROMPTS, type Language, type PromptId } from '../../prompts/catalogue.t
 import { citizenRecord } from '../services/citizen-seed.service.ts';
 
 /** How a call may end, as a script names it (the call's recorded outcome). */
-export const ENDINGS = ['password-changed', 'transferred', 'agent-unavailable', 'goodbye', 'no-input', 'verification-failed', 'locked', 'abandoned'] as const;
+export const ENDINGS = ['password-changed', 'transferred', 'agent-unavailable', 'callback-requested', 'goodbye', 'no-input', 'verification-failed', 'locked', 'abandoned'] as const;
 
 /** One of the endings a script can expect. */
 export type Ending = (typeof ENDINGS)[number];
 
-/** What the agent line does when the call is put through (`<Dial>`): the `DialCallStatus` the replayer reports. */
-export type AgentBehaviour = 'answered' | 'busy' | 'no-answer';
+/**
+ * What the agent line does when the call is put through (`<Dial>`): the `DialCallStatus` the replayer reports, or
+ * `caller-hangs-up` (the caller hangs up while it rings: only the status callback follows).
+ */
+export type AgentBehaviour = 'answered' | 'busy' | 'no-answer' | 'caller-hangs-up';
+
+const AGENT_BEHAVIOURS = ['answered', 'busy', 'no-answer', 'caller-hangs-up'] as const;
 
 /** What a script checks was said: a prompt id (in the call's language), a piece of text, or a pattern. */
 export type Expectation = { prompt: PromptId } | { text: string } | { regex: RegExp };
@@ -30,7 +35,8 @@ export type ScriptStep = { line: number } & (
 export interface ScriptCall {
   caller: string;
   language: Language;
-  agent: AgentBehaviour;
+  /** What the agent line does at each `<Dial>` of the call, in order (the last one repeats). */
+  agent: AgentBehaviour[];
   steps: ScriptStep[];
   end?: { outcome: Ending; line: number };
   line: number;
@@ -74,7 +80,9 @@ const citizenSchema = citizenRecord
 const callFields = {
   caller: z.string().regex(/^\+?[0-9]{3,15}$/, 'must be the caller number, e.g. "+8613800000101"').optional(),
   language: z.enum(['zh-CN', 'en-US']).optional(),
-  agent: z.enum(['answered', 'busy', 'no-answer']).optional(),
+  agent: z
+    .union([z.enum(AGENT_BEHAVIOURS), z.array(z.enum(AGENT_BEHAVIOURS)).min(1)], { message: `must be one of ${AGENT_BEHAVIOURS.join(', ')}, or a list of them (one per transfer)` })
+    .optional(),
   steps: z.unknown().optional(),
   end: z.enum(ENDINGS, { message: `must be one of ${ENDINGS.join(', ')}` }).optional(),
 };
@@ -118,7 +126,8 @@ export function parseCallScript(text: string, file: string): CallScript {
   if (s.calls && (s.steps !== undefined || s.end !== undefined)) {
     throw new ScriptError(file, lineOf(doc.get('calls', true)), 'give either steps/end or calls, not both');
   }
-  const defaults = { caller: s.caller, language: s.language ?? 'zh-CN', agent: s.agent ?? 'answered' };
+  const behaviours = (agent: AgentBehaviour | AgentBehaviour[] | undefined): AgentBehaviour[] | undefined => (agent === undefined ? undefined : Array.isArray(agent) ? agent : [agent]);
+  const defaults = { caller: s.caller, language: s.language ?? 'zh-CN', agent: behaviours(s.agent) ?? ['answered'] };
   const callNodes = s.calls ? (doc.get('calls', true) as { items: unknown[] }).items : [doc.contents];
   const calls = (s.calls ?? [s]).map((c, i): ScriptCall => {
     const node = callNodes[i] as YamlNode;
@@ -130,7 +139,7 @@ export function parseCallScript(text: string, file: string): CallScript {
     return {
       caller,
       language: c.language ?? defaults.language,
-      agent: c.agent ?? defaults.agent,
+      agent: behaviours(c.agent) ?? defaults.agent,
       steps: stepsNode.items.map((item) => parseStep(item, file, lineOf)),
       end: c.end ? { outcome: c.end, line: lineOf(endNode) } : undefined,
       line: lineOf(node),

@@ -4,7 +4,7 @@ import { callMachine, type CallContext } from '../../flows/call.machine.ts';
 export interface FlowTransition {
   id: string;
   source: string;
-  /** `DIGITS`, `NO_INPUT`, `HANGUP` (from any state), or `done` / `error` of the state's side effect. */
+  /** `DIGITS`, `NO_INPUT`, `HANGUP` (from any state, or from a state that handles it itself), `DIAL_RESULT`, or `done` / `error` of the state's side effect. */
   event: string;
   /** The one key a menu guard names (`1`, `*`, `0`…); absent when the guard accepts many inputs or none is given. */
   key?: string;
@@ -101,7 +101,9 @@ export function matchTransition(
   transitions: FlowTransition[],
   hop: { source: string; event: string; input: string | null; target: string },
 ): FlowTransition | undefined {
-  if (hop.event === 'HANGUP') return transitions.find((t) => t.source === ANY_STATE && t.event === 'HANGUP');
+  if (hop.event === 'HANGUP') {
+    return transitions.find((t) => t.source === hop.source && t.event === 'HANGUP') ?? transitions.find((t) => t.source === ANY_STATE && t.event === 'HANGUP');
+  }
   const same = transitions.filter((t) => t.source === hop.source && t.event === hop.event && t.target === hop.target);
   const keyed = same.find((t) => t.key !== undefined && t.key === hop.input);
   if (keyed) return keyed;

@@ -1,12 +1,13 @@
-import { fromPromise, type SnapshotFrom } from 'xstate';
-import { getAdjacencyMap, getShortestPaths } from 'xstate/graph';
+import { createActor, fromPromise, type SnapshotFrom } from 'xstate';
+import { getAdjacencyMap } from 'xstate/graph';
 import { callMachine, type CallContext, type StateMeta } from '../../flows/call.machine.ts';
+import { parsePromptRef, type PromptId } from '../../prompts/catalogue.ts';
 import { checkCharacter } from '../domain/citizen-id.ts';
-import type { CallScript, Ending, ScriptCitizen, ScriptStep } from './call-script.ts';
+import type { AgentBehaviour, CallScript, Ending, ScriptCall, ScriptCitizen, ScriptStep } from './call-script.ts';
 import { enumerateFlow, matchTransition, STAY, type CoverageExclusion, defaultExclusions } from './flow-coverage.ts';
 
 type Snapshot = SnapshotFrom<typeof callMachine>;
-type GraphEvent = { type: string; digits?: string; output?: unknown };
+type GraphEvent = { type: string; digits?: string; output?: unknown; status?: string; callerReachable?: boolean };
 interface Step {
   before: Snapshot;
   event: GraphEvent;
@@ -21,8 +22,16 @@ export interface GeneratedPath {
 
 const KEYS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#'];
 const SAMPLE_ID = '110105198803151013';
+/** The sample ID with a wrong check digit (read back before anything else). */
+const SAMPLE_ID_BAD_CHECK = '110105198803151014';
 /** Concrete entries tried in every keyed-entry state: the outcome of a check is chosen by the side effect's result, not the digits. */
-const ENTRY_CASES = ['*', '0', '9', '123456', '12', '12*', SAMPLE_ID];
+const ENTRY_CASES = ['*', '0', '9', '123456', '12', SAMPLE_ID, SAMPLE_ID_BAD_CHECK];
+/** What the agent line can report: answered, or busy for a caller who can be called back and for one whose number is withheld. */
+const DIAL_RESULTS: GraphEvent[] = [
+  { type: 'DIAL_RESULT', status: 'completed', callerReachable: true },
+  { type: 'DIAL_RESULT', status: 'busy', callerReachable: true },
+  { type: 'DIAL_RESULT', status: 'busy', callerReachable: false },
+];
 
 /** The results each side effect can give, as the graph explores them (errors are excluded: see flow coverage). */
 const OUTPUTS: Record<string, unknown[]> = {
@@ -32,6 +41,7 @@ const OUTPUTS: Record<string, unknown[]> = {
   verifyCurrentPin: ['ok', 'wrong', 'locked'],
   screenNewPin: [{ ok: true, digest: 'd' }, { ok: false, reason: 'sequence' }],
   commitNewPin: ['saved', 'mismatch'],
+  queueCallback: ['queued', 'exists'],
 };
 
 const never = fromPromise(() => new Promise<never>(() => undefined));
@@ -44,6 +54,7 @@ const graphMachine = callMachine.provide({
     verifyCurrentPin: never as never,
     screenNewPin: never as never,
     commitNewPin: never as never,
+    queueCallback: never as never,
   },
 });
 
@@ -55,6 +66,7 @@ function eventsFor(s: Snapshot): GraphEvent[] {
   const node = nodeOf(s);
   const invoke = node.invoke[0];
   if (invoke) return (OUTPUTS[String(invoke.src)] ?? []).map((output) => ({ type: `xstate.done.actor.${invoke.id}`, output }));
+  if (metaOf(s)?.end === 'dial') return [...DIAL_RESULTS, { type: 'HANGUP' }];
   const gather = metaOf(s)?.gather;
   if (!gather) return [];
   const digits = gather.kind === 'menu' ? KEYS : ENTRY_CASES;
@@ -63,7 +75,7 @@ function eventsFor(s: Snapshot): GraphEvent[] {
 
 function serialize(s: Snapshot): string {
   const c = s.context as CallContext;
-  return JSON.stringify([s.value, c.language, c.languageChosen, c.noInput, c.invalid, c.purpose, c.channel, c.failedVerifications, c.newPinAttempts, c.notice.join()]);
+  return JSON.stringify([s.value, c.language, c.languageChosen, c.noInput, c.invalid, c.purpose, c.channel, c.failedVerifications, c.newPinAttempts, c.idChecksFailed, c.notice.map((ref) => parsePromptRef(ref).id).join()]);
 }
 
 const flow = enumerateFlow();
@@ -74,7 +86,7 @@ export function transitionOfStep(step: Step): string | undefined {
   const target = String(step.after.value);
   if (step.event.type.startsWith('xstate.done.actor.')) return matchTransition(flow.transitions, { source, event: 'done', input: null, target })?.id;
   const stayed = source === target;
-  const reenter = stayed && step.event.digits === '*';
+  const reenter = stayed && step.event.digits === '*' && step.event.type === 'DIGITS';
   return matchTransition(flow.transitions, {
     source,
     event: step.event.type,
@@ -84,20 +96,26 @@ export function transitionOfStep(step: Step): string | undefined {
 }
 
 /**
- * Walks the statechart with xstate/graph (concrete DIGITS cases, side-effect results as done events) and
- * picks shortest paths until every reachable transition not excluded is taken; each path rests in a state
- * that waits for keys or has ended.
+ * Walks the statechart with xstate/graph (concrete DIGITS cases, side-effect results and the agent line's
+ * results as events), finds shortest paths breadth-first, and picks them until every reachable transition not
+ * excluded is taken; each path rests in a state that waits for keys or has ended.
  */
 export function generatePaths(options: { exclusions?: CoverageExclusion[] } = {}): GeneratedPath[] {
   const excluded = new Set((options.exclusions ?? defaultExclusions(flow)).map((e) => e.item));
   const traversal = { events: eventsFor as never, serializeState: serialize as never };
   const adjacency = getAdjacencyMap(graphMachine, traversal) as unknown as Record<string, { state: Snapshot; transitions: Record<string, { event: GraphEvent; state: Snapshot }> }>;
-  const shortest = getShortestPaths(graphMachine, traversal) as unknown as Array<{ state: Snapshot; steps: Array<{ state: Snapshot; event: GraphEvent }> }>;
-  const pathTo = new Map<string, Step[]>();
-  for (const p of shortest) {
-    const steps: Step[] = [];
-    for (let i = 1; i < p.steps.length; i += 1) steps.push({ before: p.steps[i - 1].state, event: p.steps[i].event, after: p.steps[i].state });
-    pathTo.set(serialize(p.state), steps);
+  // Shortest paths by breadth-first search over the adjacency map (one traversal of the machine, not two).
+  const initial = serialize(createActor(graphMachine, { input: undefined }).getSnapshot());
+  const pathTo = new Map<string, Step[]>([[initial, []]]);
+  for (const queue = [initial]; queue.length > 0; ) {
+    const serial = queue.shift() as string;
+    const entry = adjacency[serial];
+    for (const { event, state } of Object.values(entry?.transitions ?? {})) {
+      const next = serialize(state);
+      if (pathTo.has(next)) continue;
+      pathTo.set(next, [...(pathTo.get(serial) ?? []), { before: entry.state, event, after: state }]);
+      queue.push(next);
+    }
   }
   const best = new Map<string, Step[]>();
   for (const [serial, entry] of Object.entries(adjacency)) {
@@ -108,14 +126,19 @@ export function generatePaths(options: { exclusions?: CoverageExclusion[] } = {}
       const id = transitionOfStep(step);
       if (!id || excluded.has(id)) continue;
       const steps = [...prefix, step];
+      if (!oneCaller(steps)) continue;
       const known = best.get(id);
       if (!known || known.length > steps.length) best.set(id, steps);
     }
   }
+  // A path goes on through side effects (their first result) and through the agent line (answered): a call
+  // never rests in either, the replayer resolves a <Dial> as soon as it meets one.
   const settle = (steps: Step[]): Step[] => {
     const out = [...steps];
-    for (let last = out[out.length - 1]; last && last.after.status === 'active' && nodeOf(last.after).invoke.length > 0; last = out[out.length - 1]) {
-      const next = Object.values(adjacency[serialize(last.after)].transitions)[0];
+    const moving = (s: Snapshot) => s.status === 'active' && (nodeOf(s).invoke.length > 0 || metaOf(s)?.end === 'dial');
+    for (let last = out[out.length - 1]; last && moving(last.after); last = out[out.length - 1]) {
+      const options = Object.values(adjacency[serialize(last.after)].transitions);
+      const next = metaOf(last.after)?.end === 'dial' ? options.find((o) => o.event.type === 'DIAL_RESULT' && o.event.status === 'completed')! : options[0];
       out.push({ before: last.after, event: next.event, after: next.state });
     }
     return out;
@@ -132,11 +155,25 @@ export function generatePaths(options: { exclusions?: CoverageExclusion[] } = {}
   return paths;
 }
 
+/** A path is one real caller: its number is either reachable for a callback or withheld, not both. */
+function oneCaller(steps: Step[]): boolean {
+  return new Set(steps.filter((s) => s.event.type === 'DIAL_RESULT').map((s) => s.event.callerReachable)).size <= 1;
+}
+
+/** A withheld caller id as Twilio reports it ("ANONYMOUS" on a keypad): no callback can be offered to it. */
+const WITHHELD_CALLER = '+266696687';
+
 const NEW_PIN = '580317';
 const OTHER_PIN = '680429';
 const WEAK_PIN = '123456';
 const CURRENT_PIN = '271828';
 const WRONG_PIN = '000000';
+
+/** The same ID number with a wrong check character (every other check passes). */
+function withWrongCheck(idNumber: string): string {
+  const check = idNumber[17] === '0' ? '1' : '0';
+  return `${idNumber.slice(0, 17)}${check}`;
+}
 
 /** A valid citizen ID for the n-th generated script (born 1976-06-12, so the PINs above are not refused for the birth date). */
 export function generatedIdNumber(n: number): string {
@@ -147,15 +184,30 @@ export function generatedIdNumber(n: number): string {
 function expectsFor(s: Snapshot, line: number): ScriptStep[] {
   const meta = metaOf(s);
   const prompts = [...(s.context as CallContext).notice, ...(meta?.prompts ?? [])];
-  return prompts.map((prompt) => ({ kind: 'expect', expect: { prompt }, line }));
+  return prompts.map((prompt) => ({ kind: 'expect', expect: { prompt: parsePromptRef(prompt).id as PromptId }, line }));
+}
+
+/** A first call that leaves the caller's number with an open callback request (for a path that meets one). */
+function openCallbackCall(caller: string): ScriptCall {
+  const steps: ScriptStep[] = [
+    { kind: 'press', keys: '0', line: 0 },
+    { kind: 'expect', expect: { prompt: 'agent.transfer' }, line: 0 },
+    { kind: 'expect', expect: { prompt: 'callback.offer' }, line: 0 },
+    { kind: 'press', keys: '1', line: 0 },
+    { kind: 'expect', expect: { prompt: 'callback.queued' }, line: 0 },
+  ].map((s, i) => ({ ...s, line: i + 1 }) as ScriptStep);
+  return { caller, language: 'zh-CN', agent: ['busy'], steps, end: { outcome: 'callback-requested', line: steps.length + 1 }, line: 1 };
 }
 
 /** Turns a generated path into a call script with real data: its own citizen and caller, codes from the outbox, PINs that pass or fail as the path needs. */
 export function pathToScript(path: GeneratedPath, n: number, options: { lockAfterFailures?: number } = {}): CallScript {
   const idNumber = generatedIdNumber(n);
-  const caller = `+86139${String(n).padStart(8, '0')}`;
+  const mobile = `+86139${String(n).padStart(8, '0')}`;
+  const withheld = path.steps.some((s) => s.event.type === 'DIAL_RESULT' && s.event.callerReachable === false);
+  const caller = withheld ? WITHHELD_CALLER : mobile;
   const email = `qa.generated.${n}@example.org`;
-  const citizen: ScriptCitizen = { idNumber, name: `Generated ${n}`, mobile: caller, email, password: CURRENT_PIN };
+  const citizen: ScriptCitizen = { idNumber, name: `Generated ${n}`, mobile, email, password: CURRENT_PIN };
+  const agent: AgentBehaviour[] = [];
   const steps: ScriptStep[] = [...expectsFor(path.steps[0]?.before ?? graphMachine.getInitialSnapshot(null as never), 0)];
   let lastNewPin = NEW_PIN;
   let wrongSoFar = 0;
@@ -163,6 +215,12 @@ export function pathToScript(path: GeneratedPath, n: number, options: { lockAfte
   for (let i = 0; i < all.length; i += 1) {
     const { before, event } = all[i];
     if (event.type.startsWith('xstate.done.actor.')) continue;
+    if (event.type === 'DIAL_RESULT' || (event.type === 'HANGUP' && metaOf(before)?.end === 'dial')) {
+      // The replayer meets the <Dial> while following the keys before it and reports what the agent line does.
+      agent.push(event.type === 'HANGUP' ? 'caller-hangs-up' : event.status === 'completed' ? 'answered' : 'busy');
+      if (event.type === 'DIAL_RESULT') steps.push(...expectsFor(all[i].after, 0));
+      continue;
+    }
     let after = all[i].after;
     const results: unknown[] = [];
     while (i + 1 < all.length && all[i + 1].event.type.startsWith('xstate.done.actor.')) {
@@ -183,9 +241,10 @@ export function pathToScript(path: GeneratedPath, n: number, options: { lockAfte
       if (d === '*' || d === '0') steps.push({ kind: 'press', keys: `${d}#`, line: 0 });
       else if (target === 'sendingCode') steps.push({ kind: 'press', keys: '9#', line: 0 });
       else if (target === 'identifying') steps.push({ kind: 'press', keys: `${idNumber.replace('X', '*')}#`, line: 0 });
+      else if (target === 'confirmIdEnding' || (state === 'enterId' && d === SAMPLE_ID_BAD_CHECK)) steps.push({ kind: 'press', keys: `${withWrongCheck(idNumber)}#`, line: 0 });
       else if (target === 'verifyingCode') {
-        if (result === 'ok') steps.push({ kind: 'code', to: channel === 'email' ? email : caller, wrong: false, line: 0 });
-        else steps.push({ kind: 'code', to: channel === 'email' ? email : caller, wrong: true, line: 0 });
+        if (result === 'ok') steps.push({ kind: 'code', to: channel === 'email' ? email : mobile, wrong: false, line: 0 });
+        else steps.push({ kind: 'code', to: channel === 'email' ? email : mobile, wrong: true, line: 0 });
       } else if (target === 'verifyingCurrentPin') steps.push({ kind: 'press', keys: `${result === 'ok' ? CURRENT_PIN : WRONG_PIN}#`, line: 0 });
       else if (target === 'screeningNewPin') {
         const ok = (result as { ok: boolean }).ok;
@@ -201,14 +260,21 @@ export function pathToScript(path: GeneratedPath, n: number, options: { lockAfte
   const last = all[all.length - 1]?.after;
   let end: Ending = 'abandoned';
   if (last && last.status === 'done') end = (metaOf(last)?.outcome ?? 'abandoned') as Ending;
-  else steps.push({ kind: 'hangup', line: 0 });
+  else {
+    // The script hangs up where the path rests: abandoned, unless that state handles a hang-up itself.
+    steps.push({ kind: 'hangup', line: 0 });
+    const own = last ? nodeOf(last).transitions.get('HANGUP')?.[0]?.target?.[0]?.key : undefined;
+    if (own) end = ((callMachine.root.states[own].meta as StateMeta | undefined)?.outcome ?? 'abandoned') as Ending;
+  }
   const language = (last?.context as CallContext | undefined)?.language ?? 'zh-CN';
   const numbered = steps.map((s, index) => ({ ...s, line: index + 1 }));
+  const call: ScriptCall = { caller, language, agent: agent.length ? agent : ['answered'], steps: numbered, end: { outcome: end, line: numbered.length + 1 }, line: 1 };
+  const meetsOpenCallback = all.some((s) => s.event.type.startsWith('xstate.done.actor.') && s.event.output === 'exists');
   return {
     file: `generated/path-${String(n).padStart(3, '0')}.yaml`,
     name: `generated path ${n}: ${path.transitions[path.transitions.length - 1] ?? 'welcome'}`,
     citizens: [citizen],
-    calls: [{ caller, language, agent: 'answered', steps: numbered, end: { outcome: end, line: numbered.length + 1 }, line: 1 }],
+    calls: meetsOpenCallback ? [openCallbackCall(caller), call] : [call],
   };
 }
 

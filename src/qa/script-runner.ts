@@ -47,13 +47,17 @@ async function fetchTimeline(target: ReplayTarget, callSid: string): Promise<{ o
   return (await res.json()) as { outcome: string | null; turns: TimelineTurn[] };
 }
 
-/** Loads the citizens a script declares (and resets their cards) through the QA route. */
+/** Loads the citizens a script declares (and resets their cards, and withdraws any open callback of the script's callers) through the QA route. */
 async function loadCitizens(script: CallScript, target: ReplayTarget): Promise<void> {
   if (script.citizens.length === 0) return;
   if (!target.qaToken) throw new ScriptError(script.file, 1, 'citizens: loading them needs the QA token (--qa-token or QA_TOKEN)');
   const res = await fetchOnce(
     `${target.baseUrl.replace(/\/+$/, '')}/qa/citizens`,
-    { method: 'POST', headers: { authorization: `Bearer ${target.qaToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ citizens: script.citizens }) },
+    {
+      method: 'POST',
+      headers: { authorization: `Bearer ${target.qaToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ citizens: script.citizens, callers: [...new Set(script.calls.map((call) => call.caller))] }),
+    },
     'POST /qa/citizens',
   );
   if (!res.ok) {

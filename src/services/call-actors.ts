@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { fromPromise } from 'xstate';
-import type { IdentifyResult, ScreenResult, VerificationChannel, VerifyResult } from '../../flows/call.machine.ts';
+import type { CallbackInput, CallbackResult, IdentifyResult, ScreenResult, VerificationChannel, VerifyResult } from '../../flows/call.machine.ts';
 import type { Language } from '../../prompts/catalogue.ts';
 import { otpMinutes, type Config } from '../config.ts';
 import { maskCitizenId } from '../domain/citizen-id.ts';
@@ -25,6 +25,8 @@ export interface TurnScope {
   callSid: string;
   step: number;
   callerMasked: string;
+  /** Keyed hash of the caller's number: the key of the caller's open callback request. */
+  callerHash: string;
   /** The card's masked ID once the caller has entered it (for the lock record). */
   idMasked: string | null;
   now: () => Date;
@@ -201,6 +203,30 @@ export function callEffects(scope: TurnScope) {
   const keyedEntry = (key: string, pin: string): string => createHmac('sha256', Buffer.from(key, 'base64')).update(pin).digest('hex');
 
   return {
+    /** Queues a callback for the caller's number; a number with an open request keeps that one (one open per number). */
+    queueCallback: async (input: CallbackInput): Promise<CallbackResult> => {
+      const now = scope.now();
+      const request = {
+        callSid: scope.callSid,
+        callerMasked: scope.callerMasked,
+        language: input.language,
+        reason: input.reason,
+        state: input.state,
+        agentLine: input.agentLine,
+        requestedAt: now,
+        dueBy: new Date(now.getTime() + config.callback.withinHours * 3_600_000),
+      };
+      if (await store.callbacks.open(scope.callerHash, request)) {
+        logger.info('callback queued', { reason: input.reason, state: input.state, agentLine: input.agentLine });
+        return 'queued';
+      }
+      // A repeated delivery of this very turn finds its own request: still "queued" for this caller.
+      const open = await store.callbacks.findOpen(scope.callerHash);
+      if (open?.callSid === scope.callSid) return 'queued';
+      logger.info('callback already open for this number', { openedBy: open?.callSid ?? null });
+      return 'exists';
+    },
+
     identifyCaller: async (input: { idNumber: string }): Promise<IdentifyResult> => {
       const idHash = keyedHash(pepper, 'citizen-id', input.idNumber);
       const citizen = await store.citizens.findByIdHash(idHash);
@@ -332,6 +358,7 @@ export type CallEffects = ReturnType<typeof callEffects>;
  */
 export function effectActors(effectsFor: (system: object) => CallEffects) {
   return {
+    queueCallback: fromPromise<CallbackResult, CallbackInput>(({ input, system }) => effectsFor(system).queueCallback(input)),
     identifyCaller: fromPromise<IdentifyResult, { idNumber: string }>(({ input, system }) => effectsFor(system).identifyCaller(input)),
     sendCode: fromPromise<void, { idHash: string; citizenId: string | null; channel: 'sms' | 'email'; language: Language }>(({ input, system }) => effectsFor(system).sendCode(input)),
     verifyCode: fromPromise<VerifyResult, { idHash: string; code: string }>(({ input, system }) => effectsFor(system).verifyCode(input)),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { PROMPTS, promptText, type Language, type PromptId } from '../../prompts/catalogue.ts';
-import { otpMinutes, type Config } from '../config.ts';
+import { parsePromptRef, PROMPTS, refText, type Language, type PromptId } from '../../prompts/catalogue.ts';
+import { promptParams, type Config } from '../config.ts';
 import { maskCitizenId } from '../domain/citizen-id.ts';
 import { formatLocal, formatLocalInput, nextMinute } from '../domain/local-time.ts';
 import { maskPhone } from '../domain/masking.ts';
@@ -17,7 +17,7 @@ import { machineGraph, type FlowGraph } from './flow-graph.service.ts';
 import type { ConsoleUser } from './supervisor-account.service.ts';
 
 /** Outcomes supervisors can filter by (stored values, plus `error`: the call met a technical problem). */
-export const OUTCOMES = ['password-changed', 'locked', 'transferred', 'agent-unavailable', 'abandoned', 'goodbye', 'no-input', 'verification-failed', 'error'] as const;
+export const OUTCOMES = ['password-changed', 'locked', 'transferred', 'agent-unavailable', 'callback-requested', 'abandoned', 'goodbye', 'no-input', 'verification-failed', 'error'] as const;
 
 /** Results per page in the console and API. */
 export const PAGE_SIZE = 25;
@@ -229,7 +229,7 @@ export class CallReviewService {
     const call = await store.callSearch.summary(callSid);
     if (!call) throw new AppError(404, 'not-found', 'No such call');
     const [turns, change, late] = await Promise.all([store.callSearch.turns(callSid, call.steps), store.passwordChanges.findByCall(callSid), store.callLogs.late(callSid)]);
-    const params = { otpMinutes: otpMinutes(config), lockMinutes: config.lock.minutes, lockAfter: config.lock.afterFailures };
+    const params = promptParams(config);
     const steps = turns.map((turn: TimelineTurn, index): TimelineStep => {
       const nextAt = turns[index + 1]?.at ?? call.endedAt;
       return {
@@ -240,7 +240,7 @@ export class CallReviewService {
         from: turn.from,
         to: turn.to,
         entered: turn.step === 0 ? turn.path : turn.path.slice(1),
-        prompts: turn.prompts.map((id) => ({ id, text: textOf(id, turn.language as Language, params) })),
+        prompts: turn.prompts.map((ref) => ({ id: parsePromptRef(ref).id, text: textOf(ref, turn.language as Language, params) })),
         processingMs: turn.durationMs,
         secondsInState: nextAt ? Math.max(0, Math.round((nextAt.getTime() - turn.at.getTime()) / 100) / 10) : null,
       };
@@ -307,11 +307,13 @@ export class CallReviewService {
   }
 }
 
-function textOf(id: string, language: Language, params: Record<string, number>): string {
+/** A played prompt's words in the call's language, per-call values included (`id.length?entered=12`). */
+function textOf(ref: string, language: Language, params: Record<string, string | number>): string {
+  const { id } = parsePromptRef(ref);
   if (!(id in PROMPTS)) return '';
   const entry = PROMPTS[id as PromptId] as { bilingual?: boolean };
-  if (entry.bilingual) return `${promptText(id as PromptId, 'zh-CN', params)} / ${promptText(id as PromptId, 'en-US', params)}`;
-  return promptText(id as PromptId, language === 'en-US' ? 'en-US' : 'zh-CN', params);
+  if (entry.bilingual) return `${refText(ref, 'zh-CN', params)} / ${refText(ref, 'en-US', params)}`;
+  return refText(ref, language === 'en-US' ? 'en-US' : 'zh-CN', params);
 }
 
 function safeJson(text: string): Record<string, unknown> {
@@ -336,9 +338,15 @@ export function withLocalTimes(timeline: CallTimeline, timeZone: string) {
   };
 }
 
-/** What the caller heard last: the prompts before a hang-up, or the busy-agent prompt after an agent line that did not connect. */
+/**
+ * What the caller heard last: the prompts before a hang-up, or what was said after an agent line that did not connect
+ * (the agent line's result is a turn of its own; on the stateless recovery path, where the database was down, only the
+ * log line and the busy-agent prompt are known).
+ */
 function lastHeard(call: CallSummary, steps: TimelineStep[], logs: CallTimeline['logs'], played: (id: PromptId) => PlayedPrompt): LastHeard | null {
   if (call.outcome === 'agent-unavailable') {
+    const dial = [...steps].reverse().find((step) => step.event === 'DIAL_RESULT');
+    if (dial) return { reason: 'agent-unavailable', state: dial.from, dialCallStatus: dial.input, prompts: dial.prompts };
     const logged = logs.find((l) => l.message === 'agent unavailable')?.fields.dialCallStatus;
     return { reason: 'agent-unavailable', state: call.endedIn ?? call.state, dialCallStatus: typeof logged === 'string' ? logged : null, prompts: [played('agent.busy')] };
   }

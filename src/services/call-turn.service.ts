@@ -55,7 +55,7 @@ export function viewOf(snapshot: CallSnapshot): TurnView {
 
 /** The masked form of keypad input, as the timeline keeps it: PIN and code digits never appear. */
 export function maskInput(digits: string, secret: GatherSpec['secret']): string {
-  if (digits === '*' || digits === '0' || digits === '') return digits;
+  if (digits === '*' || digits === '0' || digits === '#' || digits === '') return digits;
   if (secret === 'pin' || secret === 'code') return '•'.repeat(Math.min(digits.length, 12));
   if (secret === 'id') return maskCitizenId(idFromKeypad(digits));
   return digits;
@@ -116,7 +116,7 @@ export class CallTurnService {
   }
 
   /** An actor for one turn of one call, its side effects bound to that call and step. */
-  private actorFor(callSid: string, step: number, call: Pick<CallIdentityDoc, 'callerMasked'>, idMasked: string | null, logger: Logger, snapshot?: CallSnapshot) {
+  private actorFor(callSid: string, step: number, call: Pick<CallIdentityDoc, 'callerMasked' | 'callerHash'>, idMasked: string | null, logger: Logger, snapshot?: CallSnapshot) {
     const actor = snapshot ? createActor(this.machine, { snapshot, input: undefined }) : createActor(this.machine, { input: {} });
     this.effects.set(
       actor.system,
@@ -130,6 +130,7 @@ export class CallTurnService {
         callSid,
         step,
         callerMasked: call.callerMasked,
+        callerHash: call.callerHash,
         idMasked,
         now: this.now,
       }),
@@ -266,7 +267,7 @@ export class CallTurnService {
       step,
       at: this.now(),
       event: event.type,
-      input: event.type === 'DIGITS' ? maskInput(event.digits, secret) : null,
+      input: event.type === 'DIGITS' ? maskInput(event.digits, secret) : event.type === 'DIAL_RESULT' ? event.status : null,
       from,
       to: view.state,
       path,

@@ -21,11 +21,11 @@ export interface FlowGraph {
   initial: string;
   nodes: FlowNode[];
   edges: FlowEdge[];
-  /** Final states reached from most states (agent, too many tries, silence): shown as counts on each state, not as arrows. */
+  /** States reached from most states (the agent line, too many tries, silence, hang-up): shown as counts on each state, not as arrows. */
   exits: string[];
 }
 
-/** A final state reached from at least this many states is drawn as a common exit rather than with arrows. */
+/** A final state, or the agent line, reached from at least this many states is drawn as a common exit rather than with arrows. */
 const EXIT_MIN_SOURCES = 8;
 
 /** The name an event of the machine goes by in the console: `done` / `error` for a state's check, else its type. */
@@ -62,7 +62,8 @@ export function machineGraph(): FlowGraph {
   }
   const sources = new Map<string, number>();
   for (const edge of edges.values()) sources.set(edge.to, (sources.get(edge.to) ?? 0) + 1);
-  const exits = nodes.filter((n) => n.kind === 'final' && (sources.get(n.id) ?? 0) >= EXIT_MIN_SOURCES).map((n) => n.id);
+  const dialling = new Set(Object.entries(root.states).filter(([, node]) => (node.meta as StateMeta | undefined)?.end === 'dial').map(([id]) => id));
+  const exits = nodes.filter((n) => (n.kind === 'final' || dialling.has(n.id)) && (sources.get(n.id) ?? 0) >= EXIT_MIN_SOURCES).map((n) => n.id);
   const initial = root.initial?.target?.[0]?.key ?? nodes[0].id;
   return { initial, nodes, edges: [...edges.values()], exits };
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isSsml, LANGUAGES, PROMPTS, promptSource, promptText, VOICES, type Language, type PromptId, type PromptParams } from '../../prompts/catalogue.ts';
+import { isSsml, LANGUAGES, perCallOf, PROMPTS, promptSource, promptText, VOICES, type Language, type PromptId, type PromptParams } from '../../prompts/catalogue.ts';
 import type { SpeechEngine } from '../speech/speech-engine.ts';
 import { parseWav } from '../speech/wav-audio.ts';
 
@@ -78,8 +78,8 @@ async function writeAtomically(file: string, content: Buffer | string): Promise<
 }
 
 /**
- * Synthesises every prompt in both languages into `dir`, skipping files that already exist, and writes the
- * manifest of the prompts that have audio. A failed prompt is reported and left out of the manifest; any file
+ * Synthesises every prompt in both languages into `dir` (except prompts with per-call values, which are always
+ * spoken with `<Say>`), skipping files that already exist, and writes the manifest of the prompts that have audio. A failed prompt is reported and left out of the manifest; any file
  * built earlier stays where it is.
  */
 export async function buildPromptAudio(options: {
@@ -92,7 +92,8 @@ export async function buildPromptAudio(options: {
 }): Promise<BuildSummary> {
   const { engine, dir, params } = options;
   await mkdir(dir, { recursive: true });
-  const items = (Object.keys(PROMPTS) as PromptId[]).flatMap((id) => LANGUAGES.map((lang) => ({ id, lang })));
+  // A prompt with per-call values is always spoken with <Say>: it has no audio to build.
+  const items = (Object.keys(PROMPTS) as PromptId[]).filter((id) => Object.keys(perCallOf(id)).length === 0).flatMap((id) => LANGUAGES.map((lang) => ({ id, lang })));
   const entries: (ManifestEntry | null)[] = new Array(items.length).fill(null);
   const failed: BuildSummary['failed'] = [];
   let built = 0;

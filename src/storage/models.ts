@@ -282,6 +282,35 @@ export interface AccessLogDoc {
   detail: string | null;
 }
 
+/**
+ * An open callback request: one per caller number while open (`_id` is the keyed hash of the number, so a second
+ * request for it fails its insert). Only open requests live here; closing moves one to the closed collection.
+ */
+export interface CallbackRequestDoc {
+  _id: string;
+  /** The call that asked for it (also the id supervisors close it by). */
+  callSid: string;
+  callerMasked: string;
+  language: string;
+  /** Why the caller was on the way to an agent: `asked`, `too-many-tries`, `id-unverifiable`. */
+  reason: string;
+  /** The last state the caller chose in before the agent line. */
+  state: string;
+  /** How the agent line ended: `busy`, `no-answer`, `failed`… */
+  agentLine: string;
+  requestedAt: Date;
+  /** When the caller was told to expect the call by. */
+  dueBy: Date;
+}
+
+/** A closed callback request, kept for the record (keyed by the CallSid that asked for it). */
+export interface ClosedCallbackDoc extends Omit<CallbackRequestDoc, '_id'> {
+  _id: string;
+  closedAt: Date;
+  closedBy: string;
+  resolution: string;
+}
+
 /** Every collection the hotline uses, bound to one connection. */
 export interface Models {
   Citizen: Model<CitizenDoc>;
@@ -305,6 +334,8 @@ export interface Models {
   SupervisorSession: Model<SupervisorSessionDoc>;
   LoginFailure: Model<LoginFailureDoc>;
   AccessLog: Model<AccessLogDoc>;
+  CallbackRequest: Model<CallbackRequestDoc>;
+  ClosedCallback: Model<ClosedCallbackDoc>;
 }
 
 const opts = { versionKey: false as const };
@@ -477,6 +508,28 @@ export function registerModels(connection: Connection): Models {
     { ...opts, collection: 'supervisor_access_log' },
   );
 
+  const callbackFields = {
+    callSid: { type: String, required: true },
+    callerMasked: { type: String, required: true },
+    language: { type: String, required: true },
+    reason: { type: String, required: true },
+    state: { type: String, required: true },
+    agentLine: { type: String, required: true },
+    requestedAt: { type: Date, required: true },
+    dueBy: { type: Date, required: true },
+  };
+  const callbackRequest = new Schema<CallbackRequestDoc>({ _id: { type: String, required: true }, ...callbackFields }, { ...opts, collection: 'callback_requests' });
+  const closedCallback = new Schema<ClosedCallbackDoc>(
+    {
+      _id: { type: String, required: true },
+      ...callbackFields,
+      closedAt: { type: Date, required: true },
+      closedBy: { type: String, required: true },
+      resolution: { type: String, required: true },
+    },
+    { ...opts, collection: 'callback_requests_closed' },
+  );
+
   return {
     Citizen: connection.model<CitizenDoc>('Citizen', citizen),
     CallTurn: connection.model<CallTurnDoc>('CallTurn', callTurn),
@@ -499,5 +552,7 @@ export function registerModels(connection: Connection): Models {
     SupervisorSession: connection.model<SupervisorSessionDoc>('SupervisorSession', supervisorSession),
     LoginFailure: connection.model<LoginFailureDoc>('LoginFailure', loginFailure),
     AccessLog: connection.model<AccessLogDoc>('AccessLog', accessLog),
+    CallbackRequest: connection.model<CallbackRequestDoc>('CallbackRequest', callbackRequest),
+    ClosedCallback: connection.model<ClosedCallbackDoc>('ClosedCallback', closedCallback),
   };
 }

@@ -5,6 +5,7 @@ import { CallRollupRepository } from './call-rollup.repository.ts';
 import { CallSecretRepository } from './call-secret.repository.ts';
 import { CallSearchRepository } from './call-search.repository.ts';
 import { CallSessionRepository } from './call-session.repository.ts';
+import { CallbackRequestRepository } from './callback-request.repository.ts';
 import { CardGuardRepository } from './card-guard.repository.ts';
 import { CitizenRepository } from './citizen.repository.ts';
 import { registerModels, type Models } from './models.ts';
@@ -33,6 +34,7 @@ export interface Store {
   callIndex: BucketLog;
   /** This instance's writer (and the readers') of the hourly call counters. */
   callRollups: CallRollupRepository;
+  callbacks: CallbackRequestRepository;
   models: Models;
   /** Answers when the database is reachable, throws otherwise. */
   ping(): Promise<void>;
@@ -81,6 +83,7 @@ export async function openStore(uri: string, dbName: string, options: { socketTi
     callLogs: new CallLogRepository(models),
     callIndex: new BucketLog(models),
     callRollups: new CallRollupRepository(models),
+    callbacks: new CallbackRequestRepository(models),
     async ping() {
       const db = connection.db;
       if (!db) throw new Error('database not connected');

@@ -1,6 +1,6 @@
 import twilio from 'twilio';
-import type { StateMeta } from '../../flows/call.machine.ts';
-import { promptText, PROMPTS, VOICES, type Language, type PromptId, type PromptParams } from '../../prompts/catalogue.ts';
+import type { GatherTimer, StateMeta } from '../../flows/call.machine.ts';
+import { parsePromptRef, perCallOf, PROMPTS, refText, VOICES, type Language, type PromptId, type PromptParams, type PromptRef } from '../../prompts/catalogue.ts';
 
 const { VoiceResponse } = twilio.twiml;
 type Node = { say: InstanceType<typeof VoiceResponse>['say']; play: InstanceType<typeof VoiceResponse>['play'] };
@@ -28,18 +28,23 @@ export const SAY_ONLY: Speech = {
 /** The prompts the renderer plays on its own (outside any state's meta). */
 export const RENDERER_PROMPTS = ['trouble.apology', 'goodbye', 'agent.transfer', 'agent.busy'] as const satisfies readonly PromptId[];
 
-/** One prompt in one language: `<Play>` of its audio when current, else `<Say>` in the language's voice. */
-function voice(node: Node, speech: Speech, id: PromptId, language: Language, params: PromptParams = {}): void {
-  const url = speech.audioUrl(id, language, params);
+/**
+ * One prompt in one language: `<Play>` of its audio when current, else `<Say>` in the language's voice. A prompt
+ * with per-call values (`id.length?entered=12`) is never pre-built, so it is always said.
+ */
+function voice(node: Node, speech: Speech, ref: PromptRef, language: Language, params: PromptParams = {}): void {
+  const id = parsePromptRef(ref).id as PromptId;
+  const url = Object.keys(perCallOf(id)).length === 0 ? speech.audioUrl(id, language, params) : null;
   if (url) node.play(url);
-  else node.say({ language: VOICES[language].languageCode, voice: speech.sayVoices[language] as SayAttributes['voice'] }, promptText(id, language, params));
+  else node.say({ language: VOICES[language].languageCode, voice: speech.sayVoices[language] as SayAttributes['voice'] }, refText(ref, language, params));
 }
 
-/** What the renderer needs besides the state: where gathers post, how long they wait, whom to dial. */
+/** What the renderer needs besides the state: where gathers post, how long each kind of gather waits, whom to dial. */
 export interface RenderOptions {
   language: Language;
   step: number;
-  gatherTimeoutSeconds: number;
+  /** Seconds of each timer a state's `meta.gather.timer` names. */
+  timeouts: Readonly<Record<GatherTimer, number>>;
   agentNumber: string;
   params: PromptParams;
   /** Speak both languages (the caller has not chosen one yet). */
@@ -48,18 +53,24 @@ export interface RenderOptions {
   speech?: Speech;
 }
 
-function speak(node: Node, speech: Speech, id: PromptId, language: Language, params: PromptParams, bilingual = false): void {
-  const entry = PROMPTS[id] as { bilingual?: boolean };
+function speak(node: Node, speech: Speech, ref: PromptRef, language: Language, params: PromptParams, bilingual = false): void {
+  const entry = PROMPTS[parsePromptRef(ref).id as PromptId] as { bilingual?: boolean };
   const languages: Language[] = entry.bilingual || bilingual ? ['zh-CN', 'en-US'] : [language];
-  for (const lang of languages) voice(node, speech, id, lang, params);
+  for (const lang of languages) voice(node, speech, ref, lang, params);
 }
 
-function dial(response: InstanceType<typeof VoiceResponse>, language: Language, agentNumber: string): void {
-  response.dial({ timeout: 30, action: `/voice/dial-done?lang=${language}`, method: 'POST' }, agentNumber);
+/** `<Dial>` to the agent; with a step, its result comes back as a turn of the call (`DIAL_RESULT`), else to the stateless route. */
+function dial(response: InstanceType<typeof VoiceResponse>, language: Language, agentNumber: string, step?: number): void {
+  const action = step === undefined ? `/voice/dial-done?lang=${language}` : `/voice/dial-done?step=${step}&lang=${language}`;
+  response.dial({ timeout: 30, action, method: 'POST' }, agentNumber);
 }
 
-/** Turns a state's meta (and any notice) into TwiML: prompts inside a `<Gather>`, then `<Dial>` or `<Hangup>`. */
-export function renderState(meta: StateMeta, notice: PromptId[], options: RenderOptions): string {
+/**
+ * Turns a state's meta (and any notice) into TwiML: in a gathering state every prompt, notices included, is
+ * nested in the `<Gather>` so a key pressed during any of them acts at once; otherwise the prompts, then
+ * `<Dial>` or `<Hangup>`.
+ */
+export function renderState(meta: StateMeta, notice: PromptRef[], options: RenderOptions): string {
   const response = new VoiceResponse();
   const both = options.bilingual ?? false;
   const speech = options.speech ?? SAY_ONLY;
@@ -68,7 +79,7 @@ export function renderState(meta: StateMeta, notice: PromptId[], options: Render
       input: ['dtmf'],
       action: `/voice/gather?step=${options.step}&lang=${options.language}`,
       method: 'POST',
-      timeout: options.gatherTimeoutSeconds,
+      timeout: options.timeouts[meta.gather.timer],
       actionOnEmptyResult: true,
       ...(meta.gather.kind === 'menu' ? { numDigits: 1, finishOnKey: '' } : { finishOnKey: '#' }),
     });
@@ -76,7 +87,7 @@ export function renderState(meta: StateMeta, notice: PromptId[], options: Render
     return response.toString();
   }
   for (const id of [...notice, ...meta.prompts]) speak(response, speech, id, options.language, options.params, both);
-  if (meta.end === 'dial') dial(response, options.language, options.agentNumber);
+  if (meta.end === 'dial') dial(response, options.language, options.agentNumber, options.step);
   else response.hangup();
   return response.toString();
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { expect } from 'chai';
-import { ConfigError, loadConfig, realChannels, realDeliveryConfigured } from '../../src/config.ts';
+import { ConfigError, loadConfig, promptParams, realChannels, realDeliveryConfigured } from '../../src/config.ts';
 
 describe('configuration', () => {
   it('starts with safe defaults for a developer machine', () => {
@@ -32,11 +32,29 @@ describe('configuration', () => {
     ['TRUST_PROXY', 'true'],
     ['METRICS_PORT', 'internal'],
     ['LOCK_MAX_FAILURES_PER_DAY', '2'],
+    ['GATHER_TIMEOUT_ID_SECONDS', '1'],
+    ['GATHER_TIMEOUT_MENU_SECONDS', 'soon'],
+    ['CALLBACK_WITHIN_HOURS', '0'],
+    ['AGENT_HOURS', '9 to 5'],
   ] as const) {
     it(`when ${name} is ${JSON.stringify(value)}, start-up stops naming ${name}`, () => {
       expect(() => loadConfig({ [name]: value })).to.throw(ConfigError, name);
     });
   }
+
+  it('each kind of entry has its own timer: short for one-key menus, longer for the ID and codes, each configurable', () => {
+    expect(loadConfig({}).gatherTimeouts).to.deep.equal({ menu: 5, id: 10, code: 10, pin: 7 });
+    expect(loadConfig({ GATHER_TIMEOUT_ID_SECONDS: '15', GATHER_TIMEOUT_PIN_SECONDS: '9' }).gatherTimeouts).to.deep.equal({ menu: 5, id: 15, code: 10, pin: 9 });
+  });
+
+  it('the retired GATHER_TIMEOUT_SECONDS stops start-up, naming the variables that replaced it (rather than being silently ignored)', () => {
+    expect(() => loadConfig({ GATHER_TIMEOUT_SECONDS: '6' })).to.throw(ConfigError, /GATHER_TIMEOUT_SECONDS: replaced by .*GATHER_TIMEOUT_MENU_SECONDS.*GATHER_TIMEOUT_ID_SECONDS/);
+  });
+
+  it('callbacks and the agents\' hours are filled into the prompts that name them', () => {
+    const config = loadConfig({ CALLBACK_WITHIN_HOURS: '2', AGENT_HOURS: '9:00-18:00' });
+    expect(promptParams(config)).to.include({ callbackHours: 2, agentOpens: '9:00', agentCloses: '18:00' });
+  });
 
   it('in production, refuses the development pepper and auth token and needs the public URL', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).to.throw(ConfigError, /PIN_PEPPER[\s\S]*TWILIO_AUTH_TOKEN[\s\S]*PUBLIC_BASE_URL[\s\S]*TWILIO_ACCOUNT_SID[\s\S]*SMTP_URL/);

@@ -94,8 +94,8 @@ describe('when the database goes away mid-call', function () {
     expect((await store.callSessions.turns(callSid)).map((turn) => turn.step)).to.deep.equal([0, 1]);
 
     const replayed = parseTwiml((await signedPost(t, failedTurn.action, { CallSid: callSid, Digits: '1' })).text);
-    expect(replayed.text).to.contain('password');
-    expect((await store.callSessions.find(callSid))?.state).to.equal('passwordMenu');
+    expect(replayed.text).to.contain('ID number');
+    expect((await store.callSessions.find(callSid))?.state).to.equal('enterId');
 
     const fresh = `CA${'1'.repeat(32)}`;
     const welcome = parseTwiml((await signedPost(t, '/voice', { CallSid: fresh, From: '+8613800138001' })).text);

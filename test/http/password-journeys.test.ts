@@ -13,7 +13,6 @@ const UNREGISTERED = `11010119900307777${checkCharacter('11010119900307777')}`;
 async function toIdEntry(call: TestCall, purpose: '1' | '2', language: '1' | '2' = '2') {
   await call.start();
   await call.press(language);
-  await call.press('1');
   return call.press(purpose);
 }
 
@@ -30,10 +29,9 @@ describe('password journeys over signed webhooks', () => {
     expect(welcome.gather?.numDigits).to.equal('1');
     expect(welcome.says.map((s) => s.language)).to.deep.equal(['cmn-CN', 'en-US']);
     const menu = await call.press('2');
-    expect(menu.text).to.contain('To set, reset or change your card password, press 1.');
-    await call.press('1');
+    expect(menu.text).to.contain('For a forgotten or new password, press 1.');
     const idPrompt = await call.press('1');
-    expect(idPrompt.text).to.contain('18-character citizen ID');
+    expect(idPrompt.text).to.contain('18-character ID number');
     expect(idPrompt.gather?.finishOnKey).to.equal('#');
     const channels = await call.press(WANG.id);
     expect(channels.text).to.contain('text message');
@@ -46,7 +44,7 @@ describe('password journeys over signed webhooks', () => {
     const confirm = await call.press('258036');
     expect(confirm.text).to.contain('again');
     const done = await call.press('258036');
-    expect(done.text).to.contain('Your card password has been set');
+    expect(done.text).to.contain('Your password is set');
     expect(done.hangup).to.equal(true);
     const change = await t.store.passwordChanges.findByCall(call.callSid);
     expect(change).to.include({ channel: 'sms', idMasked: '1101**********002X', callerMasked: '+86 138****8000', status: 'done' });
@@ -73,7 +71,7 @@ describe('password journeys over signed webhooks', () => {
     await call.press(code!);
     await call.press('947261');
     const done = await call.press('947261');
-    expect(done.text).to.contain('Your card password has been set');
+    expect(done.text).to.contain('Your password is set');
     expect(await t.store.passwordChanges.findByCall(call.callSid)).to.include({ channel: 'email', callerMasked: '+86 131****0000' });
     const inbox = await supertest(t.app).get('/qa/outbox').query({ to: CHEN.email }).set('Authorization', 'Bearer qa-token-for-tests');
     expect(inbox.body.messages[0].body).to.contain('password was changed');
@@ -94,9 +92,9 @@ describe('password journeys over signed webhooks', () => {
     const idPrompt = await toIdEntry(call, '2', '1');
     expect(idPrompt.says[0].language).to.equal('cmn-CN');
     const current = await call.press(LI.id);
-    expect(current.text).to.contain('当前的6位密码');
+    expect(current.text).to.contain('当前6位密码');
     const newPin = await call.press(LI.password);
-    expect(newPin.text).to.contain('新的6位数字密码');
+    expect(newPin.text).to.contain('6位数字新密码');
     const same = await call.press(LI.password);
     expect(same.text).to.contain('不能与当前密码相同');
     await call.press('860457');
@@ -165,30 +163,30 @@ describe('password journeys over signed webhooks', () => {
     const call = new TestCall(t);
     await call.start();
     await call.press('2');
-    const other = await call.press('2');
+    const other = await call.press('3');
     expect(other.text).to.contain('touch screens in the medical insurance centre');
     expect(other.text).to.contain('local social security website');
     await call.press('9');
-    const policy = await call.press('3');
+    const policy = await call.press('4');
     expect(policy.text).to.contain('For maternity insurance, press 5.');
     const maternity = await call.press('5');
     expect(maternity.text).to.contain('employees do not pay');
-    expect((await call.press('1')).text).to.contain('For old-age insurance, press 1.');
+    expect((await call.press('1')).text).to.contain('For medical insurance, press 1.');
     expect((await call.press('3')).text).to.contain('The employer pays the premium on its total payroll');
-    expect((await call.press('9')).text).to.contain('To set, reset or change your card password, press 1.');
+    expect((await call.press('9')).text).to.contain('For a forgotten or new password, press 1.');
   });
 
-  it('when the caller stays silent, the prompt repeats once and then the call ends politely', async () => {
+  it('when the caller stays silent, the prompt repeats once and then the call ends politely, saying the next step first', async () => {
     const call = new TestCall(t);
     await call.start();
     const menu = await call.silence();
     expect(menu.says[0].language).to.equal('cmn-CN');
     const again = await call.silence();
-    expect(again.text).to.contain('没有收到您的按键');
+    expect(again.text).to.contain('没有听到您的按键');
     expect(again.gather).to.not.equal(undefined);
     const bye = await call.silence();
-    expect(bye.text).to.contain('再见');
-    expect(bye.says.filter((s) => s.text.includes('没有收到'))).to.have.length(1);
+    expect(bye.text).to.match(/没有听到您的按键。 您可以在工作日8:30至17:30再拨人工，也可以登录社保网站，或携带身份证原件到社保局前台办理。 感谢来电，再见。$/);
+    expect(bye.says.filter((s) => s.text.includes('没有听到'))).to.have.length(1);
     expect(bye.hangup).to.equal(true);
     expect((await t.store.callSessions.find(call.callSid))?.outcome).to.equal('no-input');
   });
@@ -198,21 +196,23 @@ describe('password journeys over signed webhooks', () => {
     await call.start();
     await call.press('2');
     const first = await call.press('7');
-    expect(first.text).to.match(/^That key is not valid\. To set/);
+    expect(first.text).to.match(/^That key is not valid\. For a forgotten/);
     const second = await call.press('#');
     expect(second.text).to.match(/^That key is not valid\./);
     const third = await call.press('6');
     expect(third.dial).to.equal('+861012333');
+    expect((await t.store.callSessions.find(call.callSid))?.outcome, 'ringing the agent: not decided yet').to.equal(null);
+    await call.dialResult('completed');
     expect((await t.store.callSessions.find(call.callSid))?.outcome).to.equal('transferred');
   });
 
   it('when the caller presses 0 after a refused entry, the transfer does not replay the old message', async () => {
     const call = new TestCall(t);
     await call.start();
-    await call.pressAll(['2', '1', '1']);
-    expect((await call.press('12345')).text).to.contain('That ID number is not valid.');
+    await call.pressAll(['2', '1']);
+    expect((await call.press('12345')).text).to.contain('You entered 5 digits; the ID number has 18.');
     const agent = await call.press('0');
-    expect(agent.text).to.equal('Please hold while we connect you to an agent.');
+    expect(agent.text).to.equal('Connecting you to an agent. Please hold.');
   });
 
   it('before a language is chosen, a transfer is announced in both languages', async () => {
@@ -223,23 +223,23 @@ describe('password journeys over signed webhooks', () => {
     expect(agent.dial).to.equal('+861012333');
   });
 
-  it('a code or password of the wrong length is met with "Please enter all 6 digits", not a verdict', async () => {
+  it('a code or password of the wrong length is met with how many digits came and how many are needed, not a verdict', async () => {
     const call = new TestCall(t);
     await call.start();
-    await call.pressAll(['2', '1', '2', ZHANG.id]);
+    await call.pressAll(['2', '2', ZHANG.id]);
     const short = await call.press('3141');
-    expect(short.text).to.match(/^Please enter all 6 digits\. Please enter your current 6-digit password/);
+    expect(short.text).to.match(/^You entered 4 digits; the password has 6\. Enter your current 6-digit password/);
   });
 
   it('when the caller presses star the menu repeats, and 0 reaches an agent from any menu', async () => {
     const call = new TestCall(t);
     await call.start();
     await call.press('2');
-    await call.press('1');
+    await call.press('4');
     const repeat = await call.press('*');
-    expect(repeat.text).to.contain('To reset a forgotten password, or to set one for the first time, press 1.');
+    expect(repeat.text).to.contain('For medical insurance, press 1.');
     const agent = await call.press('0');
-    expect(agent.text).to.contain('connect you to an agent');
+    expect(agent.text).to.contain('Connecting you to an agent');
     expect(agent.dial).to.equal('+861012333');
   });
 
@@ -266,7 +266,7 @@ describe('password journeys over signed webhooks', () => {
     expect(JSON.stringify([session, timeline])).not.to.contain(ZHANG.id);
     expect(JSON.stringify([session, timeline])).not.to.contain(ZHANG.password);
     expect(timeline.map((e) => e.step)).to.deep.equal(timeline.map((_e, i) => i));
-    expect(timeline.map((e) => e.to)).to.include.members(['mainMenu', 'passwordMenu', 'enterId', 'enterCurrentPin', 'enterNewPin']);
+    expect(timeline.map((e) => e.to)).to.include.members(['mainMenu', 'enterId', 'enterCurrentPin', 'enterNewPin']);
     expect(timeline.map((e) => e.path)).to.deep.include.members([['enterId', 'identifying', 'enterCurrentPin'], ['enterCurrentPin', 'verifyingCurrentPin', 'enterNewPin']]);
     expect(timeline.every((e) => e.path[0] === (e.from || e.to) && e.path[e.path.length - 1] === e.to)).to.equal(true);
     const lines = t.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => JSON.stringify(l).includes(call.callSid));

@@ -18,8 +18,8 @@ function generator(seed: number) {
 }
 
 const NASTY = ['', ' ', '#', '*', '0', '1'.repeat(64), '9'.repeat(65), 'abc', '１２３', '😀', '\u0000', '%00', '<Say>x</Say>', '"\'&<>', 'CA'.padEnd(2000, 'f'), '-1', '1e9', 'null', '[object Object]'];
-const PATHS = ['/voice', '/voice/gather?step=1', '/voice/gather?step=2&lang=en-US', '/voice/gather?step=0', '/voice/gather?step=x', '/voice/status', '/voice/fallback', '/voice/recover?lang=xx', '/voice/dial-done?lang=en-US'];
-const KEYS = ['CallSid', 'Digits', 'From', 'To', 'CallStatus', 'CallDuration', 'DialCallStatus', 'Caller', '__proto__', 'constructor', 'Digits[]'];
+const PATHS = ['/voice', '/voice/gather?step=1', '/voice/gather?step=2&lang=en-US', '/voice/gather?step=0', '/voice/gather?step=x', '/voice/status', '/voice/fallback', '/voice/recover?lang=xx', '/voice/dial-done?lang=en-US', '/voice/dial-done?step=1&lang=en-US', '/voice/dial-done?step=x'];
+const KEYS = ['CallSid', 'Digits', 'FinishedOnKey', 'From', 'To', 'CallStatus', 'CallDuration', 'DialCallStatus', 'Caller', '__proto__', 'constructor', 'Digits[]'];
 
 describe('webhook fuzzing with hostile bodies', function () {
   this.timeout(120_000);

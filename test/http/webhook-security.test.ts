@@ -85,7 +85,7 @@ describe('webhook security and malformed input', () => {
   it('when a wrong password is delivered twice, the failure is counted once', async () => {
     const call = new TestCall(t);
     await call.start();
-    await call.pressAll(['2', '1', '2', '310115198503171231']);
+    await call.pressAll(['2', '2', '310115198503171231']);
     const action = call.last.gather!.action;
     const first = await signedPost(t, action, { CallSid: call.callSid, Digits: '000001' });
     const second = await signedPost(t, action, { CallSid: call.callSid, Digits: '000001' });
@@ -96,7 +96,7 @@ describe('webhook security and malformed input', () => {
   it('when the same webhook arrives twice at once, only one state change is made', async () => {
     const call = new TestCall(t);
     await call.start();
-    await call.pressAll(['2', '1', '2', '310115198503171231']);
+    await call.pressAll(['2', '2', '310115198503171231']);
     const action = call.last.gather!.action;
     const [a, b] = await Promise.all([
       signedPost(t, action, { CallSid: call.callSid, Digits: '000002' }),
@@ -165,7 +165,7 @@ describe('webhook security and malformed input', () => {
     await call.hangUp();
     const ended = parseTwiml((await signedPost(t, '/voice/fallback', { CallSid: call.callSid, ErrorCode: '11200' })).text);
     expect([...new Set(ended.says.map((s) => s.language))]).to.deep.equal(['en-US']);
-    expect(ended.text).to.contain('To speak with an agent, press 0.');
+    expect(ended.text).to.contain('For an agent, press 0.');
     const recover = await signedPost(t, ended.gather!.action, { CallSid: call.callSid, Digits: '0' });
     expect(parseTwiml(recover.text).dial).to.equal('+861012333');
   });
@@ -196,17 +196,22 @@ describe('webhook security and malformed input', () => {
     expect(done.hangup).to.equal(true);
   });
 
-  it('when the agent line is busy after a transfer, the call is recorded as agent-unavailable', async () => {
+  it('after a transfer, the agent line\'s result is a signed turn of the call: no answer offers a callback instead of hanging up', async () => {
     const call = new TestCall(t);
     await call.start();
     await call.press('2');
     const transfer = await call.press('0');
     expect(transfer.dial).to.equal('+861012333');
-    expect((await t.store.callSessions.find(call.callSid))?.outcome).to.equal('transferred');
-    const res = await signedPost(t, '/voice/dial-done?lang=en-US', { CallSid: call.callSid, DialCallStatus: 'no-answer' });
-    expect(parseTwiml(res.text).text).to.contain('all our agents are busy');
-    expect(await t.store.callSessions.find(call.callSid)).to.include({ outcome: 'agent-unavailable', dialCallStatus: 'no-answer' });
-    expect((await signedPost(t, '/voice/dial-done?lang=en-US', { DialCallStatus: 'busy' })).status).to.equal(400);
+    expect(transfer.dialAction).to.match(/^\/voice\/dial-done\?step=\d+&lang=en-US$/);
+    const offer = await call.dialResult('no-answer');
+    expect(offer.text).to.contain('To be called back on this number');
+    expect(offer.gather?.action).to.match(/^\/voice\/gather\?step=\d+/);
+    expect(offer.hangup).to.equal(false);
+    const timeline = await t.store.callSessions.turns(call.callSid);
+    expect(timeline.at(-1)).to.include({ event: 'DIAL_RESULT', input: 'no-answer', from: 'agent', to: 'callbackOffer' });
+    expect((await signedPost(t, '/voice/dial-done?step=3&lang=en-US', { DialCallStatus: 'busy' })).status).to.equal(400);
+    const unsigned = await supertest(t.app).post(transfer.dialAction!).type('form').send({ CallSid: call.callSid, DialCallStatus: 'busy' });
+    expect(unsigned.status).to.equal(403);
   });
 
   it('accepts a long SIP caller id rather than refusing the call', async () => {

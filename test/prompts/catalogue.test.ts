@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AnyStateNode } from 'xstate';
 import { callMachine, type StateMeta } from '../../flows/call.machine.ts';
-import { LANGUAGES, PROMPTS, type PromptEntry } from '../../prompts/catalogue.ts';
+import { CONFIGURED_VALUES, LANGUAGES, PROMPTS, type PromptEntry } from '../../prompts/catalogue.ts';
 import type { WeakPinReason } from '../../src/domain/new-pin.policy.ts';
 import { RENDERER_PROMPTS } from '../../src/twiml/call-response.renderer.ts';
 
@@ -83,7 +83,7 @@ function sentences(text: string): string[] {
 }
 
 const placeholders = (text: string): string[] => [...new Set([...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]))].sort();
-const KNOWN_PLACEHOLDERS = ['lockAfter', 'lockMinutes', 'otpMinutes'];
+const KNOWN_PLACEHOLDERS: readonly string[] = CONFIGURED_VALUES;
 const CJK = /[\u4e00-\u9fff]/;
 
 describe('prompt catalogue', () => {
@@ -143,14 +143,14 @@ describe('prompt catalogue', () => {
     expect(catalogueIds.filter((id) => !used.has(id)), 'unused prompts').to.deep.equal([]);
   });
 
-  it('English prompts phrase each choice as "To/For …, press N." with one choice per sentence', () => {
+  it('English prompts phrase each choice with the action before the key ("To/For/If …, press N.") and one choice per sentence', () => {
     const problems: string[] = [];
     for (const id of catalogueIds) {
       for (const sentence of sentences(catalogue[id]['en-US'])) {
         if (englishKeys(sentence).size === 0) continue;
         const presses = sentence.match(/\bpress\b/gi)?.length ?? 0;
         if (presses !== 1) problems.push(`${id}: ${presses} "press" in one sentence: "${sentence}"`);
-        else if (!/^(To|For) .+, press (\d|star)\b/.test(sentence)) problems.push(`${id}: not "To/For …, press N.": "${sentence}"`);
+        else if (!/^(To|For|If) .+, press (\d|star)\b/.test(sentence)) problems.push(`${id}: not "To/For/If …, press N.": "${sentence}"`);
       }
     }
     expect(problems).to.deep.equal([]);
@@ -173,13 +173,14 @@ describe('prompt catalogue', () => {
     expect(problems).to.deep.equal([]);
   });
 
-  it('placeholders appear in both languages of the same prompt, and only ones the line fills in', () => {
+  it('placeholders appear in both languages of the same prompt, and only ones the line fills in (configured, or declared per call)', () => {
     const problems: string[] = [];
     for (const id of catalogueIds) {
       const zh = placeholders(catalogue[id]['zh-CN']);
       const en = placeholders(catalogue[id]['en-US']);
       if (zh.join() !== en.join()) problems.push(`${id}: zh-CN {${zh}} vs en-US {${en}}`);
-      for (const name of new Set([...zh, ...en])) if (!KNOWN_PLACEHOLDERS.includes(name)) problems.push(`${id}: unknown placeholder {${name}}`);
+      const perCall = Object.keys(catalogue[id].perCall ?? {});
+      for (const name of new Set([...zh, ...en])) if (!KNOWN_PLACEHOLDERS.includes(name) && !perCall.includes(name)) problems.push(`${id}: unknown placeholder {${name}}`);
     }
     expect(problems).to.deep.equal([]);
     expect(catalogueIds.flatMap((id) => placeholders(catalogue[id]['en-US']))).to.include.members(KNOWN_PLACEHOLDERS);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { PROMPTS, promptText, ssmlToText, type PromptEntry } from '../../prompts/catalogue.ts';
+import { parsePromptRef, PROMPTS, promptRef, promptText, refText, ssmlToText, type PromptEntry } from '../../prompts/catalogue.ts';
 import { checkPrompts, promptUsage, ssmlProblem } from '../../prompts/prompt-check.ts';
 
 /** The catalogue check run by the tests, prompts:build and prompts:report, on the real catalogue and on broken ones. */
@@ -49,6 +49,26 @@ describe('prompt check', () => {
     expect(problems).to.include('pin.enter (zh-CN): has markup but is not an SSML <speak> document');
     expect(problems).to.include('input.none (en-US): SSML has no words');
     expect(problems).to.have.length(4);
+  });
+
+  it('reports a placeholder that is neither configured nor declared per call, one only a language has, and a per-call value never said', () => {
+    const broken = copy();
+    broken['goodbye']['en-US'] = 'Thank you for calling, {name}. Goodbye.';
+    broken['code.length']['zh-CN'] = '您输入的位数不对，验证码是6位。';
+    const problems = checkPrompts(broken, promptUsage());
+    expect(problems).to.include('goodbye: {name} is neither a configured value nor declared in perCall');
+    expect(problems).to.include('goodbye: placeholders differ between languages ({} / {name})');
+    expect(problems).to.include('code.length: placeholders differ between languages ({} / {entered})');
+    expect(problems).to.have.length(3);
+  });
+
+  it('a notice with per-call values is a prompt reference whose words carry the values, spoken as the catalogue declares', () => {
+    expect(promptRef('id.length', { entered: 12 })).to.equal('id.length?entered=12');
+    expect(parsePromptRef('id.ending?last4=002X')).to.deep.equal({ id: 'id.ending', values: { last4: '002X' } });
+    expect(refText('id.length?entered=12', 'zh-CN')).to.equal('您输入了12位，身份证号是18位。');
+    expect(refText('id.ending?last4=002X', 'zh-CN')).to.equal('号码校验未通过。您输入的号码尾号是0，0，2，X。');
+    expect(refText('id.ending?last4=002X', 'en-US')).to.equal('That number does not check out. It ends in 0, 0, 2, X.');
+    expect(refText('goodbye', 'en-US')).to.equal(promptText('goodbye', 'en-US'));
   });
 
   it('SSML is heard and shown as its words: tags removed, entities decoded', () => {

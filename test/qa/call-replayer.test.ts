@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { expect } from 'chai';
 import express from 'express';
 import twilio from 'twilio';
-import { CallReplayer, forgetAudioManifests, gatheredDigits, identifyPrompt } from '../../src/qa/call-replayer.ts';
+import { CallReplayer, forgetAudioManifests, gatheredDigits, gatheredKeys, identifyPrompt } from '../../src/qa/call-replayer.ts';
 import { promptText } from '../../prompts/catalogue.ts';
 import { parseCallScript } from '../../src/qa/call-script.ts';
 import { runScript } from '../../src/qa/script-runner.ts';
@@ -87,7 +87,7 @@ describe('the call replayer (acting as Twilio)', () => {
       expect((await runScript(script('en-US'), line.target)).failure).to.equal(undefined);
       const wrongLanguage = await runScript(script('zh-CN'), line.target);
       expect(wrongLanguage.failure).to.match(/^played\.yaml:4: expected prompt main\.menu not heard after the call was answered\n {2}- main\.menu \[zh-CN\] /);
-      expect(wrongLanguage.failure).to.contain('\n  + play main.menu.en-US.abc123.mp3 main.menu [en-US]  To set, reset');
+      expect(wrongLanguage.failure).to.contain('\n  + play main.menu.en-US.abc123.mp3 main.menu [en-US]  For a forgotten or new password');
     } finally {
       await line.close();
     }
@@ -109,6 +109,45 @@ describe('the call replayer (acting as Twilio)', () => {
     expect(gatheredDigits('#', { numDigits: 1, finishOnKey: '' })).to.equal('#');
     expect(gatheredDigits('#', { finishOnKey: '#' })).to.equal('');
     expect(gatheredDigits('93', { numDigits: 1, finishOnKey: '' })).to.equal('9');
+  });
+
+  it('says how an entry ended as Twilio does: FinishedOnKey is the finishing key, empty for a partial entry the timer ended or a full menu key', () => {
+    expect(gatheredKeys('110105198803151013#', { finishOnKey: '#' })).to.deep.equal({ digits: '110105198803151013', finishedOnKey: '#' });
+    expect(gatheredKeys('110105', { finishOnKey: '#' })).to.deep.equal({ digits: '110105', finishedOnKey: '' });
+    expect(gatheredKeys('#', { finishOnKey: '#' })).to.deep.equal({ digits: '', finishedOnKey: '#' });
+    expect(gatheredKeys('#', { numDigits: 1, finishOnKey: '' })).to.deep.equal({ digits: '#', finishedOnKey: '' });
+  });
+
+  it('posts the hash key alone with FinishedOnKey=# to a gather that wants empty results, and a partial entry with FinishedOnKey empty', async () => {
+    for (const [keys, posted] of [
+      ['#', { Digits: '', FinishedOnKey: '#' }],
+      ['12', { Digits: '12', FinishedOnKey: '' }],
+    ] as const) {
+      const line = await fakeLine({ manifest: false });
+      try {
+        const call = new CallReplayer(line.target, '+8613800000953');
+        await call.start();
+        await call.silence();
+        await call.press(keys);
+        expect(line.requests.find((r) => r.path === '/pick2')?.body, keys).to.include(posted);
+      } finally {
+        await line.close();
+      }
+    }
+  });
+
+  it('plays each transfer of a call as the agent list says, and a caller hanging up while it rings sends only the status callback', async () => {
+    const line = await fakeLine({ manifest: false });
+    try {
+      const call = new CallReplayer(line.target, '+8613800000955', { agent: ['caller-hangs-up'] });
+      await call.start();
+      await call.silence();
+      await call.press('5#');
+      expect(call.ended).to.equal(true);
+      expect(line.requests.map((r) => r.path)).to.deep.equal(['/voice', '/menu?x=1', '/pick2', '/voice/status']);
+    } finally {
+      await line.close();
+    }
   });
 
   it('recognises catalogue prompts with their values filled in, in either language', () => {

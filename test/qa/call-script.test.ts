@@ -24,7 +24,7 @@ describe('call scripts: format and errors', () => {
     const script = parseCallScript(`${HEAD}  - expect: welcome\n  - press: 0123\n  - press: "*"\n  - silence\n  - code: qa@example.org\n  - wrong-code: "+8613800000901"\n  - expect: {text: "press 1"}\n  - expect: {regex: "^To"}\n  - hangup\nend: abandoned\n`, 'ok.yaml');
     expect(script.name).to.equal('ok');
     const call = script.calls[0];
-    expect(call).to.include({ caller: '+8613800000901', language: 'zh-CN', agent: 'answered' });
+    expect(call).to.deep.include({ caller: '+8613800000901', language: 'zh-CN', agent: ['answered'] });
     expect(call.steps.map((s) => [s.kind, s.line])).to.deep.equal([
       ['expect', 3],
       ['press', 4],
@@ -39,6 +39,12 @@ describe('call scripts: format and errors', () => {
     expect(call.steps[1]).to.include({ keys: '0123' });
     expect(call.steps[5]).to.include({ wrong: true, to: '+8613800000901' });
     expect(call.end).to.deep.equal({ outcome: 'abandoned', line: 12 });
+  });
+
+  it('the agent line can behave differently at each transfer of a call (a list, the last repeating), and a bad behaviour is refused', () => {
+    const script = parseCallScript(`agent: busy\ncalls:\n  - caller: "+8613800000902"\n    agent: [busy, answered]\n    steps:\n      - press: 0\n  - caller: "+8613800000903"\n    steps:\n      - press: 0\n`, 'agents.yaml');
+    expect(script.calls.map((c) => c.agent)).to.deep.equal([['busy', 'answered'], ['busy']]);
+    expect(errorOf(`agent: rings-forever\n${HEAD}  - silence\n`).message).to.match(/^bad\.yaml:1: agent: must be one of answered, busy, no-answer, caller-hangs-up, or a list of them/);
   });
 
   it('an unknown step is refused with its line and the list of steps', () => {

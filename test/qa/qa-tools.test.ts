@@ -108,7 +108,7 @@ describe('QA tools: routes, export, the terminal phone and the qa command', func
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    child.stdin.write('2\n\n1\n1\n11010519491231002*#\n1\n');
+    child.stdin.write('2\n\n1\n11010519491231002*#\n1\n');
     const code = await new Promise<string>((resolve, reject) => {
       const timer = setInterval(() => {
         const found = /📩 sms to \+8613800138000: .*code is (\d{6})/.exec(out);
@@ -121,9 +121,9 @@ describe('QA tools: routes, export, the terminal phone and the qa command', func
     });
     child.stdin.write(`${code}#\n258036#\n258036#\n`);
     expect(await exited).to.equal(0);
-    expect(out).to.contain('🔊 Welcome to the medical insurance password hotline. For English, press 2.');
-    expect(out).to.contain('🔊 Sorry, we did not receive any input.');
-    expect(out).to.contain('🔊 Your card password has been set.');
+    expect(out).to.contain('🔊 Welcome. For English, press 2.');
+    expect(out).to.contain('🔊 We did not hear a key.');
+    expect(out).to.contain('🔊 Your password is set.');
     expect(out).to.match(/☎ {2}call ended\n$/);
     const sid = /call (CA[0-9a-f]{32})/.exec(out)![1];
     expect((await s.t.store.callSessions.find(sid))?.outcome).to.equal('password-changed');
@@ -140,7 +140,7 @@ describe('QA tools: routes, export, the terminal phone and the qa command', func
       });
       expect(run.status, run.stdout + run.stderr).to.equal(0);
       expect(run.stdout).to.match(/\[\d\/2\] ✓ Policy information menu \(English\)/);
-      expect(run.stdout).to.match(/flow coverage: \d+(\.\d)?% — states \d+\/30, transitions \d+\/154\n {2}missed states:/);
+      expect(run.stdout).to.match(/flow coverage: \d+(\.\d)?% — states \d+\/36, transitions \d+\/173\n {2}missed states:/);
       expect(run.stdout).to.contain('2 passed, 0 failed');
       expect(XMLValidator.validate(await readFile(junit, 'utf8'))).to.equal(true);
     } finally {

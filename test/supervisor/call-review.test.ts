@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
+import { promptText } from '../../prompts/catalogue.ts';
 import { machineGraph } from '../../src/services/flow-graph.service.ts';
-import { latestCode, signedPost, startTestApp, TestCall, type TestApp } from '../support/test-app.ts';
+import { latestCode, startTestApp, TestCall, type TestApp } from '../support/test-app.ts';
 import { accessLogEntries, addSupervisor, callLogLines, signIn } from './console-support.ts';
 
 const WANG = { id: '11010519491231002*', mobile: '+8613800138000' };
@@ -30,7 +31,7 @@ describe('supervisor console: timelines, flow view and funnel from real calls', 
 
     const changed = new TestCall(t, WANG.mobile);
     await changed.start();
-    for (const keys of ['2', '1', '1', WANG.id, '1']) {
+    for (const keys of ['2', '1', WANG.id, '1']) {
       t.clock.advance(4000);
       await changed.press(keys);
     }
@@ -50,13 +51,14 @@ describe('supervisor console: timelines, flow view and funnel from real calls', 
 
     const quitAtChannel = new TestCall(t, LI.mobile);
     await quitAtChannel.start();
-    await quitAtChannel.pressAll(['1', '1', '1', LI.id]);
+    await quitAtChannel.pressAll(['1', '1', LI.id]);
     await quitAtChannel.hangUp();
     calls.quitAtChannel = quitAtChannel;
 
     const agent = new TestCall(t, '+8613100003333');
     await agent.start();
     await agent.pressAll(['2', '0']);
+    await agent.dialResult('completed');
     await agent.hangUp();
     calls.agent = agent;
 
@@ -68,7 +70,7 @@ describe('supervisor console: timelines, flow view and funnel from real calls', 
     const busy = new TestCall(t, '+8613100005555');
     await busy.start();
     await busy.pressAll(['1', '0']);
-    await signedPost(t, '/voice/dial-done?lang=zh-CN', { CallSid: busy.callSid, DialCallStatus: 'busy' });
+    await busy.dialResult('busy');
     await busy.hangUp();
     calls.busy = busy;
     cookie = await signIn(t);
@@ -80,10 +82,10 @@ describe('supervisor console: timelines, flow view and funnel from real calls', 
     expect(res.status).to.equal(200);
     const { counts } = res.body;
     expect(counts.calls).to.equal(4);
-    expect(counts.states).to.include({ welcome: 4, mainMenu: 4, passwordMenu: 2, enterId: 2, identifying: 2, chooseChannel: 2, sendingCode: 1, enterCode: 1, verifyingCode: 1, enterNewPin: 1, confirmNewPin: 1, passwordChanged: 1, abandoned: 2, agent: 1 });
-    expect(counts.moves).to.include({ 'welcome>mainMenu': 4, 'mainMenu>passwordMenu': 2, 'enterId>identifying': 2, 'identifying>chooseChannel': 2, 'chooseChannel>abandoned': 1, 'mainMenu>abandoned': 1, 'mainMenu>agent': 1, 'committingNewPin>passwordChanged': 1 });
+    expect(counts.states).to.include({ welcome: 4, mainMenu: 4, enterId: 2, identifying: 2, chooseChannel: 2, sendingCode: 1, enterCode: 1, verifyingCode: 1, enterNewPin: 1, confirmNewPin: 1, passwordChanged: 1, abandoned: 2, agent: 1, transferred: 1 });
+    expect(counts.moves).to.include({ 'welcome>mainMenu': 4, 'mainMenu>enterId': 2, 'enterId>identifying': 2, 'identifying>chooseChannel': 2, 'chooseChannel>abandoned': 1, 'mainMenu>abandoned': 1, 'mainMenu>agent': 1, 'agent>transferred': 1, 'committingNewPin>passwordChanged': 1 });
     const endings = Object.fromEntries(counts.endings.map((e: { state: string; outcome: string; calls: number }) => [`${e.state}:${e.outcome}`, e.calls]));
-    expect(endings).to.deep.equal({ 'passwordChanged:password-changed': 1, 'mainMenu:abandoned': 1, 'chooseChannel:abandoned': 1, 'agent:transferred': 1 });
+    expect(endings).to.deep.equal({ 'passwordChanged:password-changed': 1, 'mainMenu:abandoned': 1, 'chooseChannel:abandoned': 1, 'transferred:transferred': 1 });
     const twoDays = await get('/api/supervisor/flow', { from: '2026-03-01T07:00Z', to: '2026-03-04T00:00Z' });
     expect(twoDays.body.counts.calls).to.equal(6);
     expect(twoDays.body.counts.states.welcome).to.equal(6);
@@ -125,13 +127,13 @@ describe('supervisor console: timelines, flow view and funnel from real calls', 
     const timeline = res.body;
     expect(timeline.call).to.include({ callSid: sid, language: 'en-US', outcome: 'password-changed', callerMasked: '+86 138****8000', idMasked: '1101**********002X' });
     const inputs = timeline.steps.map((s: { input: string | null }) => s.input);
-    expect(inputs).to.deep.equal([null, '2', '1', '1', '1101**********002X', '1', '••••••', '••••••', '••••••']);
+    expect(inputs).to.deep.equal([null, '2', '1', '1101**********002X', '1', '••••••', '••••••', '••••••']);
     const entered = timeline.steps.flatMap((s: { entered: string[] }) => s.entered);
-    expect(entered).to.deep.equal(['welcome', 'mainMenu', 'passwordMenu', 'enterId', 'identifying', 'chooseChannel', 'sendingCode', 'enterCode', 'verifyingCode', 'enterNewPin', 'screeningNewPin', 'confirmNewPin', 'committingNewPin', 'passwordChanged']);
-    expect(timeline.steps[1].prompts[0]).to.deep.equal({ id: 'main.menu', text: 'To set, reset or change your card password, press 1. To hear other ways to reset a password, press 2. For insurance policy information, press 3. To speak with an agent, press 0. To hear this again, press star.' });
+    expect(entered).to.deep.equal(['welcome', 'mainMenu', 'enterId', 'identifying', 'chooseChannel', 'sendingCode', 'enterCode', 'verifyingCode', 'enterNewPin', 'screeningNewPin', 'confirmNewPin', 'committingNewPin', 'passwordChanged']);
+    expect(timeline.steps[1].prompts[0]).to.deep.equal({ id: 'main.menu', text: promptText('main.menu', 'en-US') });
     expect(timeline.steps[0].prompts[0].text).to.contain('普通话请按1').and.contain('For English, press 2');
-    expect(timeline.steps[5].prompts.map((p: { text: string }) => p.text).join(' ')).to.contain('valid for 5 minutes');
-    expect(timeline.steps.slice(0, 8).map((s: { secondsInState: number }) => s.secondsInState)).to.deep.equal([4, 4, 4, 4, 4, 4, 4, 4]);
+    expect(timeline.steps[4].prompts.map((p: { text: string }) => p.text).join(' ')).to.contain('valid for 5 minutes');
+    expect(timeline.steps.slice(0, 7).map((s: { secondsInState: number }) => s.secondsInState)).to.deep.equal([4, 4, 4, 4, 4, 4, 4]);
     expect(timeline.ending).to.include({ state: 'passwordChanged', outcome: 'password-changed' });
     expect(timeline.passwordChange).to.include({ channel: 'sms', status: 'done', idMasked: '1101**********002X' });
     const messages = timeline.logs.map((l: { message: string }) => l.message);
@@ -149,7 +151,7 @@ describe('supervisor console: timelines, flow view and funnel from real calls', 
     expect(res.status).to.equal(200);
     expect(res.text).to.contain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(res.text).not.to.contain('<script>');
-    expect(res.text).to.contain('To set, reset or change your card password, press 1.');
+    expect(res.text).to.contain('For a forgotten or new password, press 1.');
     expect(res.text).to.contain('1101**********002X').and.contain('••••••').and.contain('verifyingCode');
     expect(res.text).to.contain('密码修改').and.contain('<span class="code-word" title="sms">短信验证码</span>');
     for (const secret of [code, '258036', '11010519491231002', '13800138000']) expect(res.text, secret).not.to.contain(secret);
@@ -164,14 +166,14 @@ describe('supervisor console: timelines, flow view and funnel from real calls', 
     expect(quit.lastHeard.prompts.map((p: { id: string }) => p.id)).to.deep.equal(['verify.menu']);
     expect(quit.lastHeard.prompts[0].text).to.contain('短信');
     const busy = calls.busy.callSid;
-    await eventually(async () => (await callLogLines(t, busy)).some((l) => l.message === 'agent unavailable'));
     const body = (await get(`/api/supervisor/calls/${busy}`)).body;
     expect(body.call.outcome).to.equal('agent-unavailable');
     expect(body.lastHeard).to.deep.include({ reason: 'agent-unavailable', state: 'agent', dialCallStatus: 'busy' });
-    expect(body.lastHeard.prompts).to.deep.equal([{ id: 'agent.busy', text: '很抱歉，人工座席暂时繁忙，请稍后再拨。再见。' }]);
+    expect(body.lastHeard.prompts.map((p: { id: string }) => p.id)).to.deep.equal(['callback.offer']);
+    expect(body.lastHeard.prompts[0].text).to.contain('需要回电请按1');
     const page = await get(`/supervisor/calls/${busy}`);
-    expect(page.text).to.contain('人工坐席线路占线之后，来电者听到').and.contain('人工座席暂时繁忙');
-    expect(page.text).to.match(/<tr class="after-flow">[\s\S]*agent\.busy/);
+    expect(page.text).to.contain('人工坐席线路占线之后，来电者听到').and.contain('需要回电请按1');
+    expect(page.text).not.to.contain('class="after-flow"');
     const changed = (await get(`/api/supervisor/calls/${calls.changed.callSid}`)).body;
     expect(changed.lastHeard).to.equal(null);
   });

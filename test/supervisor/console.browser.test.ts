@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { latestCode, signedPost, startTestApp, TestCall, type TestApp } from '../support/test-app.ts';
+import { latestCode, startTestApp, TestCall, type TestApp } from '../support/test-app.ts';
 import { accessLogEntries, addSupervisor } from './console-support.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -136,7 +136,7 @@ describe('supervisor console in a real browser (headless Chromium)', function ()
 
     changed = new TestCall(t, '+8613800138000');
     await changed.start();
-    await changed.pressAll(['2', '1', '1', '11010519491231002*', '1']);
+    await changed.pressAll(['2', '1', '11010519491231002*', '1']);
     const code = await latestCode(t, '+8613800138000');
     await changed.pressAll([code as string, '258036', '258036']);
     await changed.hangUp();
@@ -146,14 +146,14 @@ describe('supervisor console in a real browser (headless Chromium)', function ()
     await quitter.hangUp();
     const reader = new TestCall(t, '+8613100003333');
     await reader.start();
-    await reader.pressAll(['1', '3', '2', '1', '5', '9']);
+    await reader.pressAll(['1', '4', '2', '1', '5', '9']);
     await reader.silence();
     await reader.silence();
     await reader.hangUp();
     busy = new TestCall(t, '+8613100004444');
     await busy.start();
     await busy.pressAll(['1', '0']);
-    await signedPost(t, '/voice/dial-done?lang=zh-CN', { CallSid: busy.callSid, DialCallStatus: 'busy' });
+    await busy.dialResult('busy');
     await busy.hangUp();
 
     await mkdir(SHOTS, { recursive: true });
@@ -181,7 +181,7 @@ describe('supervisor console in a real browser (headless Chromium)', function ()
     await page.click('form.login button[type=submit]');
     await page.waitForURL(/\/supervisor\/calls/);
     expect(await page.textContent('h1')).to.equal('通话');
-    expect(await page.locator('header nav a').allTextContents()).to.deep.equal(['通话', '流程']);
+    expect(await page.locator('header nav a').allTextContents()).to.deep.equal(['通话', '流程', '回拨']);
     const changedRow = page.locator('table.results tbody tr', { hasText: '1101**********002X' });
     const outcome = changedRow.locator('.outcome');
     expect(await outcome.textContent()).to.equal('密码已修改');
@@ -254,7 +254,7 @@ describe('supervisor console in a real browser (headless Chromium)', function ()
   it('the timeline reads in words, and says what the caller heard last after a busy agent line', async () => {
     await page.goto(`${base}/supervisor/calls/${changed.callSid}`);
     const timeline = page.locator('table.timeline');
-    expect(await timeline.textContent()).to.contain('To set, reset or change your card password, press 1.');
+    expect(await timeline.textContent()).to.contain('For a forgotten or new password, press 1.');
     expect(await timeline.locator('span[title="DIGITS"]').first().textContent()).to.equal('按键');
     expect(await timeline.locator('span[title="verifyingCode"]').first().textContent()).to.equal('核验验证码');
     expect(await page.textContent('dd.ending')).to.contain('密码已修改');
@@ -263,8 +263,8 @@ describe('supervisor console in a real browser (headless Chromium)', function ()
 
     await page.goto(`${base}/supervisor/calls/${busy.callSid}`);
     const heard = page.locator('section.last-heard');
-    expect(await heard.textContent()).to.contain('占线').and.contain('人工座席暂时繁忙');
-    expect(await page.locator('table.timeline tr.after-flow').textContent()).to.contain('agent.busy');
+    expect(await heard.textContent()).to.contain('占线').and.contain('需要回电请按1');
+    expect(await page.locator('table.timeline span[title="DIAL_RESULT"]').count()).to.equal(1);
     await page.screenshot({ path: `${SHOTS}/console-timeline-agent-busy.png`, fullPage: true });
   });
 
@@ -281,7 +281,7 @@ describe('supervisor console in a real browser (headless Chromium)', function ()
     await signInAs('alice');
     expect(await page.textContent('h1')).to.equal('Calls');
     await page.goto(`${base}/supervisor/calls/${busy.callSid}`);
-    expect(await page.textContent('section.last-heard')).to.contain('After the agent line was busy').and.contain('人工座席暂时繁忙');
+    expect(await page.textContent('section.last-heard')).to.contain('After the agent line was busy').and.contain('需要回电请按1');
   });
 
   for (const language of ['en-US', 'zh-CN'] as const) {
@@ -321,7 +321,7 @@ describe('supervisor console in a real browser (headless Chromium)', function ()
     expect(refused?.status()).to.equal(403);
     expect(await page.textContent('[role=alert]')).to.contain('审计员');
     await signInAs('audrey');
-    expect(await page.locator('header nav a').allTextContents()).to.deep.equal(['通话', '流程', '访问日志']);
+    expect(await page.locator('header nav a').allTextContents()).to.deep.equal(['通话', '流程', '回拨', '访问日志']);
     await page.fill('input[name=caller]', '13800138000');
     await page.click('form.filters button[type=submit]');
     await page.waitForURL(/caller=13800138000/);

@@ -170,6 +170,30 @@ export class TestCall {
     return this.take(res);
   }
 
+  /**
+   * Answers the current entry `<Gather>` as Twilio does when its timer runs out after some keys: the digits typed
+   * so far, `FinishedOnKey` empty. With no digits it is the caller pressing only `#` (`FinishedOnKey=#`).
+   */
+  async pressPartial(digits: string): Promise<ParsedTwiml> {
+    if (!this.last.gather) throw new Error(`no Gather to answer; last TwiML: ${this.last.xml}`);
+    const res = await signedPost(this.t, this.last.gather.action, { CallSid: this.callSid, Digits: digits, FinishedOnKey: '', From: this.from });
+    return this.take(res);
+  }
+
+  /** The caller presses only the finishing key: Twilio posts no digits and `FinishedOnKey=#` (actionOnEmptyResult is set). */
+  async pressHashAlone(): Promise<ParsedTwiml> {
+    if (!this.last.gather) throw new Error(`no Gather to answer; last TwiML: ${this.last.xml}`);
+    const res = await signedPost(this.t, this.last.gather.action, { CallSid: this.callSid, Digits: '', FinishedOnKey: '#', From: this.from });
+    return this.take(res);
+  }
+
+  /** Twilio reports how the `<Dial>` to the agent ended (`completed`, `busy`, `no-answer`, `failed`) to its action URL. */
+  async dialResult(status: string): Promise<ParsedTwiml> {
+    if (!this.last.dialAction) throw new Error(`no <Dial> to report on; last TwiML: ${this.last.xml}`);
+    const res = await signedPost(this.t, this.last.dialAction, { CallSid: this.callSid, DialCallStatus: status, From: this.from, Caller: this.from });
+    return this.take(res);
+  }
+
   /** Presses several entries in turn and returns the last answer. */
   async pressAll(entries: string[]): Promise<ParsedTwiml> {
     for (const entry of entries) await this.press(entry);
@@ -190,11 +214,22 @@ export class TestCall {
   }
 }
 
-/** The newest one-time code in the QA outbox for a number or address. */
-export async function latestCode(t: TestApp, to: string): Promise<string | null> {
+/** The bodies of the messages in the QA outbox for a number or address, newest first. */
+export async function outboxBodies(t: TestApp, to: string): Promise<string[]> {
   const res = await supertest(t.app).get('/qa/outbox').query({ to }).set('Authorization', `Bearer ${TEST_ENV.QA_TOKEN}`);
   if (res.status !== 200) throw new Error(`outbox answered ${res.status}`);
-  const messages = res.body.messages as Array<{ body: string }>;
-  const match = messages.map((m) => /(\d{6})/.exec(m.body)).find((m) => m !== null);
-  return match ? match[1] : null;
+  return (res.body.messages as Array<{ body: string }>).map((m) => m.body);
+}
+
+/**
+ * The newest one-time code in the QA outbox for a number or address, waiting briefly (bounded) for it: the line
+ * answers "send me a code" after CODE_SEND_FLOOR_MS without waiting for delivery, so on a busy machine the
+ * message can land a moment after the answer (as the QA replayer's awaitOutboxCode allows for too).
+ */
+export async function latestCode(t: TestApp, to: string): Promise<string | null> {
+  for (let attempt = 0; ; attempt += 1) {
+    const match = (await outboxBodies(t, to)).map((body) => /(\d{6})/.exec(body)).find((m) => m !== null);
+    if (match || attempt >= 60) return match ? match[1] : null;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

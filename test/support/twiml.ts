@@ -16,6 +16,8 @@ export interface ParsedTwiml {
   text: string;
   gather?: { action: string; numDigits?: string; finishOnKey?: string; timeout?: string; actionOnEmptyResult?: string; input?: string };
   dial?: string;
+  /** Where Twilio reports how the `<Dial>` ended. */
+  dialAction?: string;
   hangup: boolean;
   redirect?: string;
 }
@@ -50,7 +52,10 @@ export function parseTwiml(xml: string): ParsedTwiml {
         };
         walk(node.Gather as Ordered[]);
       }
-      if ('Dial' in node) result.dial = textOf(node.Dial as Ordered[]);
+      if ('Dial' in node) {
+        result.dial = textOf(node.Dial as Ordered[]);
+        result.dialAction = attrs.action;
+      }
       if ('Hangup' in node) result.hangup = true;
       if ('Redirect' in node) result.redirect = textOf(node.Redirect as Ordered[]);
     }

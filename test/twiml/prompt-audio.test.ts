@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AnyStateNode } from 'xstate';
 import { callMachine, type StateMeta } from '../../flows/call.machine.ts';
-import { LANGUAGES, PROMPTS, promptText, type Language, type PromptId } from '../../prompts/catalogue.ts';
+import { LANGUAGES, PROMPTS, promptRef, promptText, type Language, type PromptId } from '../../prompts/catalogue.ts';
 import { loadConfig } from '../../src/config.ts';
 import { PromptAudio, speechFor } from '../../src/services/prompt-audio.service.ts';
 import { buildPromptAudio, MANIFEST_FILE, type AudioManifest } from '../../src/services/prompt-build.service.ts';
@@ -20,7 +20,8 @@ import { expectValid, loadSchema, responseChildren, schemaAvailable, type Schema
  */
 
 const BASE = TEST_ENV.PUBLIC_BASE_URL;
-const PARAMS = { otpMinutes: 5, lockMinutes: 30, lockAfter: 5 };
+const PARAMS = { otpMinutes: 5, lockMinutes: 30, lockAfter: 5, callbackHours: 4, agentOpens: '8:30', agentCloses: '17:30' };
+const TIMEOUTS = { menu: 5, id: 10, code: 10, pin: 7 };
 
 /** One second of silence per prompt: what matters here is which file belongs to which words. */
 const silence: SpeechEngine = {
@@ -72,13 +73,11 @@ describe('prompt audio in TwiML', function () {
 
   for (const language of LANGUAGES) {
     it(`every state in ${language} plays the built file of each prompt, at PUBLIC_BASE_URL/audio/<file>, as valid TwiML`, async function () {
-      // Every state's TwiML through xmllint-wasm against Twilio's XSD: about 8 s of CPU on a quiet 2-core box, past the
-      // default 20 s when the box is busy (it timed out on main too), so it gets more room. Not a measure of anything.
-      this.timeout(60_000);
+      this.timeout(120_000); // one schema validation per state, each a few hundred ms on a busy machine
       const speech = await speechWith();
       for (const { id, meta } of withMeta) {
         const bilingual = meta.prompts.some((p) => (PROMPTS[p] as { bilingual?: boolean }).bilingual);
-        const xml = renderState(meta, ['input.invalid'], { language, step: 3, gatherTimeoutSeconds: 6, agentNumber: '+861012333', params: PARAMS, bilingual, speech });
+        const xml = renderState(meta, ['input.invalid'], { language, step: 3, timeouts: TIMEOUTS, agentNumber: '+861012333', params: PARAMS, bilingual, speech });
         await validate(xml);
         const expected = (['input.invalid', ...meta.prompts] as PromptId[]).flatMap((p) =>
           (bilingual ? LANGUAGES : [language]).map((lang) => `${BASE}/audio/${fileOf(p, lang)}`),
@@ -91,8 +90,8 @@ describe('prompt audio in TwiML', function () {
 
     it(`with AUDIO_ENABLED=false every prompt in ${language} is <Say> in the configured voice`, async () => {
       const speech = await speechWith({ AUDIO_ENABLED: 'false', SAY_VOICE_ZH: 'Polly.Zhiyu-Neural', SAY_VOICE_EN: 'Polly.Matthew-Neural' });
-      const meta: StateMeta = { prompts: ['main.menu'], gather: { kind: 'menu' } };
-      const xml = renderState(meta, [], { language, step: 2, gatherTimeoutSeconds: 6, agentNumber: '+861012333', params: PARAMS, speech });
+      const meta: StateMeta = { prompts: ['main.menu'], gather: { kind: 'menu', timer: 'menu' } };
+      const xml = renderState(meta, [], { language, step: 2, timeouts: TIMEOUTS, agentNumber: '+861012333', params: PARAMS, speech });
       await validate(xml);
       const [say, ...rest] = voiced(xml);
       expect(rest).to.deep.equal([]);
@@ -119,14 +118,26 @@ describe('prompt audio in TwiML', function () {
   it('a prompt built with other values (a changed LOCK_MINUTES) is spoken with <Say>, never played stale', async () => {
     const speech = await speechWith();
     const meta: StateMeta = { prompts: ['card.locked'], end: 'hangup' };
-    const fresh = renderState(meta, [], { language: 'en-US', step: 9, gatherTimeoutSeconds: 6, agentNumber: '+861012333', params: PARAMS, speech });
+    const fresh = renderState(meta, [], { language: 'en-US', step: 9, timeouts: TIMEOUTS, agentNumber: '+861012333', params: PARAMS, speech });
     expect(voiced(fresh).map((n) => n.name)).to.deep.equal(['Play']);
     const changed = { ...PARAMS, lockMinutes: 45 };
-    const stale = renderState(meta, [], { language: 'en-US', step: 9, gatherTimeoutSeconds: 6, agentNumber: '+861012333', params: changed, speech });
+    const stale = renderState(meta, [], { language: 'en-US', step: 9, timeouts: TIMEOUTS, agentNumber: '+861012333', params: changed, speech });
     await validate(stale);
     const [say] = voiced(stale);
     expect(say.name).to.equal('Say');
     expect(say.text).to.equal(promptText('card.locked', 'en-US', changed)).and.include('45 minutes');
+  });
+
+  it('a notice with per-call values is never built and always said, while the static choices after it are played', async () => {
+    expect(manifest.prompts.map((p) => p.id), 'per-call prompts are not built').not.to.include.members(['id.length', 'id.ending', 'code.length', 'pin.length']);
+    const speech = await speechWith();
+    const meta: StateMeta = { prompts: ['id.ending.choice'], gather: { kind: 'menu', timer: 'menu' } };
+    const xml = renderState(meta, [promptRef('id.ending', { last4: '002X' })], { language: 'en-US', step: 4, timeouts: TIMEOUTS, agentNumber: '+1', params: PARAMS, speech });
+    await validate(xml);
+    const nodes = voiced(xml);
+    expect(nodes.map((n) => n.name)).to.deep.equal(['Say', 'Play']);
+    expect(nodes[0].text).to.equal('That number does not check out. It ends in 0, 0, 2, X.');
+    expect(nodes[1].text).to.equal(`${BASE}/audio/${fileOf('id.ending.choice', 'en-US')}`);
   });
 
   it('a prompt whose wording changed after the build, or that is missing from the manifest, is spoken with <Say>', async () => {
@@ -144,7 +155,7 @@ describe('prompt audio in TwiML', function () {
       expect(goodbye.map((n) => n.name)).to.deep.equal(['Play']);
       const recovery = voiced(renderRecovery('zh-CN', '1', '+861012333', speech));
       expect(recovery.map((n) => [n.name, n.text])).to.deep.equal([['Say', promptText('goodbye', 'zh-CN')]]);
-      const welcome = voiced(renderState({ prompts: ['welcome'], gather: { kind: 'menu' } }, [], { language: 'zh-CN', step: 1, gatherTimeoutSeconds: 6, agentNumber: '+1', params: PARAMS, bilingual: true, speech }));
+      const welcome = voiced(renderState({ prompts: ['welcome'], gather: { kind: 'menu', timer: 'menu' } }, [], { language: 'zh-CN', step: 1, timeouts: TIMEOUTS, agentNumber: '+1', params: PARAMS, bilingual: true, speech }));
       expect(welcome.map((n) => n.name), 'Mandarin half played, English half said').to.deep.equal(['Play', 'Say']);
       expect(welcome[0].text).to.equal(`${BASE}/audio/${fileOf('welcome', 'zh-CN')}`);
       expect(welcome[1].attrs.language).to.equal('en-US');

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { AnyStateNode } from 'xstate';
 import { validateXML } from 'xmllint-wasm';
 import { callMachine, type StateMeta } from '../../flows/call.machine.ts';
-import { LANGUAGES, PROMPTS, promptText, type Language, type PromptId, type PromptParams } from '../../prompts/catalogue.ts';
+import { LANGUAGES, parsePromptRef, PROMPTS, promptRef, promptText, refText, type Language, type PromptId, type PromptParams, type PromptRef } from '../../prompts/catalogue.ts';
 import { renderApology, renderDialDone, renderRecovery, renderState, type RenderOptions } from '../../src/twiml/call-response.renderer.ts';
 import { expectValid, loadSchema, responseChildren, schemaAvailable, schemaDir, type Schema, type TwimlNode } from '../support/twiml-schema.ts';
 
@@ -13,8 +13,10 @@ import { expectValid, loadSchema, responseChildren, schemaAvailable, schemaDir, 
 
 const AGENT = '+861012333';
 const STEP = 7;
-const PARAMS: PromptParams = { otpMinutes: 5, lockMinutes: 30, lockAfter: 5 };
-const NOTICES: PromptId[][] = [[], ['input.invalid']];
+const PARAMS: PromptParams = { otpMinutes: 5, lockMinutes: 30, lockAfter: 5, callbackHours: 4, agentOpens: '8:30', agentCloses: '17:30' };
+/** Distinct seconds per timer, so the test sees which one a state used. */
+const TIMEOUTS = { menu: 4, id: 11, code: 9, pin: 7 };
+const NOTICES: PromptRef[][] = [[], ['input.invalid'], [promptRef('code.length', { entered: 4 })]];
 
 /** Voices Twilio offers for Mandarin and for US English on `<Say>` (Polly standard/neural, Google). */
 const MANDARIN_VOICE = /^(Polly\.Zhiyu(-Neural)?|Google\.cmn-CN-[A-Za-z0-9]+-[A-Z])$/;
@@ -25,11 +27,11 @@ const SAY_VOICE: Record<Language, RegExp> = { 'zh-CN': MANDARIN_VOICE, 'en-US': 
 const CJK = /[\u4e00-\u9fff]/;
 
 /** The `<Say>` lines the caller hears for these prompts, in order (bilingual prompts, or all of them in a bilingual state, in both languages). */
-function expectedSays(ids: PromptId[], language: Language, bilingual = false): { lang: Language; text: string }[] {
-  return ids.flatMap((id) => {
-    const entry = PROMPTS[id] as { bilingual?: boolean };
+function expectedSays(refs: PromptRef[], language: Language, bilingual = false): { lang: Language; text: string }[] {
+  return refs.flatMap((ref) => {
+    const entry = PROMPTS[parsePromptRef(ref).id as PromptId] as { bilingual?: boolean };
     const langs: Language[] = entry.bilingual || bilingual ? ['zh-CN', 'en-US'] : [language];
-    return langs.map((lang) => ({ lang, text: promptText(id, lang, PARAMS) }));
+    return langs.map((lang) => ({ lang, text: refText(ref, lang, PARAMS) }));
   });
 }
 
@@ -92,7 +94,7 @@ describe('TwiML against Twilio\u2019s schema', function () {
         const label = `${node.id} in ${language}${notice.length ? ` with notice ${notice.join(',')}` : ''}`;
         it(`${label}: valid TwiML of the right shape`, async () => {
           const bilingualState = meta.prompts.some((id) => (PROMPTS[id] as { bilingual?: boolean }).bilingual);
-          const options: RenderOptions = { language, step: STEP, gatherTimeoutSeconds: 6, agentNumber: AGENT, params: PARAMS, bilingual: bilingualState };
+          const options: RenderOptions = { language, step: STEP, timeouts: TIMEOUTS, agentNumber: AGENT, params: PARAMS, bilingual: bilingualState };
           const xml = renderState(meta, notice, options);
           await expectValid(schema, xml);
           const children = responseChildren(xml);
@@ -111,7 +113,7 @@ describe('TwiML against Twilio\u2019s schema', function () {
             expect([...action.searchParams.keys()].filter((key) => key !== 'step' && key !== 'lang'), gather.attrs.action).to.deep.equal([]);
             if (action.searchParams.has('lang')) expect(action.searchParams.get('lang')).to.equal(language);
             expect(gather.attrs.method).to.equal('POST');
-            expect(gather.attrs.timeout).to.equal('6');
+            expect(gather.attrs.timeout, `the ${meta.gather.timer} timer`).to.equal(String(TIMEOUTS[meta.gather.timer]));
             if (meta.gather.kind === 'menu') {
               expect(gather.attrs.numDigits, 'a menu takes one key').to.equal('1');
               expect(gather.attrs.finishOnKey, 'a menu has no finish key, so # is a key like any other').to.equal('');
@@ -121,13 +123,13 @@ describe('TwiML against Twilio\u2019s schema', function () {
             }
             expectSays(gather.children, says, xml);
           } else {
-            expect(node.type, `${node.id} neither gathers nor is final`).to.equal('final');
+            expect(node.type === 'final' || meta.end === 'dial', `${node.id} neither gathers, dials nor is final`).to.equal(true);
             const last = children[children.length - 1];
             expectSays(children.slice(0, -1), says, xml);
             if (meta.end === 'dial') {
               expect(last.name, 'a transfer ends with <Dial>').to.equal('Dial');
               expect(last.text).to.equal(AGENT);
-              expect(last.attrs.action, 'a busy agent is handled').to.equal(`/voice/dial-done?lang=${language}`);
+              expect(last.attrs.action, 'the agent line reports back as a turn of the call').to.equal(`/voice/dial-done?step=${STEP}&lang=${language}`);
             } else {
               expect(last.name, 'a final state ends with <Hangup/>').to.equal('Hangup');
             }
@@ -136,6 +138,25 @@ describe('TwiML against Twilio\u2019s schema', function () {
       }
     }
   }
+
+  it('type-ahead: in every gathering state each prompt, a notice before the menu included, is inside the <Gather>, so a key pressed during any of them acts at once', () => {
+    for (const { node, meta } of withMeta) {
+      if (!meta.gather) continue;
+      const notice: PromptRef[] = ['input.none', promptRef('id.length', { entered: 12 })];
+      const xml = renderState(meta, notice, { language: 'zh-CN', step: STEP, timeouts: TIMEOUTS, agentNumber: AGENT, params: PARAMS });
+      const children = responseChildren(xml);
+      expect(children.map((c) => c.name), `${node.id}: nothing is said outside the <Gather>`).to.deep.equal(['Gather']);
+      expectSays(children[0].children, expectedSays([...notice, ...meta.prompts], 'zh-CN'), xml);
+    }
+  });
+
+  it('each gathering state waits as long as its own timer says: menus short, the ID and codes longer', () => {
+    const timeoutOf = (state: string) => {
+      const meta = callMachine.root.states[state].meta as StateMeta;
+      return responseChildren(renderState(meta, [], { language: 'en-US', step: STEP, timeouts: TIMEOUTS, agentNumber: AGENT, params: PARAMS }))[0].attrs.timeout;
+    };
+    expect(['mainMenu', 'enterId', 'enterCode', 'enterNewPin', 'callbackOffer'].map(timeoutOf)).to.deep.equal(['4', '11', '9', '7', '4']);
+  });
 
   for (const language of ['zh-CN', 'en-US', 'both'] as const) {
     it(`the apology (${language}): valid TwiML, one key for an agent, else hang up`, async () => {
