@@ -133,6 +133,20 @@ export class CallSessionRepository {
     return { dial, recovery };
   }
 
+  /**
+   * Deletes a call's documents (retention): its turns (`count` of them, and any beyond it), end record, facts and late
+   * log lines, each by `_id`, at most 50 deletes to a command.
+   */
+  async remove(callSid: string, count: number): Promise<void> {
+    let steps = count;
+    while (steps < MAX_TURNS && (await this.hasTurn(callSid, steps))) steps += 1;
+    const deletes = (ids: string[]) => ids.map((_id) => ({ deleteOne: { filter: { _id } } })) as never[];
+    const turnIds = Array.from({ length: steps }, (_, step) => turnId(callSid, step));
+    for (let i = 0; i < turnIds.length; i += 50) await this.models.CallTurn.collection.bulkWrite(deletes(turnIds.slice(i, i + 50)), { ordered: false });
+    await this.models.CallFact.collection.bulkWrite(deletes([`${callSid}:dial`, `${callSid}:recovery`]), { ordered: false });
+    await this.models.CallEnd.collection.deleteOne({ _id: callSid } as never);
+  }
+
   /** A call as it stands: its newest turn, with what its end record and facts add; null when there is no such call. */
   async find(callSid: string): Promise<CallSession | null> {
     const latest = await this.latestTurn(callSid);

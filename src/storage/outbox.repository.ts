@@ -51,4 +51,9 @@ export class OutboxRepository {
     const docs = await Promise.all(numbers.map(async (n) => (await this.models.Outbox.collection.findOne({ _id: messageId(toHash, n) } as never)) as OutboxDoc | null));
     return docs.filter((doc): doc is OutboxDoc => doc !== null).map(({ _id, ...message }) => message);
   }
+
+  /** Deletes messages older than a moment (retention of the sealed bodies). The outbox only exists outside production with no real delivery, so this one filtered delete (a scan on FerretDB) never meets a caller. */
+  async removeOlderThan(before: Date): Promise<number> {
+    return (await this.models.Outbox.collection.deleteMany({ createdAt: { $lt: before } } as never)).deletedCount;
+  }
 }
