@@ -1,3 +1,4 @@
+import { sequenceLength } from './dense-sequence.ts';
 import { insertOnce } from './insert-once.ts';
 import type { CallEndDoc, CallFactDoc, CallIdentityDoc, CallTurnDoc, Models, TurnViewDoc } from './models.ts';
 
@@ -76,21 +77,10 @@ export class CallSessionRepository {
     return (await this.models.CallTurn.collection.findOne({ _id: turnId(callSid, step) } as never, { projection: { _id: 1 } })) !== null;
   }
 
-  /** The newest turn of a call (found by doubling, then halving, the step probed), or null when the call never started. */
+  /** The newest turn of a call (the length of its dense run of steps, see dense-sequence.ts), or null when the call never started. */
   async latestTurn(callSid: string): Promise<CallTurn | null> {
-    if (!(await this.hasTurn(callSid, 0))) return null;
-    let known = 0;
-    let missing = 1;
-    while (missing < MAX_TURNS && (await this.hasTurn(callSid, missing))) {
-      known = missing;
-      missing *= 2;
-    }
-    while (missing - known > 1) {
-      const middle = Math.floor((known + missing) / 2);
-      if (await this.hasTurn(callSid, middle)) known = middle;
-      else missing = middle;
-    }
-    return this.findTurn(callSid, known);
+    const count = await sequenceLength((step) => this.hasTurn(callSid, step), MAX_TURNS);
+    return count === 0 ? null : this.findTurn(callSid, count - 1);
   }
 
   /** Every turn of a call in order (read by `_id`: all at once when the count is known, else a batch at a time up to the first missing step). */

@@ -1,3 +1,4 @@
+import { sequenceLength } from './dense-sequence.ts';
 import { insertOnce } from './insert-once.ts';
 import type { Models, OutboxDoc } from './models.ts';
 
@@ -20,21 +21,9 @@ export class OutboxRepository {
     return (await this.models.Outbox.collection.findOne({ _id: messageId(toHash, n) } as never, { projection: { _id: 1 } })) !== null;
   }
 
-  /** How many messages a recipient has (found by doubling, then halving). */
-  private async countFor(toHash: string): Promise<number> {
-    if (!(await this.exists(toHash, 0))) return 0;
-    let known = 0;
-    let missing = 1;
-    while (await this.exists(toHash, missing)) {
-      known = missing;
-      missing *= 2;
-    }
-    while (missing - known > 1) {
-      const middle = Math.floor((known + missing) / 2);
-      if (await this.exists(toHash, middle)) known = middle;
-      else missing = middle;
-    }
-    return known + 1;
+  /** How many messages a recipient has (see dense-sequence.ts). */
+  private countFor(toHash: string): Promise<number> {
+    return sequenceLength((n) => this.exists(toHash, n));
   }
 
   /** Stores a sealed message. */
