@@ -44,6 +44,24 @@ export const MAX_TURNS = 2000;
 /** The fields a turn needs from its predecessor (everything but the timeline's own). */
 const RESTORE_FIELDS = { log: 0, path: 0, prompts: 0 } as const;
 
+/** A turn as stored: the snapshot, the answer and the log lines as JSON text (one string each for the engine to store and return). */
+type StoredTurn = Omit<CallTurn, 'snapshot' | 'view' | 'log'> & { snapshot: string; view: string; log?: string };
+
+/**
+ * A turn in its stored form. The nested parts go in as JSON text: to the embedded FerretDB a string is one value to
+ * convert, where the same data as nested documents costs it (and the driver's BSON) a conversion per field, on every
+ * insert and read of every turn.
+ */
+export function storedTurn(turn: CallTurn): StoredTurn {
+  return { ...turn, snapshot: JSON.stringify(turn.snapshot), view: JSON.stringify(turn.view), log: JSON.stringify(turn.log) };
+}
+
+function turnFrom(doc: StoredTurn | null): CallTurn | null {
+  if (!doc) return null;
+  const log = doc.log ? (JSON.parse(doc.log) as Array<CallTurn['log'][number] & { at: string }>).map((line) => ({ ...line, at: new Date(line.at) })) : [];
+  return { ...doc, snapshot: JSON.parse(doc.snapshot) as CallTurn['snapshot'], view: JSON.parse(doc.view) as CallTurn['view'], log };
+}
+
 /** Whether the outcome of a call's last turn, its facts and its password change say it met a technical problem. */
 export function troubleIn(turns: Array<Pick<CallTurn, 'path'>>): boolean {
   return turns.some((turn) => turn.path?.includes('trouble'));
@@ -65,12 +83,12 @@ export class CallSessionRepository {
 
   /** Claims a turn; false when another delivery of the same step got there first. */
   async claimTurn(turn: CallTurn): Promise<boolean> {
-    return insertOnce(() => this.models.CallTurn.collection.insertOne(turn as never));
+    return insertOnce(() => this.models.CallTurn.collection.insertOne(storedTurn(turn) as never));
   }
 
   /** The stored turn of a call at a step, or null (without its log lines and timeline path when `lean`). */
   async findTurn(callSid: string, step: number, options: { lean?: boolean } = {}): Promise<CallTurn | null> {
-    return (await this.models.CallTurn.collection.findOne({ _id: turnId(callSid, step) } as never, options.lean ? { projection: RESTORE_FIELDS } : {})) as CallTurn | null;
+    return turnFrom((await this.models.CallTurn.collection.findOne({ _id: turnId(callSid, step) } as never, options.lean ? { projection: RESTORE_FIELDS } : {})) as StoredTurn | null);
   }
 
   private async hasTurn(callSid: string, step: number): Promise<boolean> {
