@@ -202,6 +202,19 @@ export const MESSAGES = {
   'accounts.save': { 'zh-CN': '保存', 'en-US': 'Save' },
   'accounts.self': { 'zh-CN': '（自己的角色不能修改）', 'en-US': '(you cannot change your own role)' },
 
+  'refused.locked': { 'zh-CN': '拒绝：卡已锁定至 {until}', 'en-US': 'refused: card locked until {until}' },
+  'refused.daily-cap': { 'zh-CN': '拒绝：当天错误次数已用完，暂停至 {until}', 'en-US': 'refused: the day\'s failures used up, paused until {until}' },
+  'refused.code-void': { 'zh-CN': '拒绝：验证码已作废（错误次数用完）', 'en-US': 'refused: the code is void (its wrong entries used up)' },
+  'refused.no-open-code': { 'zh-CN': '拒绝：没有有效的验证码（已过期、已使用或被新码取代）', 'en-US': 'refused: no open code (expired, used or replaced)' },
+  'refused.unchecked': {
+    'zh-CN': '输入的{factor}未经核对；来电者听到的与输入错误时相同。',
+    'en-US': 'The {factor} entered was not checked; the caller heard the same as for a wrong entry.',
+  },
+  'call.callerMatch': { 'zh-CN': '来电号码与登记手机', 'en-US': 'Calling number' },
+  'match.yes': { 'zh-CN': '一致（来电号码即登记手机）', 'en-US': 'the registered mobile' },
+  'match.no': { 'zh-CN': '不一致（来电号码不是登记手机）', 'en-US': 'not the registered mobile' },
+  'match.unknown': { 'zh-CN': '无法判断（未登记手机、号码隐藏或旧记录）', 'en-US': 'unknown (no mobile registered, number withheld, or an older record)' },
+
   'error.title': { 'zh-CN': '错误 {status}', 'en-US': 'Error {status}' },
   'error.400': { 'zh-CN': '请求有误', 'en-US': 'Bad request' },
   'error.401': { 'zh-CN': '请先登录', 'en-US': 'Sign in first' },
@@ -290,6 +303,7 @@ export const OUTCOME_LABELS: Record<string, Bilingual> = {
   'no-input': { 'zh-CN': '无按键结束', 'en-US': 'ended after silence' },
   'verification-failed': { 'zh-CN': '验证失败', 'en-US': 'verification failed' },
   'error': { 'zh-CN': '技术故障', 'en-US': 'technical problem' },
+  'refused-locked': { 'zh-CN': '锁定期间被拒', 'en-US': 'refused while locked' },
   'in-progress': { 'zh-CN': '进行中', 'en-US': 'in progress' },
 };
 
@@ -314,6 +328,12 @@ export const CHANGE_LABELS: Record<string, Bilingual> = {
   'done': { 'zh-CN': '已完成', 'en-US': 'done' },
   'pending': { 'zh-CN': '处理中', 'en-US': 'pending' },
   'failed': { 'zh-CN': '失败', 'en-US': 'failed' },
+};
+
+/** What a caller proves, each counted and locked on its own. */
+export const FACTOR_LABELS: Record<string, Bilingual> = {
+  'current-password': { 'zh-CN': '原密码', 'en-US': 'current password' },
+  'code': { 'zh-CN': '验证码', 'en-US': 'one-time code' },
 };
 
 /** Twilio's statuses of an agent line that did not connect. */

@@ -23,6 +23,19 @@ export function keyedHash(pepper: string, purpose: string, value: string): strin
   return createHmac('sha256', pepper).update(`${purpose}\u0000${value}`).digest('hex');
 }
 
+/**
+ * The keyed hashes (purpose `caller`) a phone number can be recorded under: its digits as written, and with or without
+ * China's country code 86 (a caller's number arrives as +86…, a registered mobile may be written either way).
+ */
+export function phoneHashes(pepper: string, phone: string): string[] {
+  const digits = phone.replace(/[^0-9]/g, '');
+  if (!digits) return [];
+  const variants = new Set([digits]);
+  if (digits.startsWith('86') && digits.length === 13) variants.add(digits.slice(2));
+  if (digits.length === 11) variants.add(`86${digits}`);
+  return [...variants].map((d) => keyedHash(pepper, 'caller', d));
+}
+
 /** Compares two hex digests in constant time. */
 export function sameDigest(a: string, b: string): boolean {
   const left = Buffer.from(a, 'hex');

@@ -1,5 +1,5 @@
 import { BucketLog } from './bucket-log.ts';
-import { dayKey, endEntry, INDEX_KEYS, mergeEntries, monthKey, type IndexEntry } from './call-index.ts';
+import { dayKey, endEntry, FLAG_OUTCOMES, INDEX_KEYS, mergeEntries, monthKey, type IndexEntry } from './call-index.ts';
 import { CallRollupRepository, type Counts } from './call-rollup.repository.ts';
 import { CallSessionRepository, type CallTurn } from './call-session.repository.ts';
 import type { Models } from './models.ts';
@@ -10,7 +10,7 @@ export interface CallSearchFilter {
   from?: Date;
   /** Calls that started before this moment. */
   to?: Date;
-  /** A stored outcome (`password-changed`, `abandoned`, …) or `error` (the call met a technical problem). */
+  /** A stored outcome (`password-changed`, `abandoned`, …), `error` (the call met a technical problem) or `refused-locked` (an entry refused while the card was locked). */
   outcome?: string;
   /** The last 1 to 4 digits of the caller's number. */
   callerLast?: string;
@@ -41,6 +41,8 @@ export interface CallSummary {
   carrier: string;
   /** How many turns the call had, once it has ended. */
   steps?: number;
+  /** An entry of the call was refused, unchecked, because the card was locked (`locked`) or its day's failures used up (`daily-cap`), until when. */
+  refused: { reason: 'locked' | 'daily-cap'; until: Date } | null;
 }
 
 /** One page of results and the cursor of the next one (null on the last page). */
@@ -50,7 +52,9 @@ export interface CallSearchPage {
 }
 
 /** One step of a call's timeline as supervisors may see it (no snapshot, no answer, no hashes). */
-export type TimelineTurn = Pick<CallTurn, 'step' | 'at' | 'event' | 'input' | 'from' | 'to' | 'path' | 'prompts' | 'durationMs' | 'language' | 'outcome' | 'ended' | 'idMasked' | 'log'>;
+export type TimelineTurn = Pick<CallTurn, 'step' | 'at' | 'event' | 'input' | 'from' | 'to' | 'path' | 'prompts' | 'durationMs' | 'language' | 'outcome' | 'ended' | 'idMasked' | 'log'> & {
+  notes: NonNullable<CallTurn['notes']>;
+};
 
 /** How far back a search without a start goes. */
 export const SEARCH_DAYS = 90;
@@ -92,6 +96,7 @@ function summaryOf(entry: IndexEntry): CallSummary {
     durationSeconds: entry.d ?? null,
     hadTrouble: entry.t === 1,
     carrier: entry.r ?? 'twilio',
+    refused: entry.k && entry.u !== undefined ? { reason: entry.k, until: new Date(entry.u) } : null,
   };
 }
 
@@ -130,7 +135,8 @@ export class CallSearchRepository {
 
   private matches(entry: IndexEntry, filter: CallSearchFilter, from: number, to: number): boolean {
     if (entry.s < from || entry.s >= to) return false;
-    if (filter.outcome === 'error' ? entry.t !== 1 : filter.outcome && entry.o !== filter.outcome) return false;
+    const flag = filter.outcome && Object.hasOwn(FLAG_OUTCOMES, filter.outcome) ? FLAG_OUTCOMES[filter.outcome as keyof typeof FLAG_OUTCOMES] : null;
+    if (flag ? !flag(entry) : filter.outcome && entry.o !== filter.outcome) return false;
     if (filter.callerLast && !entry.f.endsWith(filter.callerLast)) return false;
     if (filter.callerHashes && !filter.callerHashes.some((hash) => hash.startsWith(entry.h))) return false;
     if (filter.idHash && !(entry.x && filter.idHash.startsWith(entry.x))) return false;
@@ -237,6 +243,10 @@ export class CallSearchRepository {
     if (session.idHash) entry.x = session.idHash.slice(0, 16);
     if (session.idMasked) entry.i = session.idMasked;
     if (session.durationSeconds !== null) entry.d = session.durationSeconds;
+    if (session.refused) {
+      entry.k = session.refused.reason;
+      entry.u = session.refused.until.getTime();
+    }
     return entry;
   }
 
@@ -260,6 +270,7 @@ export class CallSearchRepository {
       durationSeconds: session.durationSeconds,
       hadTrouble: session.hadTrouble,
       carrier: session.carrier,
+      refused: session.refused ? { reason: session.refused.reason, until: session.refused.until } : null,
     };
   }
 
@@ -281,6 +292,7 @@ export class CallSearchRepository {
       ended: t.ended,
       idMasked: t.idMasked,
       log: t.log ?? [],
+      notes: t.notes ?? [],
     }));
   }
 

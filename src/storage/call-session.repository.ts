@@ -1,5 +1,5 @@
 import { insertOnce } from './insert-once.ts';
-import type { CallEndDoc, CallFactDoc, CallIdentityDoc, CallTurnDoc, Models, TurnViewDoc } from './models.ts';
+import type { CallEndDoc, CallFactDoc, CallIdentityDoc, CallRefusalDoc, CallTurnDoc, Models, TurnViewDoc } from './models.ts';
 
 /** One turn of a call as stored: the timeline entry plus the state it left the call in. */
 export type CallTurn = CallTurnDoc;
@@ -27,6 +27,8 @@ export interface CallSession extends CallIdentityDoc {
   carrierStatus: string | null;
   durationSeconds: number | null;
   dialCallStatus: string | null;
+  /** The last entry refused because the card was locked (known once the call's end is recorded). */
+  refused: CallRefusalDoc | null;
   /** How the newest turn answered (what a resumed call hears again). */
   view: TurnViewDoc;
 }
@@ -41,11 +43,22 @@ const TURN_BATCH = 16;
 export const MAX_TURNS = 2000;
 
 /** The fields a turn needs from its predecessor (everything but the timeline's own). */
-const RESTORE_FIELDS = { log: 0, path: 0, prompts: 0 } as const;
+const RESTORE_FIELDS = { log: 0, path: 0, prompts: 0, notes: 0 } as const;
 
 /** Whether the outcome of a call's last turn, its facts and its password change say it met a technical problem. */
 export function troubleIn(turns: Array<Pick<CallTurn, 'path'>>): boolean {
   return turns.some((turn) => turn.path?.includes('trouble'));
+}
+
+/** The last entry of a call refused because the card was locked or its day's failures used up (from its turns' notes), or null. */
+export function refusalIn(turns: Array<Pick<CallTurn, 'notes'>>): CallRefusalDoc | null {
+  let refusal: CallRefusalDoc | null = null;
+  for (const turn of turns) {
+    for (const note of turn.notes ?? []) {
+      if (note.kind === 'verification-refused' && (note.reason === 'locked' || note.reason === 'daily-cap') && note.until) refusal = { factor: note.factor, reason: note.reason, until: note.until };
+    }
+  }
+  return refusal;
 }
 
 /** The outcome a call has so far: the recovery path and an unanswered agent line override what the flow said; null while it runs. */
@@ -155,6 +168,7 @@ export class CallSessionRepository {
       carrierStatus: end?.carrierStatus ?? null,
       durationSeconds: end?.durationSeconds ?? null,
       dialCallStatus: end?.dialCallStatus ?? facts.dial?.value ?? null,
+      refused: end?.refused ?? null,
       view: latest.view,
     };
   }

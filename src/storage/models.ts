@@ -58,6 +58,26 @@ export interface CallLogLineDoc {
 }
 
 /**
+ * A fact a turn's side effect noted for supervisors, stored in the turn it happened in: an entry that was refused
+ * without being checked (the card's factor locked, the day's failures used up, the code void or none open). The
+ * caller heard the same as for a wrong entry; the console shows the reason.
+ */
+export interface TurnNoteDoc {
+  kind: 'verification-refused';
+  factor: 'code' | 'current-password';
+  reason: 'locked' | 'daily-cap' | 'code-void' | 'no-open-code';
+  /** Until when the factor was locked or paused (null for a void or missing code). */
+  until: Date | null;
+}
+
+/** An entry refused because the card was locked (or its day's failures used up): what a call's end digest keeps of its notes. */
+export interface CallRefusalDoc {
+  factor: 'code' | 'current-password';
+  reason: 'locked' | 'daily-cap';
+  until: Date;
+}
+
+/**
  * One turn of a call, keyed `CallSid:step`. Inserting it claims the step (atomic on MongoDB and FerretDB alike) and
  * stores everything the next turn needs (snapshot, identity) and everything the timeline shows: a turn is one read
  * of its predecessor and this one insert.
@@ -77,6 +97,8 @@ export interface CallTurnDoc extends TimelineEntryDoc {
   idMasked: string | null;
   /** The call's log lines written while this turn ran (masked). */
   log: CallLogLineDoc[];
+  /** What the turn's side effects noted for supervisors (absent when nothing was). */
+  notes?: TurnNoteDoc[];
 }
 
 /** How a call ended, written once (the insert is the claim) and read by the console: masked fields only, plus look-up hashes. */
@@ -101,6 +123,8 @@ export interface CallEndDoc {
   carrierStatus: string | null;
   dialCallStatus: string | null;
   steps: number;
+  /** The last entry refused because the card was locked, if any (absent on calls recorded before refusals were). */
+  refused?: CallRefusalDoc | null;
 }
 
 /** A fact about a call recorded outside its turns (an agent line that did not answer, the recovery path), keyed `CallSid:kind`. */
@@ -144,6 +168,11 @@ export interface PasswordChangeDoc {
   callerMasked: string;
   /** `pending` while the hash is being written; only `done` changes happened. */
   status: 'pending' | 'done' | 'failed';
+  /**
+   * Whether the calling number was the card's registered mobile (compared by keyed hash, with and without the country
+   * code); null when it cannot be said (no mobile registered, the number withheld); absent on records made before.
+   */
+  callerMatchedMobile?: boolean | null;
 }
 
 /** A one-time code, stored only as a keyed hash; its `_id` is the send slot it took (`<card>:<bucket>:<k>`). */
