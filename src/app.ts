@@ -19,6 +19,7 @@ import { CallRecorder } from './services/call-recorder.service.ts';
 import { CallReviewService } from './services/call-review.service.ts';
 import { CallTurnService } from './services/call-turn.service.ts';
 import { CallbackQueueService } from './services/callback-queue.service.ts';
+import { CardReviewService } from './services/card-review.service.ts';
 import { PromptAudio, speechFor } from './services/prompt-audio.service.ts';
 import { SupervisorAccountService } from './services/supervisor-account.service.ts';
 import { Semaphore } from './security/semaphore.ts';
@@ -103,6 +104,7 @@ export function createApp(deps: AppDeps): Express {
   const accounts = new SupervisorAccountService({ store, access });
   const review = new CallReviewService({ store, config, access, now: deps.now });
   const callbacks = new CallbackQueueService({ store, logger, now: deps.now });
+  const cards = new CardReviewService({ store, config, access, now: deps.now });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -137,8 +139,8 @@ export function createApp(deps: AppDeps): Express {
   }
 
   const timeZone = config.console.timeZone;
-  app.use('/supervisor', supervisorRoutes({ auth, accounts, review, access, callbacks, publicBaseUrl: config.publicBaseUrl, timeZone, now: deps.now }));
-  app.use('/api/supervisor', supervisorApiRoutes({ auth, accounts, review, access, callbacks, publicBaseUrl: config.publicBaseUrl, timeZone }));
+  app.use('/supervisor', supervisorRoutes({ auth, accounts, review, access, callbacks, cards, publicBaseUrl: config.publicBaseUrl, timeZone, now: deps.now }));
+  app.use('/api/supervisor', supervisorApiRoutes({ auth, accounts, review, access, callbacks, cards, publicBaseUrl: config.publicBaseUrl, timeZone }));
 
   app.use((req, _res, next) => next(new AppError(404, 'not-found', `No route for ${req.method} ${req.path}`)));
   app.use(errorMiddleware(logger, speech));

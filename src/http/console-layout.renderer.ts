@@ -21,6 +21,7 @@ export interface PageContext extends PageFrame {
 /** The console's sections, in navigation order; each shows only to roles with its permission (a dashboard goes first later). */
 export const NAV_ITEMS: ReadonlyArray<{ id: string; href: string; label: MessageKey; permission: Permission }> = [
   { id: 'calls', href: '/supervisor/calls', label: 'nav.calls', permission: 'calls' },
+  { id: 'cards', href: '/supervisor/cards', label: 'nav.cards', permission: 'calls' },
   { id: 'flow', href: '/supervisor/flow', label: 'nav.flow', permission: 'calls' },
   { id: 'callbacks', href: '/supervisor/callbacks', label: 'nav.callbacks', permission: 'calls' },
   { id: 'access-log', href: '/supervisor/access-log', label: 'nav.accessLog', permission: 'audit' },

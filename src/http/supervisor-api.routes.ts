@@ -4,6 +4,7 @@ import { formatLocal } from '../domain/local-time.ts';
 import type { AccessLogService } from '../services/access-log.service.ts';
 import { withLocalTimes, type CallReviewService } from '../services/call-review.service.ts';
 import type { CallbackQueueService } from '../services/callback-queue.service.ts';
+import type { CardReviewService } from '../services/card-review.service.ts';
 import type { SupervisorAccountService } from '../services/supervisor-account.service.ts';
 import type { SupervisorAuthService } from '../services/supervisor-auth.service.ts';
 import { AppError } from './app-error.ts';
@@ -20,6 +21,7 @@ export function supervisorApiRoutes(deps: {
   review: CallReviewService;
   access: AccessLogService;
   callbacks: CallbackQueueService;
+  cards: CardReviewService;
   publicBaseUrl: string;
   timeZone: string;
 }): Router {
@@ -86,6 +88,26 @@ export function supervisorApiRoutes(deps: {
     const timeline = await review.viewCall(userOf(res), callSid, 'json');
     res.setHeader('Content-Disposition', `attachment; filename="call-${callSid.replace(/[^A-Za-z0-9]/g, '')}.json"`);
     res.type('application/json').send(JSON.stringify(withLocalTimes(timeline, timeZone), null, 2));
+  });
+
+  router.get('/calls/:callSid/card', requirePermission('calls', 'api'), async (req, res) => {
+    const ref = await deps.cards.refOfCall(String(req.params.callSid).slice(0, 64));
+    res.json({ timeZone, card: await deps.cards.viewCard(userOf(res), ref, {}, 'api') });
+  });
+
+  router.get('/cards', requirePermission('calls', 'api'), async (req, res) => {
+    const found = await deps.cards.lookup(userOf(res), req.query, 'api');
+    if (!found) throw new AppError(400, 'bad-request', 'id: the full 18-character number, or the masked form (1101**********002X)');
+    if (found.kind === 'card') res.json({ kind: 'card', timeZone, card: await deps.cards.viewCard(userOf(res), found.ref, {}, 'api') });
+    else res.json(found);
+  });
+
+  router.get('/cards/:ref', requirePermission('calls', 'api'), async (req, res) => {
+    res.json({ timeZone, card: await deps.cards.viewCard(userOf(res), String(req.params.ref), req.query, 'api') });
+  });
+
+  router.post('/cards/:ref/unlock', requirePermission('unlock', 'api'), express.json({ limit: '2kb' }), async (req, res) => {
+    res.json(await deps.cards.unlock(userOf(res), String(req.params.ref), req.body, 'api'));
   });
 
   router.get('/flow', requirePermission('calls', 'api'), async (req, res) => {

@@ -79,7 +79,7 @@ export function searchPage(ctx: PageContext, parsed: ParsedSearch, page: CallSea
       (c) => `<tr>
   <td class="mono"><a href="/supervisor/calls/${esc(c.callSid)}">${esc(c.callSid)}</a></td>
   <td>${timeHtml(ctx, c.startedAt)}</td><td class="num">${c.durationSeconds ?? '–'}</td><td>${word(CALL_LANGUAGE_LABELS, ctx, c.language)}</td>
-  <td class="mono">${esc(c.callerMasked)}</td><td class="mono">${esc(c.idMasked ?? '–')}</td>
+  <td class="mono">${esc(c.callerMasked)}</td><td class="mono">${c.idMasked ? `<a href="/supervisor/calls/${esc(c.callSid)}/card" title="${t(ctx, 'call.openCard')}">${esc(c.idMasked)}</a>` : '–'}</td>
   <td>${outcomeBadge(ctx, c.outcome, c.hadTrouble, c.refused)}</td><td>${word(STATE_LABELS, ctx, c.status === 'ended' ? (c.endedIn ?? c.state) : c.state)}</td></tr>`,
     )
     .join('\n');
@@ -174,7 +174,7 @@ export function callPage(ctx: PageContext, tl: CallTimeline): string {
   <dt>${t(ctx, 'call.language')}</dt><dd>${word(CALL_LANGUAGE_LABELS, ctx, c.language)}</dd><dt>${t(ctx, 'call.duration')}</dt><dd>${c.durationSeconds === null ? '–' : t(ctx, 'call.seconds', { n: c.durationSeconds })}</dd>
   <dt>${t(ctx, 'call.outcome')}</dt><dd class="ending" data-outcome="${esc(c.outcome ?? '')}">${outcomeBadge(ctx, c.outcome, c.hadTrouble, tl.refused)}</dd><dt>${t(ctx, 'call.endedIn')}</dt><dd>${tl.ending.state ? word(STATE_LABELS, ctx, tl.ending.state) : t(ctx, 'call.stillInProgress')}</dd>
 </dl>
-<div class="actions"><a href="/api/supervisor/calls/${esc(c.callSid)}/timeline.json" download>${t(ctx, 'call.exportJson')}</a><a href="/supervisor/calls">${t(ctx, 'call.back')}</a></div>
+<div class="actions"><a href="/api/supervisor/calls/${esc(c.callSid)}/timeline.json" download>${t(ctx, 'call.exportJson')}</a>${c.idMasked ? `<a class="card-link" href="/supervisor/calls/${esc(c.callSid)}/card">${t(ctx, 'call.openCard')} <span class="mono">${esc(c.idMasked)}</span></a>` : ''}<a href="/supervisor/calls">${t(ctx, 'call.back')}</a></div>
 ${lastHeardHtml(ctx, tl)}
 <h2>${t(ctx, 'call.timeline')}</h2>
 <table class="timeline">

@@ -5,9 +5,11 @@ import { AppError } from './app-error.ts';
 import type { AccessLogService } from '../services/access-log.service.ts';
 import type { CallReviewService } from '../services/call-review.service.ts';
 import type { CallbackQueueService } from '../services/callback-queue.service.ts';
+import type { CardReviewService } from '../services/card-review.service.ts';
 import type { SupervisorAccountService } from '../services/supervisor-account.service.ts';
 import type { SupervisorAuthService } from '../services/supervisor-auth.service.ts';
 import { accessLogPage, accountsPage } from './audit-pages.renderer.ts';
+import { cardLookupPage, cardPage } from './card-pages.renderer.ts';
 import type { PageContext } from './console-layout.renderer.ts';
 import { DEFAULT_CONSOLE_LANGUAGE, isConsoleLanguage, msg, type ConsoleLanguage } from './console-messages.catalogue.ts';
 import { consoleHeaders, requirePermission, requireSameOrigin, requireSupervisor, sessionToken, setSessionCookie, userOf } from './supervisor-auth.middleware.ts';
@@ -49,6 +51,7 @@ export function supervisorRoutes(deps: {
   review: CallReviewService;
   access: AccessLogService;
   callbacks: CallbackQueueService;
+  cards: CardReviewService;
   publicBaseUrl: string;
   timeZone: string;
   now?: () => Date;
@@ -126,6 +129,31 @@ export function supervisorRoutes(deps: {
   router.get('/calls/:callSid', requirePermission('calls', 'page'), async (req, res) => {
     const timeline = await review.viewCall(userOf(res), String(req.params.callSid).slice(0, 64), 'page');
     res.type('html').send(callPage(ctx(req, res), timeline));
+  });
+
+  router.get('/calls/:callSid/card', requirePermission('calls', 'page'), async (req, res) => {
+    res.redirect(303, `/supervisor/cards/${await deps.cards.refOfCall(String(req.params.callSid).slice(0, 64))}`);
+  });
+
+  router.get('/cards', requirePermission('calls', 'page'), async (req, res) => {
+    const found = await deps.cards.lookup(userOf(res), req.query, 'page');
+    if (found?.kind === 'card') {
+      res.redirect(303, `/supervisor/cards/${found.ref}`);
+      return;
+    }
+    res.type('html').send(cardLookupPage(ctx(req, res), typeof req.query.id === 'string' ? req.query.id.slice(0, 32) : '', found));
+  });
+
+  router.get('/cards/:ref', requirePermission('calls', 'page'), async (req, res) => {
+    const { unlocked, ...rest } = req.query;
+    const card = await deps.cards.viewCard(userOf(res), String(req.params.ref), rest, 'page');
+    res.type('html').send(cardPage(ctx(req, res), card, { unlocked: unlocked === '1' }));
+  });
+
+  router.post('/cards/:ref/unlock', requirePermission('unlock', 'page'), express.urlencoded({ extended: false, limit: '2kb', parameterLimit: 5 }), async (req, res) => {
+    const ref = String(req.params.ref);
+    await deps.cards.unlock(userOf(res), ref, req.body, 'page');
+    res.redirect(303, `/supervisor/cards/${ref}?unlocked=1`);
   });
 
   router.get('/flow', requirePermission('calls', 'page'), async (req, res) => {

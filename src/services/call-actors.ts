@@ -4,6 +4,7 @@ import type { CallbackInput, CallbackResult, IdentifyResult, ScreenResult, Verif
 import type { Language } from '../../prompts/catalogue.ts';
 import { otpMinutes, type Config } from '../config.ts';
 import { maskCitizenId } from '../domain/citizen-id.ts';
+import { maskAddress } from '../domain/masking.ts';
 import { weakPinReason } from '../domain/new-pin.policy.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { HotlineMetrics } from '../observability/hotline.metrics.ts';
@@ -184,6 +185,7 @@ export function callEffects(scope: TurnScope) {
         createdAt: now,
         expiresAt: new Date(now.getTime() + config.otp.ttlSeconds * 1000),
         sendKey: turnKey,
+        toMasked: maskAddress(address),
       },
       { maxSends: config.otp.maxSends, windowMinutes: config.otp.sendWindowMinutes },
     );

@@ -296,6 +296,38 @@ export class CallSearchRepository {
     }));
   }
 
+  /**
+   * The cards that called under a masked ID (`1101**********002X`) in the last SEARCH_DAYS, newest call first: the
+   * month keys of the masked ID give the calls, their short ID hashes tell the cards apart, and each card's full ID
+   * hash is read from the end record of its newest call. Every read is by `_id`; a card that never called is not found.
+   */
+  async cardsByMaskedId(idMasked: string, now: Date): Promise<Array<{ idHash: string; idMasked: string; lastCall: CallSummary; calls: number }>> {
+    const to = now.getTime() + HOUR_MS;
+    const entries: IndexEntry[] = [];
+    for (const month of monthsBack(to - SEARCH_DAYS * DAY_MS, to - 1)) entries.push(...(await this.entriesOf([INDEX_KEYS.idMasked(idMasked, month)])));
+    const byCard = new Map<string, IndexEntry[]>();
+    for (const entry of entries) {
+      if (!entry.x || entry.i !== idMasked) continue;
+      byCard.set(entry.x, [...(byCard.get(entry.x) ?? []), entry]);
+    }
+    const cards = await Promise.all(
+      [...byCard.values()].map(async (calls) => {
+        const newest = calls.sort(newestFirst)[0];
+        const end = await this.sessions.findEnd(newest.c);
+        return end?.idHash ? { idHash: end.idHash, idMasked, lastCall: summaryOf(newest), calls: calls.length } : null;
+      }),
+    );
+    return cards.filter((card) => card !== null).sort((a, b) => b.lastCall.startedAt.getTime() - a.lastCall.startedAt.getTime());
+  }
+
+  /** The ID hash and masked ID of the card a call was about (its end record, or its newest turn while it runs); null when it named none. */
+  async cardOfCall(callSid: string): Promise<{ idHash: string; idMasked: string | null } | null> {
+    const end = await this.sessions.findEnd(callSid);
+    if (end) return end.idHash ? { idHash: end.idHash, idMasked: end.idMasked } : null;
+    const latest = await this.sessions.latestTurn(callSid);
+    return latest?.idHash ? { idHash: latest.idHash, idMasked: latest.idMasked } : null;
+  }
+
   /** The counters (added up over instances) of the calls that started from `from` to `to`. */
   async counts(from: Date, to: Date): Promise<Counts> {
     return this.rollups.total(from, to);

@@ -188,6 +188,8 @@ export interface OneTimeCodeDoc {
   voidedAt?: Date | null;
   /** The turn (`CallSid:step`) that sent it. */
   sendKey: string;
+  /** Where it was sent, masked (`+86 138****8000`, `w***@example.org`); absent on codes issued before this was kept. */
+  toMasked?: string | null;
 }
 
 /** The newest code of a card (`_id` = the card's idHash): how a verification finds the code without a scan. */
@@ -228,6 +230,22 @@ export interface CardLockDoc {
   at: Date;
   until: Date;
   callSid: string;
+}
+
+/**
+ * A card lock lifted by an admin before its time: one insert keyed by the lock it lifts (`<factor>:<card>:e<epoch>`),
+ * so the lock document itself never changes. A lifted lock ends its run: the next attempt opens the next epoch.
+ */
+export interface CardUnlockDoc {
+  _id: string;
+  idHash: string;
+  factor: 'code' | 'current-password';
+  epoch: number;
+  at: Date;
+  /** The console account that lifted it. */
+  by: string;
+  /** Why (as typed, with numbers and addresses masked). */
+  reason: string;
 }
 
 /** A side effect of one turn claimed once (`_id` = `<what>:<CallSid>:<step>`), with its outcome for a repeated delivery. */
@@ -356,6 +374,7 @@ export interface Models {
   CardGuard: Model<CardGuardDoc>;
   VerificationSlot: Model<VerificationSlotDoc>;
   CardLock: Model<CardLockDoc>;
+  CardUnlock: Model<CardUnlockDoc>;
   TurnClaim: Model<TurnClaimDoc>;
   CallSecret: Model<CallSecretDoc>;
   Outbox: Model<OutboxDoc>;
@@ -423,6 +442,7 @@ export function registerModels(connection: Connection): Models {
       usedAt: { type: Date, default: null },
       voidedAt: { type: Date, default: null },
       sendKey: { type: String, required: true },
+      toMasked: { type: String, default: null },
     },
     { ...opts, collection: 'one_time_codes' },
   );
@@ -470,6 +490,19 @@ export function registerModels(connection: Connection): Models {
     { ...opts, collection: 'card_locks' },
   );
   cardLock.index({ idHash: 1, at: -1 });
+
+  const cardUnlock = new Schema<CardUnlockDoc>(
+    {
+      _id: { type: String, required: true },
+      idHash: { type: String, required: true },
+      factor: { type: String, required: true },
+      epoch: { type: Number, required: true },
+      at: { type: Date, required: true },
+      by: { type: String, required: true },
+      reason: { type: String, required: true },
+    },
+    { ...opts, collection: 'card_unlocks' },
+  );
 
   const turnClaim = new Schema<TurnClaimDoc>(
     { _id: { type: String, required: true }, at: { type: Date, required: true }, outcome: { type: String, default: null } },
@@ -574,6 +607,7 @@ export function registerModels(connection: Connection): Models {
     CardGuard: connection.model<CardGuardDoc>('CardGuard', cardGuard),
     VerificationSlot: connection.model<VerificationSlotDoc>('VerificationSlot', verificationSlot),
     CardLock: connection.model<CardLockDoc>('CardLock', cardLock),
+    CardUnlock: connection.model<CardUnlockDoc>('CardUnlock', cardUnlock),
     TurnClaim: connection.model<TurnClaimDoc>('TurnClaim', turnClaim),
     CallSecret: connection.model<CallSecretDoc>('CallSecret', callSecret),
     Outbox: connection.model<OutboxDoc>('Outbox', outbox),
