@@ -20,6 +20,7 @@ import { CallReviewService } from './services/call-review.service.ts';
 import { CallTurnService } from './services/call-turn.service.ts';
 import { CallbackQueueService } from './services/callback-queue.service.ts';
 import { CardReviewService } from './services/card-review.service.ts';
+import { Housekeeper } from './services/housekeeping.service.ts';
 import { PromptAudio, speechFor } from './services/prompt-audio.service.ts';
 import { SupervisorAccountService } from './services/supervisor-account.service.ts';
 import { Semaphore } from './security/semaphore.ts';
@@ -105,6 +106,7 @@ export function createApp(deps: AppDeps): Express {
   const review = new CallReviewService({ store, config, access, now: deps.now });
   const callbacks = new CallbackQueueService({ store, logger, now: deps.now });
   const cards = new CardReviewService({ store, config, access, now: deps.now });
+  app.locals.housekeeper = new Housekeeper({ store, config, logger, calls, now: deps.now });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
