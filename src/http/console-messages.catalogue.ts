@@ -20,10 +20,20 @@ export function isConsoleLanguage(value: unknown): value is ConsoleLanguage {
 /** Every text of the console's pages, in both languages; `{name}` marks a value filled in. */
 export const MESSAGES = {
   'brand': { 'zh-CN': '医保密码热线 · 值班主管', 'en-US': 'Password hotline · supervisors' },
+  'nav.dashboard': { 'zh-CN': '今日概览', 'en-US': 'Today' },
   'nav.calls': { 'zh-CN': '通话', 'en-US': 'Calls' },
   'nav.flow': { 'zh-CN': '流程', 'en-US': 'Flow' },
   'nav.callbacks': { 'zh-CN': '回拨', 'en-US': 'Callbacks' },
   'nav.accessLog': { 'zh-CN': '访问日志', 'en-US': 'Access log' },
+  'nav.passwordChanges': { 'zh-CN': '密码修改审计', 'en-US': 'Password changes' },
+  'audit.title': { 'zh-CN': '密码修改审计', 'en-US': 'Password-change audit' },
+  'audit.intro': {
+    'zh-CN': '所选时段内开始的通话中修改的密码，最新的在前，并注明来电号码是否为登记手机。按通话索引逐条读取；查看和导出均记入访问日志。',
+    'en-US': 'Passwords changed on calls that started in the range, newest first, each saying whether the calling number was the registered mobile. Read call by call through the call index; views and exports are recorded in the access log.',
+  },
+  'audit.none': { 'zh-CN': '该时段内没有符合条件的密码修改。', 'en-US': 'No matching password changes in this range.' },
+  'audit.older': { 'zh-CN': '更早的修改 →', 'en-US': 'Older changes →' },
+  'audit.scanned': { 'zh-CN': '本页读取了 {n} 通密码已修改的通话', 'en-US': '{n} password-changed calls read for this page' },
   'callbacks.title': { 'zh-CN': '回拨请求', 'en-US': 'Callbacks' },
   'callbacks.summary': {
     'zh-CN': '待处理的回拨请求 {open} 个，最早的在前。来电号码不保存：请按 CallSid 在运营商的通话记录中回拨。',
@@ -130,6 +140,37 @@ export const MESSAGES = {
   'call.fields': { 'zh-CN': '字段', 'en-US': 'Fields' },
   'call.noLogs': { 'zh-CN': '本次通话没有保存日志。', 'en-US': 'No log lines stored for this call.' },
 
+  'dashboard.title': { 'zh-CN': '今日概览', 'en-US': 'Today at a glance' },
+  'dashboard.intro': {
+    'zh-CN': '今天（{from} 起）开始的通话，按计数器统计（来电开始时计入“来电”，结束时计入其余各项，均记在开始的那个小时）。本页每 {seconds} 秒自动刷新，最近刷新：{at}。',
+    'en-US': 'Calls that started today (since {from}), from the counters: a call counts in "calls" when it starts and in the rest when it ends, both in the hour it started. This page refreshes itself every {seconds} s; last refreshed {at}.',
+  },
+  'dashboard.calls': { 'zh-CN': '今日来电', 'en-US': 'Calls today' },
+  'dashboard.inProgress': { 'zh-CN': '进行中', 'en-US': 'In progress now' },
+  'dashboard.inProgressNote': {
+    'zh-CN': '今日来电减去已结束的通话（未收到结束通知的通话在静默关闭前也算在内）',
+    'en-US': 'calls today minus those ended (a call whose end never came counts until housekeeping closes it)',
+  },
+  'dashboard.passwordChanges': { 'zh-CN': '密码已修改', 'en-US': 'Passwords changed' },
+  'dashboard.transfers': { 'zh-CN': '转人工', 'en-US': 'Transferred' },
+  'dashboard.agentUnavailable': { 'zh-CN': '人工坐席无人接听', 'en-US': 'Agent unavailable' },
+  'dashboard.abandons': { 'zh-CN': '中途挂断', 'en-US': 'Abandoned' },
+  'dashboard.trouble': { 'zh-CN': '技术故障', 'en-US': 'Technical problems' },
+  'dashboard.refusedLocked': { 'zh-CN': '锁定期间被拒', 'en-US': 'Refused while locked' },
+  'dashboard.abandonRate': { 'zh-CN': '挂断率', 'en-US': 'Abandon rate' },
+  'dashboard.abandonedIn': { 'zh-CN': '挂断最多的步骤', 'en-US': 'Where callers hang up most' },
+  'dashboard.abandonedNone': { 'zh-CN': '今天没有中途挂断的通话。', 'en-US': 'No abandoned calls today.' },
+  'dashboard.avgHandle': { 'zh-CN': '成功修改密码的平均通话时长', 'en-US': 'Average handle time of a successful reset' },
+  'dashboard.apologyRate': { 'zh-CN': '致歉率（技术故障）', 'en-US': 'Apology rate (technical problems)' },
+  'dashboard.apologyWarning': {
+    'zh-CN': '致歉率 {rate} 已超过警戒值 {limit}：请检查系统日志和运营商状态。',
+    'en-US': 'The apology rate {rate} is above the warning level of {limit}: check the logs and the carrier\'s status.',
+  },
+  'dashboard.ofEnded': { 'zh-CN': '占已结束的 {ended} 通', 'en-US': 'of {ended} ended calls' },
+  'dashboard.byHour': { 'zh-CN': '按小时', 'en-US': 'Hour by hour' },
+  'dashboard.hour': { 'zh-CN': '小时（开始）', 'en-US': 'Hour (start)' },
+  'dashboard.noCalls': { 'zh-CN': '今天还没有来电。', 'en-US': 'No calls yet today.' },
+  'dashboard.flowLink': { 'zh-CN': '今日流程与密码流程漏斗', 'en-US': 'Today\'s flow and password journey' },
   'flow.title': { 'zh-CN': '流程', 'en-US': 'Flow' },
   'flow.show': { 'zh-CN': '显示', 'en-US': 'Show' },
   'flow.summary': {
@@ -289,6 +330,7 @@ export const MESSAGES = {
   'error.404': { 'zh-CN': '未找到', 'en-US': 'Not found' },
   'error.429': { 'zh-CN': '请求过多', 'en-US': 'Too many requests' },
   'error.500': { 'zh-CN': '内部错误', 'en-US': 'Internal error' },
+  'error.503': { 'zh-CN': '控制台繁忙', 'en-US': 'Console busy' },
   'error.forbidden': {
     'zh-CN': '此功能需要“{needed}”角色；您当前的角色是“{role}”。如需权限请联系管理员。',
     'en-US': 'This needs the {needed} role; you are signed in as {role}. Ask an admin if you need it.',

@@ -5,6 +5,8 @@ import type { AccessLogService } from '../services/access-log.service.ts';
 import { withLocalTimes, type CallReviewService } from '../services/call-review.service.ts';
 import type { CallbackQueueService } from '../services/callback-queue.service.ts';
 import type { CardReviewService } from '../services/card-review.service.ts';
+import type { DashboardService } from '../services/dashboard.service.ts';
+import type { PasswordAuditService } from '../services/password-audit.service.ts';
 import type { SupervisorAccountService } from '../services/supervisor-account.service.ts';
 import type { SupervisorAuthService } from '../services/supervisor-auth.service.ts';
 import { AppError } from './app-error.ts';
@@ -22,6 +24,8 @@ export function supervisorApiRoutes(deps: {
   access: AccessLogService;
   callbacks: CallbackQueueService;
   cards: CardReviewService;
+  dashboard: DashboardService;
+  audit: PasswordAuditService;
   publicBaseUrl: string;
   timeZone: string;
 }): Router {
@@ -64,6 +68,12 @@ export function supervisorApiRoutes(deps: {
     const body = languageBody.safeParse(req.body ?? {});
     if (!body.success) throw new AppError(400, 'bad-request', 'language: zh-CN or en-US');
     res.json({ language: await accounts.setLanguage(userOf(res).username, body.data.language) });
+  });
+
+  router.get('/dashboard', requirePermission('calls', 'api'), async (_req, res) => {
+    const d = await deps.dashboard.today();
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ ...d, timeZone, hours: d.hours.map((h) => ({ ...h, startLocal: formatLocal(h.start, timeZone) })) });
   });
 
   router.get('/calls', requirePermission('calls', 'api'), async (req, res) => {
@@ -139,6 +149,18 @@ export function supervisorApiRoutes(deps: {
     const csv = await access.csv(q);
     await access.record(userOf(res), { what: 'export-access-log', how: 'csv', detail: Object.entries(q.form).map(([k, v]) => `${k}=${v}`).join('&') });
     res.type('text/csv; charset=utf-8').setHeader('Content-Disposition', 'attachment; filename="access-log.csv"');
+    res.send(csv);
+  });
+
+  router.get('/password-changes', requirePermission('audit', 'api'), async (req, res) => {
+    const q = deps.audit.parseQuery(req.query);
+    const page = await deps.audit.readAs(userOf(res), q, 'api');
+    res.json({ from: q.from, to: q.to, match: q.match, timeZone, ...page, changes: page.changes.map((c) => ({ ...c, atLocal: formatLocal(c.at, timeZone) })) });
+  });
+
+  router.get('/password-changes.csv', requirePermission('audit', 'api'), async (req, res) => {
+    const csv = await deps.audit.csvAs(userOf(res), deps.audit.parseQuery(req.query));
+    res.type('text/csv; charset=utf-8').setHeader('Content-Disposition', 'attachment; filename="password-changes.csv"');
     res.send(csv);
   });
 

@@ -226,7 +226,7 @@ export async function flowPage(ctx: PageContext, view: FlowView, form: { from: s
 
 /** An error page for the console (the error middleware's HTML form), in the supervisor's language. */
 export function errorPage(frame: PageFrame, status: number, message: string): string {
-  const known = [400, 401, 403, 404, 429, 500].includes(status) ? (`error.${status}` as MessageKey) : null;
+  const known = [400, 401, 403, 404, 429, 500, 503].includes(status) ? (`error.${status}` as MessageKey) : null;
   const heading = known ? msg(frame.language, known) : '';
   return layout(
     frame,
