@@ -22,7 +22,8 @@ describe('the console never slows the hotline: console requests are bounded per 
   });
   after(() => t.close());
 
-  it('with 7 slow console requests at once, 2 are served, 3 wait in line, 2 get 503 with Retry-After; a caller is answered meanwhile', async () => {
+  /** Makes every dashboard request wait (holding its console slot) until `open`; `restore` undoes it and lets all go. */
+  const holdDashboards = () => {
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
     const { callSearch } = t.store;
@@ -31,6 +32,17 @@ describe('the console never slows the hotline: console requests are bounded per 
       await gate;
       return hourlyCounts(from, to);
     };
+    return {
+      open,
+      restore: () => {
+        callSearch.hourlyCounts = hourlyCounts;
+        open();
+      },
+    };
+  };
+
+  it('with 7 slow console requests at once, 2 are served, 3 wait in line, 2 get 503 with Retry-After; a caller is answered meanwhile', async () => {
+    const { open, restore } = holdDashboards();
     try {
       const refusedBefore = bound.seen.refused;
       const requests = Array.from({ length: 7 }, () => supertest(t.app).get('/api/supervisor/dashboard').set('Cookie', cookie).then((res) => res));
@@ -55,20 +67,12 @@ describe('the console never slows the hotline: console requests are bounded per 
       await until(() => bound.running === 0);
       expect(bound.queued).to.equal(0);
     } finally {
-      callSearch.hourlyCounts = hourlyCounts;
-      open();
+      restore();
     }
   });
 
   it('a page beyond the bound says so in the supervisor\'s language, and the next request is served again', async () => {
-    let open!: () => void;
-    const gate = new Promise<void>((resolve) => (open = resolve));
-    const { callSearch } = t.store;
-    const hourlyCounts = callSearch.hourlyCounts.bind(callSearch);
-    callSearch.hourlyCounts = async (from, to) => {
-      await gate;
-      return hourlyCounts(from, to);
-    };
+    const { open, restore } = holdDashboards();
     try {
       const held = Array.from({ length: 5 }, () => supertest(t.app).get('/supervisor/dashboard').set('Cookie', cookie).then((res) => res));
       await until(() => bound.running === 2 && bound.queued === 3);
@@ -79,22 +83,14 @@ describe('the console never slows the hotline: console requests are bounded per 
       open();
       expect((await Promise.all(held)).map((res) => res.status)).to.deep.equal([200, 200, 200, 200, 200]);
     } finally {
-      callSearch.hourlyCounts = hourlyCounts;
-      open();
+      restore();
     }
     await until(() => bound.running === 0);
     expect((await supertest(t.app).get('/supervisor/calls').set('Cookie', cookie)).status).to.equal(200);
   });
 
   it('a request that gives up while waiting leaves the line without taking a slot', async () => {
-    let open!: () => void;
-    const gate = new Promise<void>((resolve) => (open = resolve));
-    const { callSearch } = t.store;
-    const hourlyCounts = callSearch.hourlyCounts.bind(callSearch);
-    callSearch.hourlyCounts = async (from, to) => {
-      await gate;
-      return hourlyCounts(from, to);
-    };
+    const { open, restore } = holdDashboards();
     try {
       const held = Array.from({ length: 2 }, () => supertest(t.app).get('/api/supervisor/dashboard').set('Cookie', cookie).then((res) => res));
       await until(() => bound.running === 2);
@@ -109,8 +105,7 @@ describe('the console never slows the hotline: console requests are bounded per 
       await until(() => bound.running <= 0);
       expect(bound.running).to.equal(0);
     } finally {
-      callSearch.hourlyCounts = hourlyCounts;
-      open();
+      restore();
     }
   });
 });
