@@ -146,7 +146,7 @@ export function createApp(deps: AppDeps): Express {
   }
 
   const timeZone = config.console.timeZone;
-  const consoleBound = new ConsoleBound(config.console);
+  const consoleBound = new ConsoleBound(config.console, { load: (running, waiting) => metrics.consoleLoad(running, waiting), refused: () => metrics.consoleRefused() });
   app.locals.consoleBound = consoleBound;
   const consoleDeps = { auth, accounts, review, access, callbacks, cards, dashboard, audit, publicBaseUrl: config.publicBaseUrl, timeZone };
   app.use('/supervisor', consoleBound.middleware, supervisorRoutes({ ...consoleDeps, now: deps.now }));

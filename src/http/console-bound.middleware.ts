@@ -16,7 +16,14 @@ export class ConsoleBound {
   /** The most requests seen in flight and waiting at once, and how many were refused (for tests and metrics). */
   readonly seen = { running: 0, waiting: 0, refused: 0 };
 
-  constructor(private readonly limits: { maxConcurrent: number; maxQueued: number }) {}
+  constructor(
+    private readonly limits: { maxConcurrent: number; maxQueued: number },
+    private readonly observe: { load(running: number, waiting: number): void; refused(): void } = { load() {}, refused() {} },
+  ) {}
+
+  private report(): void {
+    this.observe.load(this.active, this.waiting.length);
+  }
 
   /** Console requests being served now. */
   get running(): number {
@@ -37,6 +44,7 @@ export class ConsoleBound {
       const nextInLine = this.waiting.shift();
       if (nextInLine) nextInLine();
       else this.active -= 1;
+      this.report();
     };
     const start = () => {
       this.seen.running = Math.max(this.seen.running, this.active);
@@ -45,11 +53,13 @@ export class ConsoleBound {
     };
     if (this.active < this.limits.maxConcurrent) {
       this.active += 1;
+      this.report();
       start();
       return;
     }
     if (this.waiting.length >= this.limits.maxQueued) {
       this.seen.refused += 1;
+      this.observe.refused();
       res.setHeader('Retry-After', String(CONSOLE_RETRY_AFTER_SECONDS));
       next(new AppError(503, 'console-busy', `The console is busy; try again in ${CONSOLE_RETRY_AFTER_SECONDS} s`));
       return;
@@ -59,6 +69,7 @@ export class ConsoleBound {
       abandoned = true;
       const at = this.waiting.indexOf(take);
       if (at !== -1) this.waiting.splice(at, 1);
+      this.report();
     };
     const take = () => {
       res.off('close', leave);
@@ -68,5 +79,6 @@ export class ConsoleBound {
     res.once('close', leave);
     this.waiting.push(take);
     this.seen.waiting = Math.max(this.seen.waiting, this.waiting.length);
+    this.report();
   };
 }

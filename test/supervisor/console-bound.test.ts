@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
 import type { ConsoleBound } from '../../src/http/console-bound.middleware.ts';
+import { promSample } from '../../scripts/bench-support.ts';
 import { startTestApp, TestCall, type TestApp } from '../support/test-app.ts';
 import { addSupervisor, signIn } from './console-support.ts';
 
@@ -47,6 +48,10 @@ describe('the console never slows the hotline: console requests are bounded per 
       const refusedBefore = bound.seen.refused;
       const requests = Array.from({ length: 7 }, () => supertest(t.app).get('/api/supervisor/dashboard').set('Cookie', cookie).then((res) => res));
       await until(() => bound.running === 2 && bound.queued === 3 && bound.seen.refused - refusedBefore === 2);
+      const busy = (await supertest(t.app).get('/metrics')).text;
+      expect(promSample(busy, 'hotline_console_requests', { phase: 'running' })).to.equal(2);
+      expect(promSample(busy, 'hotline_console_requests', { phase: 'waiting' })).to.equal(3);
+      expect(promSample(busy, 'hotline_console_requests_refused_total')).to.equal(2);
 
       const caller = new TestCall(t, '+8613100006666');
       const welcome = await caller.start();
@@ -66,6 +71,9 @@ describe('the console never slows the hotline: console requests are bounded per 
       expect(bound.seen.running).to.equal(2);
       await until(() => bound.running === 0);
       expect(bound.queued).to.equal(0);
+      const idle = (await supertest(t.app).get('/metrics')).text;
+      expect(promSample(idle, 'hotline_console_requests', { phase: 'running' })).to.equal(0);
+      expect(promSample(idle, 'hotline_console_requests', { phase: 'waiting' })).to.equal(0);
     } finally {
       restore();
     }
