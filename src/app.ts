@@ -6,6 +6,7 @@ import { audioRoutes } from './http/audio.routes.ts';
 import { bearerMatches } from './http/bearer-token.ts';
 import { errorMiddleware } from './http/error.middleware.ts';
 import { qaRoutes } from './http/qa.routes.ts';
+import { ConsoleBound } from './http/console-bound.middleware.ts';
 import { supervisorApiRoutes } from './http/supervisor-api.routes.ts';
 import { supervisorRoutes } from './http/supervisor.routes.ts';
 import { requireTwilioSignature } from './http/twilio-signature.middleware.ts';
@@ -19,7 +20,10 @@ import { CallRecorder } from './services/call-recorder.service.ts';
 import { CallReviewService } from './services/call-review.service.ts';
 import { CallTurnService } from './services/call-turn.service.ts';
 import { CallbackQueueService } from './services/callback-queue.service.ts';
+import { CardReviewService } from './services/card-review.service.ts';
+import { DashboardService } from './services/dashboard.service.ts';
 import { Housekeeper } from './services/housekeeping.service.ts';
+import { PasswordAuditService } from './services/password-audit.service.ts';
 import { PromptAudio, speechFor } from './services/prompt-audio.service.ts';
 import { SupervisorAccountService } from './services/supervisor-account.service.ts';
 import { Semaphore } from './security/semaphore.ts';
@@ -104,6 +108,9 @@ export function createApp(deps: AppDeps): Express {
   const accounts = new SupervisorAccountService({ store, access });
   const review = new CallReviewService({ store, config, access, now: deps.now });
   const callbacks = new CallbackQueueService({ store, logger, now: deps.now });
+  const cards = new CardReviewService({ store, config, access, now: deps.now });
+  const dashboard = new DashboardService({ store, config, now: deps.now });
+  const audit = new PasswordAuditService({ store, config, access, now: deps.now });
   app.locals.housekeeper = new Housekeeper({ store, config, logger, calls, now: deps.now });
 
   app.get('/healthz', (_req, res) => {
@@ -139,8 +146,11 @@ export function createApp(deps: AppDeps): Express {
   }
 
   const timeZone = config.console.timeZone;
-  app.use('/supervisor', supervisorRoutes({ auth, accounts, review, access, callbacks, publicBaseUrl: config.publicBaseUrl, timeZone, now: deps.now }));
-  app.use('/api/supervisor', supervisorApiRoutes({ auth, accounts, review, access, callbacks, publicBaseUrl: config.publicBaseUrl, timeZone }));
+  const consoleBound = new ConsoleBound(config.console, { load: (running, waiting) => metrics.consoleLoad(running, waiting), refused: () => metrics.consoleRefused() });
+  app.locals.consoleBound = consoleBound;
+  const consoleDeps = { auth, accounts, review, access, callbacks, cards, dashboard, audit, publicBaseUrl: config.publicBaseUrl, timeZone };
+  app.use('/supervisor', consoleBound.middleware, supervisorRoutes({ ...consoleDeps, now: deps.now }));
+  app.use('/api/supervisor', consoleBound.middleware, supervisorApiRoutes(consoleDeps));
 
   app.use((req, _res, next) => next(new AppError(404, 'not-found', `No route for ${req.method} ${req.path}`)));
   app.use(errorMiddleware(logger, speech));

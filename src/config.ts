@@ -85,6 +85,9 @@ const schema = z.object({
   SUPERVISOR_LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(1000).default(20),
   SUPERVISOR_LOGIN_LOCK_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
   CONSOLE_TIME_ZONE: z.string().refine(isTimeZone, 'must be an IANA time zone such as Asia/Shanghai').default('Asia/Shanghai'),
+  DASHBOARD_APOLOGY_WARN_PERCENT: z.coerce.number().min(0).max(100).default(2),
+  CONSOLE_MAX_CONCURRENT: z.coerce.number().int().min(1).max(64).default(4),
+  CONSOLE_MAX_QUEUED: z.coerce.number().int().min(0).max(1000).default(16),
   SUPERVISOR_LOGIN_BACKOFF_MAX_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   SUPERVISOR_LOGIN_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(1),
   TRUST_PROXY: optionalText.pipe(
@@ -136,8 +139,13 @@ export interface Config {
   supervisor: { sessionMinutes: number; maxFailures: number; maxFailuresPerIp: number; lockMinutes: number; backoffMaxSeconds: number; hashConcurrency: number };
   /** Express `trust proxy`: false, hops, or the proxies' addresses; decides which address a console login is counted under. */
   trustProxy: false | number | string;
-  /** Supervisor console presentation: the IANA time zone every time is shown and typed in. */
-  console: { timeZone: string };
+  /**
+   * Supervisor console: the IANA time zone every time is shown and typed in; console requests (pages and API) served at
+   * once per instance, and how many more wait for a slot (beyond: 503 with Retry-After), so supervisors never slow callers.
+   */
+  console: { timeZone: string; maxConcurrent: number; maxQueued: number };
+  /** Today's dashboard: the apology (technical problem) rate, percent of ended calls, above which it shows a warning. */
+  dashboard: { apologyWarnPercent: number };
   /**
    * Housekeeping: calls (turns, logs, index, password-change records) are deleted `callRetentionDays` after they
    * started; sealed outbox messages after `outboxRetentionDays`; a call no webhook has reached for `silentCallMinutes`
@@ -227,7 +235,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       backoffMaxSeconds: e.SUPERVISOR_LOGIN_BACKOFF_MAX_SECONDS,
       hashConcurrency: e.SUPERVISOR_LOGIN_HASH_CONCURRENCY,
     },
-    console: { timeZone: e.CONSOLE_TIME_ZONE },
+    console: { timeZone: e.CONSOLE_TIME_ZONE, maxConcurrent: e.CONSOLE_MAX_CONCURRENT, maxQueued: e.CONSOLE_MAX_QUEUED },
+    dashboard: { apologyWarnPercent: e.DASHBOARD_APOLOGY_WARN_PERCENT },
     housekeeping: { callRetentionDays: e.CALL_RETENTION_DAYS, outboxRetentionDays: e.OUTBOX_RETENTION_DAYS, silentCallMinutes: e.SILENT_CALL_CLOSE_MINUTES },
     trustProxy: !e.TRUST_PROXY || e.TRUST_PROXY === 'false' ? false : /^[0-9]$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (e.NODE_ENV === 'production' || !process.stdout.isTTY ? 'json' : 'pretty') },

@@ -8,16 +8,18 @@ export type Role = (typeof ROLES)[number];
 export const DEFAULT_ROLE: Role = 'supervisor';
 
 /** What a page or API route needs. */
-export type Permission = 'calls' | 'audit' | 'accounts';
+export type Permission = 'calls' | 'audit' | 'accounts' | 'unlock';
 
 /** The lowest role that has each permission. */
 export const PERMISSION_ROLE: Record<Permission, Role> = {
-  /** Call search, timelines, the flow view. */
+  /** The dashboard, call search, timelines, card pages, the flow view, callbacks. */
   calls: 'supervisor',
-  /** The access log (and, later, the password-change audit). */
+  /** The access log and the password-change audit. */
   audit: 'auditor',
-  /** Accounts and their roles (and, later, unlocking cards). */
+  /** Accounts and their roles. */
   accounts: 'admin',
+  /** Lifting a card's lock before its time. */
+  unlock: 'admin',
 };
 
 /** True when the role is one of ours. */

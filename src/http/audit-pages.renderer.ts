@@ -1,10 +1,12 @@
 import { offsetLabel, QUICK_RANGES } from '../domain/local-time.ts';
 import { ROLES } from '../domain/supervisor-role.policy.ts';
 import { ACCESS_ACTIONS, type AccessLogQuery } from '../services/access-log.service.ts';
+import { CALLER_MATCHES, type PasswordAuditPage, type PasswordAuditQuery } from '../services/password-audit.service.ts';
 import type { AccountSummary } from '../services/supervisor-account.service.ts';
 import type { AccessLogRead } from '../storage/supervisor.repository.ts';
 import { esc, layout, query, t, timeHtml, word, type PageContext } from './console-layout.renderer.ts';
-import { ACCESS_LABELS, labelOf, msg, ROLE_LABELS, type MessageKey } from './console-messages.catalogue.ts';
+import { ACCESS_LABELS, CHANGE_LABELS, labelOf, msg, ROLE_LABELS, type MessageKey } from './console-messages.catalogue.ts';
+import { callerMatchHtml } from './supervisor-pages.renderer.ts';
 
 /** The access log for auditors: filters (supervisor, time in the console's zone with quick ranges, what), newest entries, CSV export. */
 export function accessLogPage(ctx: PageContext, q: AccessLogQuery, read: AccessLogRead, now: Date): string {
@@ -70,5 +72,38 @@ export function accountsPage(ctx: PageContext, accounts: AccountSummary[]): stri
 <table class="accounts"><thead><tr><th>${t(ctx, 'accounts.username')}</th><th>${t(ctx, 'accounts.role')}</th><th>${t(ctx, 'accounts.language')}</th><th>${t(ctx, 'accounts.created')}</th><th>${t(ctx, 'accounts.passwordSet')}</th></tr></thead>
 <tbody>${rows}</tbody></table>`,
     'accounts',
+  );
+}
+
+/** The auditors' password-change audit: changes in a range (console's zone), filtered by whether the caller was the registered mobile; CSV export. */
+export function passwordAuditPage(ctx: PageContext, q: PasswordAuditQuery, page: PasswordAuditPage, now: Date): string {
+  const f = q.form;
+  const keep = Object.fromEntries(Object.entries(f).filter(([k]) => k !== 'from' && k !== 'to'));
+  const quick = QUICK_RANGES.map((range) => `<a href="${esc(`/supervisor/password-changes${query({ ...keep, range })}`)}" data-range="${range}">${t(ctx, `range.${range}` as MessageKey)}</a>`).join('');
+  const matchOptions = CALLER_MATCHES.map((m) => `<option value="${m}"${f.match === m ? ' selected' : ''}>${t(ctx, `match.${m}` as MessageKey)}</option>`).join('');
+  const rows = page.changes
+    .map(
+      (c) => `<tr data-match="${c.callerMatchedMobile === true ? 'yes' : c.callerMatchedMobile === false ? 'no' : 'unknown'}"><td>${timeHtml(ctx, c.at)}</td><td class="mono">${esc(c.idMasked)}</td><td class="mono">${esc(c.callerMasked)}</td>
+  <td>${callerMatchHtml(ctx, c.callerMatchedMobile)}</td><td>${word(CHANGE_LABELS, ctx, c.channel)}</td><td>${word(CHANGE_LABELS, ctx, c.status)}</td><td class="mono"><a href="/supervisor/calls/${esc(c.callSid)}">${esc(c.callSid)}</a></td></tr>`,
+    )
+    .join('\n');
+  const next = page.next ? `<a class="next" href="/supervisor/password-changes${query({ ...f, after: page.next })}">${t(ctx, 'audit.older')}</a>` : '';
+  return layout(
+    ctx,
+    msg(ctx.language, 'audit.title'),
+    `<h1>${t(ctx, 'audit.title')}</h1>
+<p class="intro">${t(ctx, 'audit.intro')}</p>
+<form class="filters" method="get" action="/supervisor/password-changes">
+  <label>${t(ctx, 'time.from')} <input name="from" maxlength="40" autocomplete="off" placeholder="2026-03-01 08:00" value="${esc(f.from)}" aria-describedby="zone-hint"></label>
+  <label>${t(ctx, 'time.to')} <input name="to" maxlength="40" autocomplete="off" placeholder="2026-03-01 18:00" value="${esc(f.to)}" aria-describedby="zone-hint"></label>
+  <label>${t(ctx, 'call.callerMatch')} <select name="match"><option value="">${t(ctx, 'any')}</option>${matchOptions}</select></label>
+  <p class="zone-hint" id="zone-hint">${t(ctx, 'time.zoneHint', { zone: ctx.timeZone, offset: offsetLabel(now, ctx.timeZone) })}</p>
+  <nav class="quick-ranges" aria-label="${t(ctx, 'time.quick')}">${quick}</nav>
+  <div><button type="submit">${t(ctx, 'access.filter')}</button></div>
+</form>
+<div class="pager"><span class="muted status">${t(ctx, 'audit.scanned', { n: page.scanned })}</span>${next}<a href="/api/supervisor/password-changes.csv${query(f)}" download>${t(ctx, 'calls.exportCsv')}</a></div>
+<table class="password-audit"><thead><tr><th>${t(ctx, 'call.changedAt')}</th><th>${t(ctx, 'call.id')}</th><th>${t(ctx, 'call.caller')}</th><th>${t(ctx, 'call.callerMatch')}</th><th>${t(ctx, 'call.verifiedBy')}</th><th>${t(ctx, 'call.changeStatus')}</th><th>CallSid</th></tr></thead>
+<tbody>${rows || `<tr><td colspan="7" class="muted">${t(ctx, 'audit.none')}</td></tr>`}</tbody></table>`,
+    'password-changes',
   );
 }

@@ -18,11 +18,14 @@ export interface PageContext extends PageFrame {
   timeZone: string;
 }
 
-/** The console's sections, in navigation order; each shows only to roles with its permission (a dashboard goes first later). */
+/** The console's sections, in navigation order (today's dashboard first: the page after sign-in); each shows only to roles with its permission. */
 export const NAV_ITEMS: ReadonlyArray<{ id: string; href: string; label: MessageKey; permission: Permission }> = [
+  { id: 'dashboard', href: '/supervisor/dashboard', label: 'nav.dashboard', permission: 'calls' },
   { id: 'calls', href: '/supervisor/calls', label: 'nav.calls', permission: 'calls' },
+  { id: 'cards', href: '/supervisor/cards', label: 'nav.cards', permission: 'calls' },
   { id: 'flow', href: '/supervisor/flow', label: 'nav.flow', permission: 'calls' },
   { id: 'callbacks', href: '/supervisor/callbacks', label: 'nav.callbacks', permission: 'calls' },
+  { id: 'password-changes', href: '/supervisor/password-changes', label: 'nav.passwordChanges', permission: 'audit' },
   { id: 'access-log', href: '/supervisor/access-log', label: 'nav.accessLog', permission: 'audit' },
   { id: 'accounts', href: '/supervisor/accounts', label: 'nav.accounts', permission: 'accounts' },
 ];
@@ -75,10 +78,14 @@ function header(frame: PageFrame, active?: string): string {
   <form method="post" action="/supervisor/logout"><button class="link sign-out" type="submit">${t(frame, 'signOut')}</button></form></div></header>`;
 }
 
-/** The page frame: header with the sections the role may open, the supervisor, the language switch and sign-out; then the body. */
-export function layout(frame: PageFrame, title: string, body: string, active?: string): string {
+/**
+ * The page frame: header with the sections the role may open, the supervisor, the language switch and sign-out; then
+ * the body. A page that keeps itself current names `refreshSeconds` (a meta refresh: the console runs no JavaScript).
+ */
+export function layout(frame: PageFrame, title: string, body: string, active?: string, options: { refreshSeconds?: number } = {}): string {
+  const refresh = options.refreshSeconds ? `<meta http-equiv="refresh" content="${Math.round(options.refreshSeconds)}">` : '';
   return `<!doctype html>
-<html lang="${frame.language}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="${frame.language}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">${refresh}
 <title>${esc(title)} · ${t(frame, 'brand')}</title><link rel="stylesheet" href="/supervisor/assets/console.css"></head>
 <body>${header(frame, active)}
 <main>${body}</main></body></html>`;

@@ -17,7 +17,7 @@ export function errorMiddleware(logger: Logger, speech: Speech = SAY_ONLY): Erro
     const code = known?.code ?? (parserStatus ? 'bad-request' : 'internal');
     const callSid = typeof (req.body as Record<string, unknown> | undefined)?.CallSid === 'string' ? String(req.body.CallSid).slice(0, 64) : undefined;
     const reason = known?.message ?? (typeof parserType === 'string' ? parserType : (error as Error).message);
-    if (status >= 500) logger.error('request failed', { path: req.path, callSid, error: typeof parserType === 'string' ? parserType : error });
+    if (status >= 500 && code !== 'console-busy') logger.error('request failed', { path: req.path, callSid, error: typeof parserType === 'string' ? parserType : error });
     else if (known?.code !== 'bad-signature') logger.warn('request refused', { path: req.path, status, errorCode: code, callSid, reason });
     if (res.headersSent) return;
     if (req.path.startsWith('/voice') && status !== 403) {

@@ -4,6 +4,9 @@ import { formatLocal } from '../domain/local-time.ts';
 import type { AccessLogService } from '../services/access-log.service.ts';
 import { withLocalTimes, type CallReviewService } from '../services/call-review.service.ts';
 import type { CallbackQueueService } from '../services/callback-queue.service.ts';
+import type { CardReviewService } from '../services/card-review.service.ts';
+import type { DashboardService } from '../services/dashboard.service.ts';
+import type { PasswordAuditService } from '../services/password-audit.service.ts';
 import type { SupervisorAccountService } from '../services/supervisor-account.service.ts';
 import type { SupervisorAuthService } from '../services/supervisor-auth.service.ts';
 import { AppError } from './app-error.ts';
@@ -20,6 +23,9 @@ export function supervisorApiRoutes(deps: {
   review: CallReviewService;
   access: AccessLogService;
   callbacks: CallbackQueueService;
+  cards: CardReviewService;
+  dashboard: DashboardService;
+  audit: PasswordAuditService;
   publicBaseUrl: string;
   timeZone: string;
 }): Router {
@@ -64,6 +70,12 @@ export function supervisorApiRoutes(deps: {
     res.json({ language: await accounts.setLanguage(userOf(res).username, body.data.language) });
   });
 
+  router.get('/dashboard', requirePermission('calls', 'api'), async (_req, res) => {
+    const d = await deps.dashboard.today();
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ ...d, timeZone, hours: d.hours.map((h) => ({ ...h, startLocal: formatLocal(h.start, timeZone) })) });
+  });
+
   router.get('/calls', requirePermission('calls', 'api'), async (req, res) => {
     const parsed = review.parseSearch(req.query);
     res.json(await review.searchAs(userOf(res), parsed, 'api'));
@@ -86,6 +98,26 @@ export function supervisorApiRoutes(deps: {
     const timeline = await review.viewCall(userOf(res), callSid, 'json');
     res.setHeader('Content-Disposition', `attachment; filename="call-${callSid.replace(/[^A-Za-z0-9]/g, '')}.json"`);
     res.type('application/json').send(JSON.stringify(withLocalTimes(timeline, timeZone), null, 2));
+  });
+
+  router.get('/calls/:callSid/card', requirePermission('calls', 'api'), async (req, res) => {
+    const ref = await deps.cards.refOfCall(String(req.params.callSid).slice(0, 64));
+    res.json({ timeZone, card: await deps.cards.viewCard(userOf(res), ref, {}, 'api') });
+  });
+
+  router.get('/cards', requirePermission('calls', 'api'), async (req, res) => {
+    const found = await deps.cards.lookup(userOf(res), req.query, 'api');
+    if (!found) throw new AppError(400, 'bad-request', 'id: the full 18-character number, or the masked form (1101**********002X)');
+    if (found.kind === 'card') res.json({ kind: 'card', timeZone, card: await deps.cards.viewCard(userOf(res), found.ref, {}, 'api') });
+    else res.json(found);
+  });
+
+  router.get('/cards/:ref', requirePermission('calls', 'api'), async (req, res) => {
+    res.json({ timeZone, card: await deps.cards.viewCard(userOf(res), String(req.params.ref), req.query, 'api') });
+  });
+
+  router.post('/cards/:ref/unlock', requirePermission('unlock', 'api'), express.json({ limit: '2kb' }), async (req, res) => {
+    res.json(await deps.cards.unlock(userOf(res), String(req.params.ref), req.body, 'api'));
   });
 
   router.get('/flow', requirePermission('calls', 'api'), async (req, res) => {
@@ -117,6 +149,18 @@ export function supervisorApiRoutes(deps: {
     const csv = await access.csv(q);
     await access.record(userOf(res), { what: 'export-access-log', how: 'csv', detail: Object.entries(q.form).map(([k, v]) => `${k}=${v}`).join('&') });
     res.type('text/csv; charset=utf-8').setHeader('Content-Disposition', 'attachment; filename="access-log.csv"');
+    res.send(csv);
+  });
+
+  router.get('/password-changes', requirePermission('audit', 'api'), async (req, res) => {
+    const q = deps.audit.parseQuery(req.query);
+    const page = await deps.audit.readAs(userOf(res), q, 'api');
+    res.json({ from: q.from, to: q.to, match: q.match, timeZone, ...page, changes: page.changes.map((c) => ({ ...c, atLocal: formatLocal(c.at, timeZone) })) });
+  });
+
+  router.get('/password-changes.csv', requirePermission('audit', 'api'), async (req, res) => {
+    const csv = await deps.audit.csvAs(userOf(res), deps.audit.parseQuery(req.query));
+    res.type('text/csv; charset=utf-8').setHeader('Content-Disposition', 'attachment; filename="password-changes.csv"');
     res.send(csv);
   });
 

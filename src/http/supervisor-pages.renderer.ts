@@ -7,7 +7,9 @@ import {
   CHANGE_LABELS,
   DIAL_STATUS_LABELS,
   EVENT_LABELS,
+  FACTOR_LABELS,
   labelOf,
+  MESSAGES,
   msg,
   OUTCOME_LABELS,
   STATE_LABELS,
@@ -17,10 +19,25 @@ import {
 import { CALLBACK_RESOLUTIONS, type OpenCallback } from '../services/callback-queue.service.ts';
 import { renderFlowDiagram } from './flow-diagram.renderer.ts';
 
-function outcomeBadge(frame: PageFrame, outcome: string | null, hadTrouble = false): string {
-  const parts = outcome ? [word(OUTCOME_LABELS, frame, outcome, `outcome ${outcome}`)] : [`<span class="muted">${t(frame, 'inProgress')}</span>`];
-  if (hadTrouble) parts.push(word(OUTCOME_LABELS, frame, 'error', 'outcome error'));
+/** Why an entry was refused unchecked, with until when in the console's zone (HTML). */
+export function refusalText(ctx: PageContext, reason: string, until: Date | null): string {
+  const key = `refused.${reason}`;
+  if (!Object.hasOwn(MESSAGES, key)) return esc(reason);
+  return t(ctx, key as MessageKey, { until: '\u0000until' }).replace('\u0000until', timeHtml(ctx, until));
+}
+
+/** A call's outcome in words, with badges for a technical problem and for an entry refused while the card was locked. */
+export function outcomeBadge(ctx: PageContext, outcome: string | null, hadTrouble = false, refused: { reason: string; until: Date } | null = null): string {
+  const parts = outcome ? [word(OUTCOME_LABELS, ctx, outcome, `outcome ${outcome}`)] : [`<span class="muted">${t(ctx, 'inProgress')}</span>`];
+  if (hadTrouble) parts.push(word(OUTCOME_LABELS, ctx, 'error', 'outcome error'));
+  if (refused) parts.push(`<span class="outcome refused-locked" title="refused-locked" data-reason="${esc(refused.reason)}">${refusalText(ctx, refused.reason, refused.until)}</span>`);
   return parts.join(' ');
+}
+
+/** Whether the calling number was the card's registered mobile, in words. */
+export function callerMatchHtml(ctx: PageContext, matched: boolean | null | undefined): string {
+  const key = matched === true ? 'match.yes' : matched === false ? 'match.no' : 'match.unknown';
+  return `<span class="caller-match ${matched === true ? 'yes' : matched === false ? 'no' : 'unknown'}">${t(ctx, key)}</span>`;
 }
 
 /** The time fields of a search or range form: plain text in the console's zone, with the zone named, and the quick ranges. */
@@ -62,8 +79,8 @@ export function searchPage(ctx: PageContext, parsed: ParsedSearch, page: CallSea
       (c) => `<tr>
   <td class="mono"><a href="/supervisor/calls/${esc(c.callSid)}">${esc(c.callSid)}</a></td>
   <td>${timeHtml(ctx, c.startedAt)}</td><td class="num">${c.durationSeconds ?? '–'}</td><td>${word(CALL_LANGUAGE_LABELS, ctx, c.language)}</td>
-  <td class="mono">${esc(c.callerMasked)}</td><td class="mono">${esc(c.idMasked ?? '–')}</td>
-  <td>${outcomeBadge(ctx, c.outcome, c.hadTrouble)}</td><td>${word(STATE_LABELS, ctx, c.status === 'ended' ? (c.endedIn ?? c.state) : c.state)}</td></tr>`,
+  <td class="mono">${esc(c.callerMasked)}</td><td class="mono">${c.idMasked ? `<a href="/supervisor/calls/${esc(c.callSid)}/card" title="${t(ctx, 'call.openCard')}">${esc(c.idMasked)}</a>` : '–'}</td>
+  <td>${outcomeBadge(ctx, c.outcome, c.hadTrouble, c.refused)}</td><td>${word(STATE_LABELS, ctx, c.status === 'ended' ? (c.endedIn ?? c.state) : c.state)}</td></tr>`,
     )
     .join('\n');
   const next = page.next ? `<a class="next" href="/supervisor/calls${query({ ...f, after: page.next })}">${t(ctx, 'calls.older')}</a>` : '';
@@ -92,6 +109,12 @@ export function searchPage(ctx: PageContext, parsed: ParsedSearch, page: CallSea
   );
 }
 
+/** An entry refused in a step, unchecked: why, until when, and that the caller heard a wrong entry. */
+function noteHtml(ctx: PageContext, note: CallTimeline['steps'][number]['notes'][number]): string {
+  const factor = labelOf(FACTOR_LABELS, ctx.language, note.factor);
+  return `<div class="note refused" data-reason="${esc(note.reason)}" data-factor="${esc(note.factor)}"><strong>${refusalText(ctx, note.reason, note.until)}</strong> ${t(ctx, 'refused.unchecked', { factor })}</div>`;
+}
+
 function promptList(prompts: Array<{ id: string; text: string }>): string {
   return `<ol class="prompts">${prompts.map((p) => `<li><span class="id">${esc(p.id)}</span>${esc(p.text)}</li>`).join('')}</ol>`;
 }
@@ -116,7 +139,7 @@ export function callPage(ctx: PageContext, tl: CallTimeline): string {
     .map(
       (s) => `<tr>
   <td class="num">${s.step}</td><td>${timeHtml(ctx, s.at)}</td><td>${word(EVENT_LABELS, ctx, s.event)}</td><td class="mono">${esc(s.input ?? '')}</td>
-  <td>${states(s.entered) || `<span class="muted">${esc(msg(ctx.language, 'call.stayedIn', { state: labelOf(STATE_LABELS, ctx.language, s.from) }))}</span>`}</td>
+  <td>${states(s.entered) || `<span class="muted">${esc(msg(ctx.language, 'call.stayedIn', { state: labelOf(STATE_LABELS, ctx.language, s.from) }))}</span>`}${s.notes.map((n) => noteHtml(ctx, n)).join('')}</td>
   <td>${promptList(s.prompts)}</td>
   <td class="num">${s.secondsInState ?? '–'}</td><td class="num">${s.processingMs}</td></tr>`,
     )
@@ -127,8 +150,9 @@ export function callPage(ctx: PageContext, tl: CallTimeline): string {
       ? `<tr class="after-flow"><td class="num">–</td><td>–</td><td>${word(OUTCOME_LABELS, ctx, 'agent-unavailable')}</td><td></td><td>${word(STATE_LABELS, ctx, tl.lastHeard.state)}</td><td>${promptList(tl.lastHeard.prompts)}</td><td class="num">–</td><td class="num">–</td></tr>`
       : '';
   const change = tl.passwordChange
-    ? `<dl class="facts"><dt>${t(ctx, 'call.changedAt')}</dt><dd>${timeHtml(ctx, tl.passwordChange.at)}</dd><dt>${t(ctx, 'call.changeStatus')}</dt><dd>${word(CHANGE_LABELS, ctx, tl.passwordChange.status)}</dd>
-<dt>${t(ctx, 'call.verifiedBy')}</dt><dd>${word(CHANGE_LABELS, ctx, tl.passwordChange.channel)}</dd><dt>${t(ctx, 'call.card')}</dt><dd class="mono">${esc(tl.passwordChange.idMasked)}</dd></dl>`
+    ? `<dl class="facts password-change"><dt>${t(ctx, 'call.changedAt')}</dt><dd>${timeHtml(ctx, tl.passwordChange.at)}</dd><dt>${t(ctx, 'call.changeStatus')}</dt><dd>${word(CHANGE_LABELS, ctx, tl.passwordChange.status)}</dd>
+<dt>${t(ctx, 'call.verifiedBy')}</dt><dd>${word(CHANGE_LABELS, ctx, tl.passwordChange.channel)}</dd><dt>${t(ctx, 'call.card')}</dt><dd class="mono">${esc(tl.passwordChange.idMasked)}</dd>
+<dt>${t(ctx, 'call.callerMatch')}</dt><dd>${esc(tl.passwordChange.callerMasked)} · ${callerMatchHtml(ctx, tl.passwordChange.callerMatchedMobile)}</dd></dl>`
     : `<p class="muted">${t(ctx, 'call.noChange')}</p>`;
   const logs = tl.logs
     .map(
@@ -148,9 +172,9 @@ export function callPage(ctx: PageContext, tl: CallTimeline): string {
   <dt>${t(ctx, 'call.started')}</dt><dd>${timeHtml(ctx, c.startedAt)}</dd><dt>${t(ctx, 'call.ended')}</dt><dd>${timeHtml(ctx, c.endedAt)}</dd>
   <dt>${t(ctx, 'call.caller')}</dt><dd class="mono">${esc(c.callerMasked)}</dd><dt>${t(ctx, 'call.id')}</dt><dd class="mono">${esc(c.idMasked ?? '–')}</dd>
   <dt>${t(ctx, 'call.language')}</dt><dd>${word(CALL_LANGUAGE_LABELS, ctx, c.language)}</dd><dt>${t(ctx, 'call.duration')}</dt><dd>${c.durationSeconds === null ? '–' : t(ctx, 'call.seconds', { n: c.durationSeconds })}</dd>
-  <dt>${t(ctx, 'call.outcome')}</dt><dd class="ending" data-outcome="${esc(c.outcome ?? '')}">${outcomeBadge(ctx, c.outcome, c.hadTrouble)}</dd><dt>${t(ctx, 'call.endedIn')}</dt><dd>${tl.ending.state ? word(STATE_LABELS, ctx, tl.ending.state) : t(ctx, 'call.stillInProgress')}</dd>
+  <dt>${t(ctx, 'call.outcome')}</dt><dd class="ending" data-outcome="${esc(c.outcome ?? '')}">${outcomeBadge(ctx, c.outcome, c.hadTrouble, tl.refused)}</dd><dt>${t(ctx, 'call.endedIn')}</dt><dd>${tl.ending.state ? word(STATE_LABELS, ctx, tl.ending.state) : t(ctx, 'call.stillInProgress')}</dd>
 </dl>
-<div class="actions"><a href="/api/supervisor/calls/${esc(c.callSid)}/timeline.json" download>${t(ctx, 'call.exportJson')}</a><a href="/supervisor/calls">${t(ctx, 'call.back')}</a></div>
+<div class="actions"><a href="/api/supervisor/calls/${esc(c.callSid)}/timeline.json" download>${t(ctx, 'call.exportJson')}</a>${c.idMasked ? `<a class="card-link" href="/supervisor/calls/${esc(c.callSid)}/card">${t(ctx, 'call.openCard')} <span class="mono">${esc(c.idMasked)}</span></a>` : ''}<a href="/supervisor/calls">${t(ctx, 'call.back')}</a></div>
 ${lastHeardHtml(ctx, tl)}
 <h2>${t(ctx, 'call.timeline')}</h2>
 <table class="timeline">
@@ -202,7 +226,7 @@ export async function flowPage(ctx: PageContext, view: FlowView, form: { from: s
 
 /** An error page for the console (the error middleware's HTML form), in the supervisor's language. */
 export function errorPage(frame: PageFrame, status: number, message: string): string {
-  const known = [400, 401, 403, 404, 429, 500].includes(status) ? (`error.${status}` as MessageKey) : null;
+  const known = [400, 401, 403, 404, 429, 500, 503].includes(status) ? (`error.${status}` as MessageKey) : null;
   const heading = known ? msg(frame.language, known) : '';
   return layout(
     frame,

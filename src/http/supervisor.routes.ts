@@ -5,10 +5,15 @@ import { AppError } from './app-error.ts';
 import type { AccessLogService } from '../services/access-log.service.ts';
 import type { CallReviewService } from '../services/call-review.service.ts';
 import type { CallbackQueueService } from '../services/callback-queue.service.ts';
+import type { CardReviewService } from '../services/card-review.service.ts';
+import type { DashboardService } from '../services/dashboard.service.ts';
+import type { PasswordAuditService } from '../services/password-audit.service.ts';
 import type { SupervisorAccountService } from '../services/supervisor-account.service.ts';
 import type { SupervisorAuthService } from '../services/supervisor-auth.service.ts';
-import { accessLogPage, accountsPage } from './audit-pages.renderer.ts';
+import { accessLogPage, accountsPage, passwordAuditPage } from './audit-pages.renderer.ts';
+import { cardLookupPage, cardPage } from './card-pages.renderer.ts';
 import type { PageContext } from './console-layout.renderer.ts';
+import { dashboardPage } from './dashboard-page.renderer.ts';
 import { DEFAULT_CONSOLE_LANGUAGE, isConsoleLanguage, msg, type ConsoleLanguage } from './console-messages.catalogue.ts';
 import { consoleHeaders, requirePermission, requireSameOrigin, requireSupervisor, sessionToken, setSessionCookie, userOf } from './supervisor-auth.middleware.ts';
 import { callbacksPage, callPage, flowPage, loginPage, searchPage } from './supervisor-pages.renderer.ts';
@@ -27,7 +32,7 @@ const roleForm = z.object({ role: z.string().max(20) });
 
 /** Where to go after signing in or switching language: only a console path, never another site. */
 function safeNext(next: string | undefined): string {
-  return next && /^\/supervisor(\/|$|\?)/.test(next) && !next.startsWith('//') && !next.includes('\\') ? next : '/supervisor/calls';
+  return next && /^\/supervisor(\/|$|\?)/.test(next) && !next.startsWith('//') && !next.includes('\\') ? next : '/supervisor/dashboard';
 }
 
 /** How long to wait, in words: seconds under two minutes, else minutes. */
@@ -42,13 +47,16 @@ function loginLanguage(value: unknown): ConsoleLanguage {
 
 const form = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 });
 
-/** The supervisor console's pages under /supervisor: login, call search, call detail, flow view, callback queue, access log, accounts. */
+/** The supervisor console's pages under /supervisor: login, today's dashboard, call search, call detail, flow view, callback queue, access log, accounts. */
 export function supervisorRoutes(deps: {
   auth: SupervisorAuthService;
   accounts: SupervisorAccountService;
   review: CallReviewService;
   access: AccessLogService;
   callbacks: CallbackQueueService;
+  cards: CardReviewService;
+  dashboard: DashboardService;
+  audit: PasswordAuditService;
   publicBaseUrl: string;
   timeZone: string;
   now?: () => Date;
@@ -115,7 +123,12 @@ export function supervisorRoutes(deps: {
     res.redirect(303, safeNext(parsed.data.back));
   });
 
-  router.get('/', (_req, res) => res.redirect(303, '/supervisor/calls'));
+  router.get('/', (_req, res) => res.redirect(303, '/supervisor/dashboard'));
+
+  router.get('/dashboard', requirePermission('calls', 'page'), async (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.type('html').send(dashboardPage(ctx(req, res), await deps.dashboard.today()));
+  });
 
   router.get('/calls', requirePermission('calls', 'page'), async (req, res) => {
     const parsed = review.parseSearch(req.query);
@@ -128,6 +141,31 @@ export function supervisorRoutes(deps: {
     res.type('html').send(callPage(ctx(req, res), timeline));
   });
 
+  router.get('/calls/:callSid/card', requirePermission('calls', 'page'), async (req, res) => {
+    res.redirect(303, `/supervisor/cards/${await deps.cards.refOfCall(String(req.params.callSid).slice(0, 64))}`);
+  });
+
+  router.get('/cards', requirePermission('calls', 'page'), async (req, res) => {
+    const found = await deps.cards.lookup(userOf(res), req.query, 'page');
+    if (found?.kind === 'card') {
+      res.redirect(303, `/supervisor/cards/${found.ref}`);
+      return;
+    }
+    res.type('html').send(cardLookupPage(ctx(req, res), typeof req.query.id === 'string' ? req.query.id.slice(0, 32) : '', found));
+  });
+
+  router.get('/cards/:ref', requirePermission('calls', 'page'), async (req, res) => {
+    const { unlocked, ...rest } = req.query;
+    const card = await deps.cards.viewCard(userOf(res), String(req.params.ref), rest, 'page');
+    res.type('html').send(cardPage(ctx(req, res), card, { unlocked: unlocked === '1' }));
+  });
+
+  router.post('/cards/:ref/unlock', requirePermission('unlock', 'page'), express.urlencoded({ extended: false, limit: '2kb', parameterLimit: 5 }), async (req, res) => {
+    const ref = String(req.params.ref);
+    await deps.cards.unlock(userOf(res), ref, req.body, 'page');
+    res.redirect(303, `/supervisor/cards/${ref}?unlocked=1`);
+  });
+
   router.get('/flow', requirePermission('calls', 'page'), async (req, res) => {
     const range = review.parseRange(req.query);
     const [view, funnel] = await Promise.all([review.flow(range), review.funnel(range)]);
@@ -137,6 +175,11 @@ export function supervisorRoutes(deps: {
   router.get('/access-log', requirePermission('audit', 'page'), async (req, res) => {
     const q = access.parseQuery(req.query);
     res.type('html').send(accessLogPage(ctx(req, res), q, await access.read(q), now()));
+  });
+
+  router.get('/password-changes', requirePermission('audit', 'page'), async (req, res) => {
+    const q = deps.audit.parseQuery(req.query);
+    res.type('html').send(passwordAuditPage(ctx(req, res), q, await deps.audit.readAs(userOf(res), q, 'page'), now()));
   });
 
   router.get('/accounts', requirePermission('accounts', 'page'), async (req, res) => {

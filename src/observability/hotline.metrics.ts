@@ -54,6 +54,17 @@ export class HotlineMetrics {
     labelNames: ['phase', 'pool'] as const,
     registers: [this.registry],
   });
+  private readonly consoleRequests = new Gauge({
+    name: 'hotline_console_requests',
+    help: 'Supervisor console requests being served (running) or waiting for a slot (waiting) on this instance.',
+    labelNames: ['phase'] as const,
+    registers: [this.registry],
+  });
+  private readonly consoleRefusals = new Counter({
+    name: 'hotline_console_requests_refused_total',
+    help: 'Supervisor console requests answered 503 because the console bound and its line were full.',
+    registers: [this.registry],
+  });
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'hotline_' });
@@ -105,6 +116,17 @@ export class HotlineMetrics {
         else this.hashing.dec({ phase: 'waiting', pool });
       },
     };
+  }
+
+  /** Records how many console requests are being served and waiting now. */
+  consoleLoad(running: number, waiting: number): void {
+    this.consoleRequests.set({ phase: 'running' }, running);
+    this.consoleRequests.set({ phase: 'waiting' }, waiting);
+  }
+
+  /** Records a console request refused by the bound. */
+  consoleRefused(): void {
+    this.consoleRefusals.inc();
   }
 
   /** The metrics in Prometheus' text format. */

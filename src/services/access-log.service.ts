@@ -9,7 +9,17 @@ import { csvField } from './csv-field.ts';
 import type { ConsoleUser } from './supervisor-account.service.ts';
 
 /** What the access log records. */
-export const ACCESS_ACTIONS = ['view-call', 'search', 'export-calls', 'export-access-log', 'change-role'] as const;
+export const ACCESS_ACTIONS = [
+  'view-call',
+  'view-card',
+  'search',
+  'unlock-card',
+  'export-calls',
+  'view-password-changes',
+  'export-password-changes',
+  'export-access-log',
+  'change-role',
+] as const;
 
 /** One kind of access-log entry. */
 export type AccessAction = (typeof ACCESS_ACTIONS)[number];

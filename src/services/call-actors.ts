@@ -4,14 +4,19 @@ import type { CallbackInput, CallbackResult, IdentifyResult, ScreenResult, Verif
 import type { Language } from '../../prompts/catalogue.ts';
 import { otpMinutes, type Config } from '../config.ts';
 import { maskCitizenId } from '../domain/citizen-id.ts';
+import { maskAddress } from '../domain/masking.ts';
 import { weakPinReason } from '../domain/new-pin.policy.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { HotlineMetrics } from '../observability/hotline.metrics.ts';
 import { sendWithin, type Messenger, type OutgoingMessage } from '../messaging/messenger.ts';
-import { hashPin, keyedHash, newOneTimeCode, sameDigest, verifyPin } from '../security/secrets.ts';
+import { hashPin, keyedHash, newOneTimeCode, phoneHashes, sameDigest, verifyPin } from '../security/secrets.ts';
 import type { Semaphore } from '../security/semaphore.ts';
 import type { CardLock, Factor, Reservation } from '../storage/card-guard.repository.ts';
+import type { TurnNoteDoc } from '../storage/models.ts';
 import type { Store } from '../storage/store.ts';
+
+/** A fact a side effect notes for supervisors (kept in the turn document; see TurnNoteDoc). */
+export type TurnNote = TurnNoteDoc;
 
 /** What the side effects of one turn need: the shared services and who/where the turn is. */
 export interface TurnScope {
@@ -30,6 +35,8 @@ export interface TurnScope {
   /** The card's masked ID once the caller has entered it (for the lock record). */
   idMasked: string | null;
   now: () => Date;
+  /** Notes a fact for supervisors in the turn being run (stored with the turn's one insert). */
+  note: (fact: TurnNote) => void;
 }
 
 /** Wrong entries after which a one-time code is void. */
@@ -86,20 +93,38 @@ export function callEffects(scope: TurnScope) {
   const pepper = config.pinPepper;
   const owner = (factor: Factor, idHash: string) => ({ factor, idHash, idMasked: scope.idMasked ?? 'unknown', callSid: scope.callSid, turnKey });
 
+  /** The notes made by this turn's effects, in order (a claimed effect's notes are kept with its outcome). */
+  const noted: TurnNote[] = [];
+  const note = (fact: TurnNote): void => {
+    noted.push(fact);
+    scope.note(fact);
+  };
+
   /**
-   * Runs a side effect once per turn: the first delivery claims `<what>:<turn>` and records the outcome; a repeated
-   * delivery of the same turn waits for that outcome instead of evaluating (and counting) the same entry again.
+   * Runs a side effect once per turn: the first delivery claims `<what>:<turn>` and records the outcome (and the notes
+   * it made); a repeated delivery of the same turn waits for that outcome instead of evaluating (and counting) the same
+   * entry again, and notes what the first delivery noted, so whichever delivery stores the turn stores the notes.
    */
   const oncePerTurn = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
     for (let attempt = 0; attempt < 3; attempt += 1) {
       const key = attempt === 0 ? `${what}:${turnKey}` : `${what}:${turnKey}#${attempt}`;
       if (await store.turnClaims.claim(key, scope.now())) {
+        const mark = noted.length;
         const result = await run();
-        await store.turnClaims.settle(key, JSON.stringify(result));
+        await store.turnClaims.settle(key, JSON.stringify({ result, notes: noted.slice(mark) }));
         return result;
       }
       const first = await store.turnClaims.outcome(key, REPEAT_WAIT_MS);
-      if (first?.outcome) return JSON.parse(first.outcome) as T;
+      if (first?.outcome) {
+        const parsed = JSON.parse(first.outcome) as unknown;
+        // An outcome settled before notes were kept is the bare result.
+        const settled = (parsed !== null && typeof parsed === 'object' && 'result' in parsed ? parsed : { result: parsed }) as {
+          result: T;
+          notes?: Array<Omit<TurnNote, 'until'> & { until: string | null }>;
+        };
+        for (const fact of settled.notes ?? []) scope.note({ ...fact, until: fact.until ? new Date(fact.until) : null });
+        return settled.result;
+      }
       if (first && scope.now().getTime() - first.at.getTime() < CLAIM_STALE_MS) break;
     }
     throw new Error(`the first delivery of ${what} left no outcome`);
@@ -118,11 +143,13 @@ export function callEffects(scope: TurnScope) {
 
   /**
    * Reserves one attempt of a factor before its guess is evaluated. When it is refused (locked, or the day's
-   * failures used up) the reason is logged for the console, never spoken: the caller hears a wrong entry.
+   * failures used up) the reason is noted in the turn and logged for the console, never spoken: the caller hears a
+   * wrong entry.
    */
   const reserve = async (factor: Factor, idHash: string) => {
     const reservation = await store.cardGuards.reserve(owner(factor, idHash), scope.now(), config.lock);
     if (reservation.kind === 'refused') {
+      note({ kind: 'verification-refused', factor, reason: reservation.reason, until: reservation.until });
       logger.info('verification refused', { kind: factor, reason: reservation.reason, lockedUntil: reservation.until.toISOString() });
       if (reservation.lockCreated && reservation.lock) await lockRecorded(reservation.lock);
     }
@@ -161,6 +188,7 @@ export function callEffects(scope: TurnScope) {
         createdAt: now,
         expiresAt: new Date(now.getTime() + config.otp.ttlSeconds * 1000),
         sendKey: turnKey,
+        toMasked: maskAddress(address),
       },
       { maxSends: config.otp.maxSends, windowMinutes: config.otp.sendWindowMinutes },
     );
@@ -273,11 +301,13 @@ export function callEffects(scope: TurnScope) {
         const now = scope.now();
         const open = await store.oneTimeCodes.findOpen(input.idHash, now);
         if (!open) {
+          note({ kind: 'verification-refused', factor: 'code', reason: 'no-open-code', until: null });
           logger.info('verification refused', { kind: 'code', reason: 'no-open-code' });
           return wrongGuess('code', input.idHash, reservation, false);
         }
         const entry = await store.oneTimeCodes.reserveEntry(open, { callSid: scope.callSid, turnKey }, now, CODE_MAX_ATTEMPTS);
         if (!entry) {
+          note({ kind: 'verification-refused', factor: 'code', reason: 'code-void', until: null });
           logger.info('verification refused', { kind: 'code', reason: 'code-void' });
           return wrongGuess('code', input.idHash, reservation, false);
         }
@@ -336,6 +366,8 @@ export function callEffects(scope: TurnScope) {
       const citizen = await store.citizens.findById(input.citizenId);
       if (!citizen) throw new Error('verified citizen not found');
       const now = scope.now();
+      const withheld = scope.callerHash === keyedHash(pepper, 'caller', '');
+      const callerMatchedMobile = citizen.mobile && !withheld ? phoneHashes(pepper, citizen.mobile).includes(scope.callerHash) : null;
       const claimed = await store.passwordChanges.claim({
         citizenId: citizen.id,
         idHash: citizen.idHash,
@@ -345,6 +377,7 @@ export function callEffects(scope: TurnScope) {
         channel: input.verifiedBy,
         callerMasked: scope.callerMasked,
         status: 'pending',
+        callerMatchedMobile,
       });
       if (!claimed) {
         logger.info('password change claimed by a concurrent delivery; waiting for it');
@@ -359,7 +392,7 @@ export function callEffects(scope: TurnScope) {
         throw error;
       }
       await store.passwordChanges.settle(scope.callSid, 'done');
-      logger.info('password changed', { channel: input.verifiedBy });
+      logger.info('password changed', { channel: input.verifiedBy, callerMatchedMobile });
       const notice = citizen.mobile
         ? { channel: 'sms' as const, to: citizen.mobile }
         : citizen.email

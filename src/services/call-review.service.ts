@@ -7,6 +7,8 @@ import { maskPhone } from '../domain/masking.ts';
 import { AppError } from '../http/app-error.ts';
 import { keyedHash } from '../security/secrets.ts';
 import type { CallSearchFilter, CallSearchPage, CallSummary, TimelineTurn } from '../storage/call-search.repository.ts';
+import { refusalIn } from '../storage/call-session.repository.ts';
+import type { PasswordChange } from '../storage/password-change.repository.ts';
 import type { Counts } from '../storage/call-rollup.repository.ts';
 import { COUNTER, countsUnder, FUNNEL, funnelSecondsOf, medianSeconds, type FunnelStepName } from './call-stats.ts';
 import type { Store } from '../storage/store.ts';
@@ -16,8 +18,23 @@ import { csvField } from './csv-field.ts';
 import { machineGraph, type FlowGraph } from './flow-graph.service.ts';
 import type { ConsoleUser } from './supervisor-account.service.ts';
 
-/** Outcomes supervisors can filter by (stored values, plus `error`: the call met a technical problem). */
-export const OUTCOMES = ['password-changed', 'locked', 'transferred', 'agent-unavailable', 'callback-requested', 'abandoned', 'goodbye', 'no-input', 'verification-failed', 'error'] as const;
+/**
+ * Outcomes supervisors can filter by: stored values, plus `error` (the call met a technical problem) and
+ * `refused-locked` (an entry was refused, unchecked, because the card was locked or its day's failures used up).
+ */
+export const OUTCOMES = [
+  'password-changed',
+  'locked',
+  'transferred',
+  'agent-unavailable',
+  'callback-requested',
+  'abandoned',
+  'goodbye',
+  'no-input',
+  'verification-failed',
+  'error',
+  'refused-locked',
+] as const;
 
 /** Results per page in the console and API. */
 export const PAGE_SIZE = 25;
@@ -75,6 +92,8 @@ export interface TimelineStep {
   processingMs: number;
   /** Time the caller spent in the state this step led to, until the next step (or the end of the call). */
   secondsInState: number | null;
+  /** Entries refused in this step without being checked, and why (the caller heard the same as for a wrong entry). */
+  notes: Array<{ kind: string; factor: string; reason: string; until: Date | null }>;
 }
 
 /** What the caller heard last: before hanging up (the prompts of the step before), or after a busy or unanswered agent line. */
@@ -87,13 +106,26 @@ export interface LastHeard {
   prompts: PlayedPrompt[];
 }
 
+/** A password-change record as supervisors see it: when, how the caller was verified, and whether the calling number was the registered mobile. */
+export interface PasswordChangeView {
+  at: Date;
+  channel: string;
+  status: string;
+  idMasked: string;
+  callerMasked: string;
+  /** The calling number was the card's registered mobile (null: not known — no mobile registered, number withheld, or recorded before this was kept). */
+  callerMatchedMobile: boolean | null;
+}
+
 /** Everything supervisors see of one call; masked, with no snapshot, TwiML, hash, PIN or code. */
 export interface CallTimeline {
   call: CallSummary;
   steps: TimelineStep[];
   ending: { state: string | null; outcome: string | null; endedAt: Date | null };
   lastHeard: LastHeard | null;
-  passwordChange: { at: Date; channel: string; status: string; idMasked: string; callerMasked: string } | null;
+  /** The last entry refused because the card was locked (from the turns' notes). */
+  refused: { factor: string; reason: 'locked' | 'daily-cap'; until: Date } | null;
+  passwordChange: PasswordChangeView | null;
   logs: Array<{ at: Date; level: string; message: string; fields: Record<string, unknown> }>;
 }
 
@@ -204,7 +236,7 @@ export class CallReviewService {
   async csv(parsed: ParsedSearch): Promise<string> {
     const timeZone = this.deps.config.console.timeZone;
     const local = (date: Date | null) => (date ? formatLocal(date, timeZone) : '');
-    const header = ['callSid', 'startedAt', 'startedAtLocal', 'endedAt', 'endedAtLocal', 'durationSeconds', 'language', 'caller', 'id', 'outcome', 'endedIn', 'technicalProblem'];
+    const header = ['callSid', 'startedAt', 'startedAtLocal', 'endedAt', 'endedAtLocal', 'durationSeconds', 'language', 'caller', 'id', 'outcome', 'endedIn', 'technicalProblem', 'refusedWhileLockedUntil'];
     const lines = [header.join(',')];
     let after: string | null = null;
     let rows = 0;
@@ -212,7 +244,7 @@ export class CallReviewService {
       const page: CallSearchPage = await this.deps.store.callSearch.search(parsed.filter, { limit: 500, after, now: this.now() });
       for (const c of page.calls) {
         lines.push(
-          [c.callSid, c.startedAt.toISOString(), local(c.startedAt), c.endedAt?.toISOString() ?? '', local(c.endedAt), c.durationSeconds ?? '', c.language, c.callerMasked, c.idMasked ?? '', c.outcome ?? '', c.endedIn ?? c.state, c.hadTrouble ? 'yes' : '']
+          [c.callSid, c.startedAt.toISOString(), local(c.startedAt), c.endedAt?.toISOString() ?? '', local(c.endedAt), c.durationSeconds ?? '', c.language, c.callerMasked, c.idMasked ?? '', c.outcome ?? '', c.endedIn ?? c.state, c.hadTrouble ? 'yes' : '', c.refused?.until.toISOString() ?? '']
             .map((v) => csvField(String(v)))
             .join(','),
         );
@@ -243,6 +275,7 @@ export class CallReviewService {
         prompts: turn.prompts.map((ref) => ({ id: parsePromptRef(ref).id, text: textOf(ref, turn.language as Language, params) })),
         processingMs: turn.durationMs,
         secondsInState: nextAt ? Math.max(0, Math.round((nextAt.getTime() - turn.at.getTime()) / 100) / 10) : null,
+        notes: turn.notes.map((n) => ({ kind: n.kind, factor: n.factor, reason: n.reason, until: n.until ? new Date(n.until) : null })),
       };
     });
     const lines = [...turns.flatMap((turn) => turn.log), ...late].sort((a, b) => a.at.getTime() - b.at.getTime());
@@ -252,7 +285,8 @@ export class CallReviewService {
       steps,
       ending: { state: call.status === 'ended' ? (call.endedIn ?? call.state) : null, outcome: call.outcome, endedAt: call.endedAt },
       lastHeard: lastHeard(call, steps, storedLogs, (id) => ({ id, text: textOf(id, call.language as Language, params) })),
-      passwordChange: change ? { at: change.at, channel: change.channel, status: change.status, idMasked: change.idMasked, callerMasked: change.callerMasked } : null,
+      refused: refusalIn(turns),
+      passwordChange: change ? passwordChangeView(change) : null,
       logs: storedLogs,
     };
   }
@@ -305,6 +339,18 @@ export class CallReviewService {
       };
     });
   }
+}
+
+/** A stored password-change record as supervisors see it. */
+export function passwordChangeView(change: PasswordChange): PasswordChangeView {
+  return {
+    at: change.at,
+    channel: change.channel,
+    status: change.status,
+    idMasked: change.idMasked,
+    callerMasked: change.callerMasked,
+    callerMatchedMobile: change.callerMatchedMobile ?? null,
+  };
 }
 
 /** A played prompt's words in the call's language, per-call values included (`id.length?entered=12`). */

@@ -33,6 +33,8 @@ export const COUNTER = {
   calls: 'calls',
   ended: 'ended',
   trouble: 'trouble',
+  /** Calls with an entry refused, unchecked, because the card was locked or its day's failures used up. */
+  refusedLocked: 'refusedLocked',
   outcome: (outcome: string) => `outcome:${outcome}`,
   state: (state: string) => `state:${state}`,
   move: (from: string, to: string) => `move:${from}>${to}`,
@@ -51,6 +53,7 @@ export function startCounts(): Counts {
 export function endCounts(end: CallEnd, turns: CallTurn[]): Counts {
   const counts: Counts = { [COUNTER.ended]: 1, [COUNTER.outcome(end.outcome)]: 1, [COUNTER.ending(end.endedIn, end.outcome)]: 1 };
   if (end.hadTrouble) counts[COUNTER.trouble] = 1;
+  if (end.refused) counts[COUNTER.refusedLocked] = 1;
   if (end.durationSeconds !== null) counts[COUNTER.handleSeconds(end.outcome)] = end.durationSeconds;
   const reached = new Map<string, number>();
   for (const turn of turns) {

@@ -10,10 +10,10 @@ import type { Messenger } from '../messaging/messenger.ts';
 import { HotlineMetrics, isDatabaseError, type TurnResult } from '../observability/hotline.metrics.ts';
 import { keyedHash } from '../security/secrets.ts';
 import { Semaphore } from '../security/semaphore.ts';
-import { outcomeOf, troubleIn, turnId, type CallEnd, type CallTurn } from '../storage/call-session.repository.ts';
+import { outcomeOf, refusalIn, troubleIn, turnId, type CallEnd, type CallTurn } from '../storage/call-session.repository.ts';
 import type { CallIdentityDoc, TurnViewDoc } from '../storage/models.ts';
 import type { Store } from '../storage/store.ts';
-import { callEffects, effectActors, type CallEffects } from './call-actors.ts';
+import { callEffects, effectActors, type CallEffects, type TurnNote } from './call-actors.ts';
 import type { CallRecorder } from './call-recorder.service.ts';
 
 type CallSnapshot = SnapshotFrom<typeof callMachine>;
@@ -118,8 +118,16 @@ export class CallTurnService {
     }) as typeof callMachine;
   }
 
-  /** An actor for one turn of one call, its side effects bound to that call and step. */
-  private actorFor(callSid: string, step: number, call: Pick<CallIdentityDoc, 'callerMasked' | 'callerHash'>, idMasked: string | null, logger: Logger, snapshot?: CallSnapshot) {
+  /** An actor for one turn of one call, its side effects bound to that call and step; `notes` collects what they note. */
+  private actorFor(
+    callSid: string,
+    step: number,
+    call: Pick<CallIdentityDoc, 'callerMasked' | 'callerHash'>,
+    idMasked: string | null,
+    logger: Logger,
+    snapshot?: CallSnapshot,
+    notes: TurnNote[] = [],
+  ) {
     const actor = snapshot ? createActor(this.machine, { snapshot, input: undefined }) : createActor(this.machine, { input: {} });
     this.effects.set(
       actor.system,
@@ -136,6 +144,7 @@ export class CallTurnService {
         callerHash: call.callerHash,
         idMasked,
         now: this.now,
+        note: (fact) => notes.push(fact),
       }),
     );
     return actor;
@@ -241,7 +250,8 @@ export class CallTurnService {
     const started = Date.now();
     const callSid = previous.callSid;
     const step = previous.step + 1;
-    const actor = this.actorFor(callSid, step, previous.call, previous.idMasked, logger, previous.snapshot as unknown as CallSnapshot);
+    const notes: TurnNote[] = [];
+    const actor = this.actorFor(callSid, step, previous.call, previous.idMasked, logger, previous.snapshot as unknown as CallSnapshot, notes);
     const before = actor.getSnapshot();
     const from = stateName(before);
     const secret = before.status === 'active' ? currentMeta(before).gather?.secret : undefined;
@@ -285,6 +295,7 @@ export class CallTurnService {
       idHash: after.context.idHash,
       idMasked: after.context.idMasked,
       log,
+      ...(notes.length > 0 ? { notes } : {}),
     };
     if (!(await this.deps.store.callSessions.claimTurn(turn))) {
       this.deps.logCapture?.giveBack(callSid, log);
@@ -372,6 +383,7 @@ export class CallTurnService {
       carrierStatus: status.carrierStatus,
       dialCallStatus: facts.dial?.value ?? null,
       steps: turns.length,
+      refused: refusalIn(turns),
     };
     if (!(await callSessions.claimEnd(end))) return null;
     await this.deps.recorder.callEnded(end, turns);

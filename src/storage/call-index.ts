@@ -30,8 +30,19 @@ export interface IndexEntry {
   d?: number;
   /** Carrier. */
   r?: string;
+  /** An entry was refused because the card was locked (`locked`) or its day's failures used up (`daily-cap`). */
+  k?: 'locked' | 'daily-cap';
+  /** Until when that lock or pause ran, ms. */
+  u?: number;
 }
 
+/** The console's outcome filter values that are flags on a call rather than its stored outcome, each indexed under `o:<flag>:<hour>`. */
+export const FLAG_OUTCOMES = {
+  /** The call met a technical problem. */
+  error: (entry: IndexEntry) => entry.t === 1,
+  /** An entry of the call was refused, unchecked, because the card was locked (or its day's failures used up). */
+  'refused-locked': (entry: IndexEntry) => entry.k !== undefined,
+} as const;
 
 /** The hour bucket of a moment, as written in keys (`2026-03-01T08`). */
 export function hourKey(ms: number): string {
@@ -94,6 +105,10 @@ export function endEntry(end: CallEndDoc): IndexEntry {
   if (end.idHash) entry.x = end.idHash.slice(0, 16);
   if (end.idMasked) entry.i = end.idMasked;
   if (end.durationSeconds !== null) entry.d = end.durationSeconds;
+  if (end.refused) {
+    entry.k = end.refused.reason;
+    entry.u = end.refused.until.getTime();
+  }
   return entry;
 }
 
@@ -116,6 +131,7 @@ export function endPostings(end: CallEndDoc): Array<[string, string]> {
   const week = weekKey(at);
   const keys = [INDEX_KEYS.ended(hour), INDEX_KEYS.outcome(end.outcome, hour), INDEX_KEYS.caller(end.callerHash, week), INDEX_KEYS.last4(end.callerLast4, week)];
   if (end.hadTrouble) keys.push(INDEX_KEYS.outcome('error', hour));
+  if (end.refused) keys.push(INDEX_KEYS.outcome('refused-locked', hour));
   if (end.idHash) keys.push(INDEX_KEYS.id(end.idHash, week));
   if (end.idMasked) keys.push(INDEX_KEYS.idMasked(end.idMasked, week));
   return keys.map((key) => [key, line]);

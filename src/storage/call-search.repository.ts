@@ -1,5 +1,5 @@
 import { BucketLog } from './bucket-log.ts';
-import { dayKey, endEntry, INDEX_KEYS, mergeEntries, weekKey, type IndexEntry } from './call-index.ts';
+import { dayKey, endEntry, FLAG_OUTCOMES, INDEX_KEYS, mergeEntries, weekKey, type IndexEntry } from './call-index.ts';
 import { CallRollupRepository, type Counts } from './call-rollup.repository.ts';
 import { CallSessionRepository, type CallTurn } from './call-session.repository.ts';
 import type { Models } from './models.ts';
@@ -10,7 +10,7 @@ export interface CallSearchFilter {
   from?: Date;
   /** Calls that started before this moment. */
   to?: Date;
-  /** A stored outcome (`password-changed`, `abandoned`, …) or `error` (the call met a technical problem). */
+  /** A stored outcome (`password-changed`, `abandoned`, …), `error` (the call met a technical problem) or `refused-locked` (an entry refused while the card was locked). */
   outcome?: string;
   /** The last 1 to 4 digits of the caller's number. */
   callerLast?: string;
@@ -41,6 +41,8 @@ export interface CallSummary {
   carrier: string;
   /** How many turns the call had, once it has ended. */
   steps?: number;
+  /** An entry of the call was refused, unchecked, because the card was locked (`locked`) or its day's failures used up (`daily-cap`), until when. */
+  refused: { reason: 'locked' | 'daily-cap'; until: Date } | null;
 }
 
 /** One page of results and the cursor of the next one (null on the last page). */
@@ -50,7 +52,9 @@ export interface CallSearchPage {
 }
 
 /** One step of a call's timeline as supervisors may see it (no snapshot, no answer, no hashes). */
-export type TimelineTurn = Pick<CallTurn, 'step' | 'at' | 'event' | 'input' | 'from' | 'to' | 'path' | 'prompts' | 'durationMs' | 'language' | 'outcome' | 'ended' | 'idMasked' | 'log'>;
+export type TimelineTurn = Pick<CallTurn, 'step' | 'at' | 'event' | 'input' | 'from' | 'to' | 'path' | 'prompts' | 'durationMs' | 'language' | 'outcome' | 'ended' | 'idMasked' | 'log'> & {
+  notes: NonNullable<CallTurn['notes']>;
+};
 
 /** How far back a search without a start goes. */
 export const SEARCH_DAYS = 90;
@@ -95,6 +99,7 @@ function summaryOf(entry: IndexEntry): CallSummary {
     durationSeconds: entry.d ?? null,
     hadTrouble: entry.t === 1,
     carrier: entry.r ?? 'twilio',
+    refused: entry.k && entry.u !== undefined ? { reason: entry.k, until: new Date(entry.u) } : null,
   };
 }
 
@@ -125,7 +130,8 @@ export class CallSearchRepository {
 
   private matches(entry: IndexEntry, filter: CallSearchFilter, from: number, to: number): boolean {
     if (entry.s < from || entry.s >= to) return false;
-    if (filter.outcome === 'error' ? entry.t !== 1 : filter.outcome && entry.o !== filter.outcome) return false;
+    const flag = filter.outcome && Object.hasOwn(FLAG_OUTCOMES, filter.outcome) ? FLAG_OUTCOMES[filter.outcome as keyof typeof FLAG_OUTCOMES] : null;
+    if (flag ? !flag(entry) : filter.outcome && entry.o !== filter.outcome) return false;
     if (filter.callerLast && !entry.f.endsWith(filter.callerLast)) return false;
     if (filter.callerHashes && !filter.callerHashes.some((hash) => hash.startsWith(entry.h))) return false;
     if (filter.idHash && !(entry.x && filter.idHash.startsWith(entry.x))) return false;
@@ -229,6 +235,10 @@ export class CallSearchRepository {
     if (session.idHash) entry.x = session.idHash.slice(0, 16);
     if (session.idMasked) entry.i = session.idMasked;
     if (session.durationSeconds !== null) entry.d = session.durationSeconds;
+    if (session.refused) {
+      entry.k = session.refused.reason;
+      entry.u = session.refused.until.getTime();
+    }
     return entry;
   }
 
@@ -252,6 +262,7 @@ export class CallSearchRepository {
       durationSeconds: session.durationSeconds,
       hadTrouble: session.hadTrouble,
       carrier: session.carrier,
+      refused: session.refused ? { reason: session.refused.reason, until: session.refused.until } : null,
     };
   }
 
@@ -273,7 +284,41 @@ export class CallSearchRepository {
       ended: t.ended,
       idMasked: t.idMasked,
       log: t.log ?? [],
+      notes: t.notes ?? [],
     }));
+  }
+
+  /**
+   * The cards that called under a masked ID (`1101**********002X`) in the last SEARCH_DAYS, newest call first: the
+   * week keys of the masked ID give the calls, their short ID hashes tell the cards apart, and each card's full ID
+   * hash is read from the end record of its newest call. Every read is by `_id`; a card that never called is not found.
+   */
+  async cardsByMaskedId(idMasked: string, now: Date): Promise<Array<{ idHash: string; idMasked: string; lastCall: CallSummary; calls: number }>> {
+    const to = now.getTime() + HOUR_MS;
+    const entries: IndexEntry[] = [];
+    const weeks = weeksBack(to - SEARCH_DAYS * DAY_MS, to - 1);
+    for (let i = 0; i < weeks.length; i += WEEK_BATCH) entries.push(...(await this.entriesOf(weeks.slice(i, i + WEEK_BATCH).map((week) => INDEX_KEYS.idMasked(idMasked, week)))));
+    const byCard = new Map<string, IndexEntry[]>();
+    for (const entry of entries) {
+      if (!entry.x || entry.i !== idMasked) continue;
+      byCard.set(entry.x, [...(byCard.get(entry.x) ?? []), entry]);
+    }
+    const cards = await Promise.all(
+      [...byCard.values()].map(async (calls) => {
+        const newest = calls.sort(newestFirst)[0];
+        const end = await this.sessions.findEnd(newest.c);
+        return end?.idHash ? { idHash: end.idHash, idMasked, lastCall: summaryOf(newest), calls: calls.length } : null;
+      }),
+    );
+    return cards.filter((card) => card !== null).sort((a, b) => b.lastCall.startedAt.getTime() - a.lastCall.startedAt.getTime());
+  }
+
+  /** The ID hash and masked ID of the card a call was about (its end record, or its newest turn while it runs); null when it named none. */
+  async cardOfCall(callSid: string): Promise<{ idHash: string; idMasked: string | null } | null> {
+    const end = await this.sessions.findEnd(callSid);
+    if (end) return end.idHash ? { idHash: end.idHash, idMasked: end.idMasked } : null;
+    const latest = await this.sessions.latestTurn(callSid);
+    return latest?.idHash ? { idHash: latest.idHash, idMasked: latest.idMasked } : null;
   }
 
   /** The counters (added up over instances) of the calls that started from `from` to `to`. */

@@ -1,6 +1,6 @@
 import { sequenceLength } from './dense-sequence.ts';
 import { insertOnce } from './insert-once.ts';
-import type { CallEndDoc, CallFactDoc, CallIdentityDoc, CallTurnDoc, Models, TurnViewDoc } from './models.ts';
+import type { CallEndDoc, CallFactDoc, CallIdentityDoc, CallRefusalDoc, CallTurnDoc, Models, TurnViewDoc } from './models.ts';
 
 /** One turn of a call as stored: the timeline entry plus the state it left the call in. */
 export type CallTurn = CallTurnDoc;
@@ -28,6 +28,8 @@ export interface CallSession extends CallIdentityDoc {
   carrierStatus: string | null;
   durationSeconds: number | null;
   dialCallStatus: string | null;
+  /** The last entry refused because the card was locked (known once the call's end is recorded). */
+  refused: CallRefusalDoc | null;
   /** How the newest turn answered (what a resumed call hears again). */
   view: TurnViewDoc;
 }
@@ -42,10 +44,10 @@ const TURN_BATCH = 16;
 export const MAX_TURNS = 2000;
 
 /** The fields a turn needs from its predecessor (everything but the timeline's own). */
-const RESTORE_FIELDS = { log: 0, path: 0, prompts: 0 } as const;
+const RESTORE_FIELDS = { log: 0, path: 0, prompts: 0, notes: 0 } as const;
 
-/** A turn as stored: the snapshot, the answer and the log lines as JSON text (one string each for the engine to store and return). */
-type StoredTurn = Omit<CallTurn, 'snapshot' | 'view' | 'log'> & { snapshot: string; view: string; log?: string };
+/** A turn as stored: the snapshot, the answer, the log lines and the notes as JSON text (one string each for the engine to store and return). */
+type StoredTurn = Omit<CallTurn, 'snapshot' | 'view' | 'log' | 'notes'> & { snapshot: string; view: string; log?: string; notes?: string };
 
 /**
  * A turn in its stored form. The nested parts go in as JSON text: to the embedded FerretDB a string is one value to
@@ -53,18 +55,34 @@ type StoredTurn = Omit<CallTurn, 'snapshot' | 'view' | 'log'> & { snapshot: stri
  * insert and read of every turn.
  */
 export function storedTurn(turn: CallTurn): StoredTurn {
-  return { ...turn, snapshot: JSON.stringify(turn.snapshot), view: JSON.stringify(turn.view), log: JSON.stringify(turn.log) };
+  const { notes, ...rest } = turn;
+  return { ...rest, snapshot: JSON.stringify(turn.snapshot), view: JSON.stringify(turn.view), log: JSON.stringify(turn.log), ...(notes && notes.length > 0 ? { notes: JSON.stringify(notes) } : {}) };
 }
 
 function turnFrom(doc: StoredTurn | null): CallTurn | null {
   if (!doc) return null;
   const log = doc.log ? (JSON.parse(doc.log) as Array<CallTurn['log'][number] & { at: string }>).map((line) => ({ ...line, at: new Date(line.at) })) : [];
-  return { ...doc, snapshot: JSON.parse(doc.snapshot) as CallTurn['snapshot'], view: JSON.parse(doc.view) as CallTurn['view'], log };
+  const { notes: storedNotes, ...rest } = doc;
+  const notes = storedNotes
+    ? (JSON.parse(storedNotes) as Array<NonNullable<CallTurn['notes']>[number] & { until: string | null }>).map((note) => ({ ...note, until: note.until === null ? null : new Date(note.until) }))
+    : undefined;
+  return { ...rest, snapshot: JSON.parse(doc.snapshot) as CallTurn['snapshot'], view: JSON.parse(doc.view) as CallTurn['view'], log, ...(notes ? { notes } : {}) };
 }
 
 /** Whether the outcome of a call's last turn, its facts and its password change say it met a technical problem. */
 export function troubleIn(turns: Array<Pick<CallTurn, 'path'>>): boolean {
   return turns.some((turn) => turn.path?.includes('trouble'));
+}
+
+/** The last entry of a call refused because the card was locked or its day's failures used up (from its turns' notes), or null. */
+export function refusalIn(turns: Array<Pick<CallTurn, 'notes'>>): CallRefusalDoc | null {
+  let refusal: CallRefusalDoc | null = null;
+  for (const turn of turns) {
+    for (const note of turn.notes ?? []) {
+      if (note.kind === 'verification-refused' && (note.reason === 'locked' || note.reason === 'daily-cap') && note.until) refusal = { factor: note.factor, reason: note.reason, until: note.until };
+    }
+  }
+  return refusal;
 }
 
 /** The outcome a call has so far: the recovery path and an unanswered agent line override what the flow said; null while it runs. */
@@ -177,6 +195,7 @@ export class CallSessionRepository {
       carrierStatus: end?.carrierStatus ?? null,
       durationSeconds: end?.durationSeconds ?? null,
       dialCallStatus: end?.dialCallStatus ?? facts.dial?.value ?? null,
+      refused: end?.refused ?? null,
       view: latest.view,
     };
   }

@@ -1,5 +1,5 @@
 import { insertOnce, takeFirstFree } from './insert-once.ts';
-import type { CardLockDoc, Models, VerificationSlotDoc } from './models.ts';
+import type { CardLockDoc, CardUnlockDoc, Models, VerificationSlotDoc } from './models.ts';
 
 /** What a caller can prove, each counted on its own: the current password, or a one-time code (possession). */
 export type Factor = 'current-password' | 'code';
@@ -13,6 +13,36 @@ export interface LockRules {
 
 /** A card lock as the services see it. */
 export type CardLock = Omit<CardLockDoc, '_id'>;
+
+/** A lock lifted by an admin before its time. */
+export type CardUnlock = Omit<CardUnlockDoc, '_id'>;
+
+/** The factors a card has, in the order the console shows them. */
+export const FACTORS: readonly Factor[] = ['current-password', 'code'];
+
+/** One lock of a card's history: the lock, and its lifting if an admin lifted it. */
+export type LockRecord = CardLock & { unlock: CardUnlock | null };
+
+/** Where one factor of a card stands now (read by `_id` only). */
+export interface FactorStatus {
+  factor: Factor;
+  /** The epoch attempts go to now (its run of failures). */
+  epoch: number;
+  /** The lock in force now (not expired, not lifted), if any. */
+  lock: CardLock | null;
+  /** Failures held in the current run (`afterFailures` of them lock it). */
+  failuresInRun: number;
+  /** Failures today (UTC day), whatever the locks. */
+  failuresToday: number;
+  /** Until when the day's failures are used up (the next UTC midnight), if they are. */
+  dailyCapUntil: Date | null;
+}
+
+/** How many earlier epochs a lock history walks back at most (each is one `_id` read). */
+export const LOCK_HISTORY_EPOCHS = 200;
+
+/** Reads done at once when walking epochs. */
+const EPOCH_BATCH = 20;
 
 /** Who reserves an attempt: the card, the call and the turn it belongs to. */
 export interface AttemptOwner {
@@ -30,6 +60,7 @@ export type Reservation =
 const DAY_MS = 86_400_000;
 
 const dayOf = (at: Date): string => at.toISOString().slice(0, 10).replace(/-/g, '');
+const lockIdOf = (factor: Factor, idHash: string, epoch: number) => `${factor}:${idHash}:e${epoch}`;
 const startOfDay = (at: Date): number => Math.floor(at.getTime() / DAY_MS) * DAY_MS;
 
 /**
@@ -65,8 +96,8 @@ export class CardGuardRepository {
     const start = await this.epochHint(owner.factor, owner.idHash);
     let daySlotId: string | null = null;
     for (let epoch = start; ; epoch += 1) {
-      const recorded = await this.models.CardLock.findById(`${owner.factor}:${owner.idHash}:e${epoch}`, { _id: 0 }).lean<CardLock>();
-      if (recorded && now < recorded.until) {
+      const recorded = await this.models.CardLock.findById(lockIdOf(owner.factor, owner.idHash, epoch), { _id: 0 }).lean<CardLock>();
+      if (recorded && now < recorded.until && !(await this.lifted(owner.factor, owner.idHash, epoch))) {
         if (daySlotId) await this.models.VerificationSlot.deleteOne({ _id: daySlotId });
         return { kind: 'refused', reason: 'locked', until: recorded.until, lock: recorded, lockCreated: false };
       }
@@ -84,7 +115,7 @@ export class CardGuardRepository {
         return { kind: 'reserved', slotId: ids[k], daySlotId, epoch };
       }
       const { lock, created } = await this.lockEpoch(owner, epoch, now, rules);
-      if (now < lock.until) {
+      if (now < lock.until && !(await this.lifted(owner.factor, owner.idHash, epoch))) {
         await this.models.VerificationSlot.deleteOne({ _id: daySlotId });
         return { kind: 'refused', reason: 'locked', until: lock.until, lock, lockCreated: created };
       }
@@ -144,8 +175,88 @@ export class CardGuardRepository {
   /** Until when a factor of a card is locked, without reserving anything (to decide whether a code is worth sending). */
   async lockedUntil(factor: Factor, idHash: string, now: Date): Promise<Date | null> {
     const epoch = await this.epochHint(factor, idHash);
-    const lock = await this.models.CardLock.findById(`${factor}:${idHash}:e${epoch}`, { until: 1 }).lean();
-    return lock && lock.until > now ? lock.until : null;
+    const lock = await this.models.CardLock.findById(lockIdOf(factor, idHash, epoch), { until: 1 }).lean();
+    return lock && lock.until > now && !(await this.lifted(factor, idHash, epoch)) ? lock.until : null;
+  }
+
+  /** Whether an admin lifted the lock of an epoch (read only when that lock is still in force: the rare path). */
+  private async lifted(factor: Factor, idHash: string, epoch: number): Promise<boolean> {
+    return (await this.models.CardUnlock.findById(lockIdOf(factor, idHash, epoch), { _id: 1 }).lean()) !== null;
+  }
+
+  /** The slots of a series that are taken (each probed by `_id`; released slots leave holes, so all are probed). */
+  private async taken(ids: string[]): Promise<number> {
+    const found = await Promise.all(ids.map((id) => this.models.VerificationSlot.findById(id, { _id: 1 }).lean()));
+    return found.filter((slot) => slot !== null).length;
+  }
+
+  /**
+   * Where each factor of a card stands: the epoch attempts go to (walking up from the hint past expired and lifted
+   * locks, as an attempt would), the lock in force, the failures of the current run and of the UTC day.
+   */
+  async status(idHash: string, now: Date, rules: LockRules): Promise<FactorStatus[]> {
+    return Promise.all(
+      FACTORS.map(async (factor): Promise<FactorStatus> => {
+        let epoch = await this.epochHint(factor, idHash);
+        let lock: CardLock | null = null;
+        for (;;) {
+          const recorded = await this.models.CardLock.findById(lockIdOf(factor, idHash, epoch), { _id: 0 }).lean<CardLock>();
+          if (!recorded) break;
+          if (now < recorded.until && !(await this.lifted(factor, idHash, epoch))) {
+            lock = recorded;
+            break;
+          }
+          epoch += 1;
+        }
+        const dayIds = Array.from({ length: rules.maxFailuresPerDay }, (_x, i) => `${factor}:${idHash}:d${dayOf(now)}:${i}`);
+        const [failuresInRun, failuresToday] = await Promise.all([this.taken(this.epochSlots({ factor, idHash }, epoch, rules)), this.taken(dayIds)]);
+        const dailyCapUntil = failuresToday >= rules.maxFailuresPerDay ? new Date(startOfDay(now) + DAY_MS) : null;
+        return { factor, epoch, lock, failuresInRun, failuresToday, dailyCapUntil };
+      }),
+    );
+  }
+
+  /**
+   * A card's locks, newest first, each with its lifting: every epoch of each factor from `upTo` (per factor) back to
+   * the first, by `_id`, at most LOCK_HISTORY_EPOCHS each (`more` when there are older epochs not read).
+   */
+  async lockHistory(idHash: string, upTo: Partial<Record<Factor, number>>): Promise<{ locks: LockRecord[]; more: boolean }> {
+    const locks: LockRecord[] = [];
+    let more = false;
+    for (const factor of FACTORS) {
+      const top = upTo[factor] ?? (await this.epochHint(factor, idHash));
+      const lowest = Math.max(0, top - LOCK_HISTORY_EPOCHS + 1);
+      if (lowest > 0) more = true;
+      for (let high = top; high >= lowest; high -= EPOCH_BATCH) {
+        const epochs = Array.from({ length: EPOCH_BATCH }, (_x, i) => high - i).filter((e) => e >= lowest);
+        const found = await Promise.all(epochs.map((e) => this.models.CardLock.findById(lockIdOf(factor, idHash, e), { _id: 0 }).lean<CardLock>()));
+        const unlocks = await Promise.all(
+          found.map((lock) => (lock ? this.models.CardUnlock.findById(lockIdOf(factor, idHash, lock.epoch), { _id: 0 }).lean<CardUnlock>() : null)),
+        );
+        found.forEach((lock, i) => {
+          if (lock) locks.push({ ...lock, unlock: unlocks[i] ?? null });
+        });
+      }
+    }
+    locks.sort((a, b) => b.at.getTime() - a.at.getTime());
+    return { locks, more };
+  }
+
+  /**
+   * Lifts the locks in force on a card (both factors) before their time: one insert per lock, keyed by it, so the lock
+   * stays as recorded and a second lifting changes nothing; the run it ended is over (the next attempt opens the next
+   * epoch). The day's cap is not lifted: it is the card's guessing budget until midnight UTC. Returns the locks lifted.
+   */
+  async unlock(idHash: string, now: Date, rules: LockRules, by: { username: string; reason: string }): Promise<CardLock[]> {
+    const lifted: CardLock[] = [];
+    for (const status of await this.status(idHash, now, rules)) {
+      const lock = status.lock;
+      if (!lock) continue;
+      const doc: CardUnlockDoc = { _id: lockIdOf(lock.factor, idHash, lock.epoch), idHash, factor: lock.factor, epoch: lock.epoch, at: now, by: by.username, reason: by.reason };
+      if (await insertOnce(() => this.models.CardUnlock.collection.insertOne(doc as never))) lifted.push(lock);
+      await this.moveHint({ factor: lock.factor, idHash }, lock.epoch + 1);
+    }
+    return lifted;
   }
 
   /** How many locks were recorded for a card (both factors). */
@@ -157,6 +268,7 @@ export class CardGuardRepository {
   async resetCard(idHash: string): Promise<void> {
     await this.models.VerificationSlot.deleteMany({ idHash });
     await this.models.CardLock.deleteMany({ idHash });
+    await this.models.CardUnlock.deleteMany({ idHash });
     await this.models.CardGuard.deleteMany({ idHash });
   }
 

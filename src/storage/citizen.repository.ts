@@ -9,6 +9,8 @@ export interface Citizen {
   mobile: string | null;
   email: string | null;
   pinHash: string | null;
+  /** When the password was last set (null: never, or set before this was kept). */
+  pinSetAt: Date | null;
 }
 
 /** A card holder to load with the seed command. */
@@ -29,6 +31,7 @@ const toCitizen = (doc: Omit<CitizenDoc, 'createdAt' | 'updatedAt'> & { _id: unk
   mobile: doc.mobile ?? null,
   email: doc.email ?? null,
   pinHash: doc.pinHash ?? null,
+  pinSetAt: doc.pinSetAt ?? null,
 });
 
 /** Reads and updates card holders. */

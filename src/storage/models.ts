@@ -58,6 +58,26 @@ export interface CallLogLineDoc {
 }
 
 /**
+ * A fact a turn's side effect noted for supervisors, stored in the turn it happened in: an entry that was refused
+ * without being checked (the card's factor locked, the day's failures used up, the code void or none open). The
+ * caller heard the same as for a wrong entry; the console shows the reason.
+ */
+export interface TurnNoteDoc {
+  kind: 'verification-refused';
+  factor: 'code' | 'current-password';
+  reason: 'locked' | 'daily-cap' | 'code-void' | 'no-open-code';
+  /** Until when the factor was locked or paused (null for a void or missing code). */
+  until: Date | null;
+}
+
+/** An entry refused because the card was locked (or its day's failures used up): what a call's end digest keeps of its notes. */
+export interface CallRefusalDoc {
+  factor: 'code' | 'current-password';
+  reason: 'locked' | 'daily-cap';
+  until: Date;
+}
+
+/**
  * One turn of a call, keyed `CallSid:step` (stored with its snapshot, answer and log lines as JSON text: see
  * `storedTurn` in call-session.repository.ts). Inserting it claims the step (atomic on MongoDB and FerretDB alike) and
  * stores everything the next turn needs (snapshot, identity) and everything the timeline shows: a turn is one read
@@ -78,6 +98,8 @@ export interface CallTurnDoc extends TimelineEntryDoc {
   idMasked: string | null;
   /** The call's log lines written while this turn ran (masked). */
   log: CallLogLineDoc[];
+  /** What the turn's side effects noted for supervisors (absent when nothing was). */
+  notes?: TurnNoteDoc[];
 }
 
 /** How a call ended, written once (the insert is the claim) and read by the console: masked fields only, plus look-up hashes. */
@@ -102,6 +124,8 @@ export interface CallEndDoc {
   carrierStatus: string | null;
   dialCallStatus: string | null;
   steps: number;
+  /** The last entry refused because the card was locked, if any (absent on calls recorded before refusals were). */
+  refused?: CallRefusalDoc | null;
 }
 
 /** A fact about a call recorded outside its turns (an agent line that did not answer, the recovery path), keyed `CallSid:kind`. */
@@ -151,6 +175,11 @@ export interface PasswordChangeDoc {
   callerMasked: string;
   /** `pending` while the hash is being written; only `done` changes happened. */
   status: 'pending' | 'done' | 'failed';
+  /**
+   * Whether the calling number was the card's registered mobile (compared by keyed hash, with and without the country
+   * code); null when it cannot be said (no mobile registered, the number withheld); absent on records made before.
+   */
+  callerMatchedMobile?: boolean | null;
 }
 
 /** A one-time code, stored only as a keyed hash; its `_id` is the send slot it took (`<card>:<bucket>:<k>`). */
@@ -166,6 +195,8 @@ export interface OneTimeCodeDoc {
   voidedAt?: Date | null;
   /** The turn (`CallSid:step`) that sent it. */
   sendKey: string;
+  /** Where it was sent, masked (`+86 138****8000`, `w***@example.org`); absent on codes issued before this was kept. */
+  toMasked?: string | null;
 }
 
 /** The newest code of a card (`_id` = the card's idHash): how a verification finds the code without a scan. */
@@ -206,6 +237,22 @@ export interface CardLockDoc {
   at: Date;
   until: Date;
   callSid: string;
+}
+
+/**
+ * A card lock lifted by an admin before its time: one insert keyed by the lock it lifts (`<factor>:<card>:e<epoch>`),
+ * so the lock document itself never changes. A lifted lock ends its run: the next attempt opens the next epoch.
+ */
+export interface CardUnlockDoc {
+  _id: string;
+  idHash: string;
+  factor: 'code' | 'current-password';
+  epoch: number;
+  at: Date;
+  /** The console account that lifted it. */
+  by: string;
+  /** Why (as typed, with numbers and addresses masked). */
+  reason: string;
 }
 
 /** A side effect of one turn claimed once (`_id` = `<what>:<CallSid>:<step>`), with its outcome for a repeated delivery. */
@@ -335,6 +382,7 @@ export interface Models {
   CardGuard: Model<CardGuardDoc>;
   VerificationSlot: Model<VerificationSlotDoc>;
   CardLock: Model<CardLockDoc>;
+  CardUnlock: Model<CardUnlockDoc>;
   TurnClaim: Model<TurnClaimDoc>;
   CallSecret: Model<CallSecretDoc>;
   Outbox: Model<OutboxDoc>;
@@ -403,6 +451,7 @@ export function registerModels(connection: Connection): Models {
       usedAt: { type: Date, default: null },
       voidedAt: { type: Date, default: null },
       sendKey: { type: String, required: true },
+      toMasked: { type: String, default: null },
     },
     { ...opts, collection: 'one_time_codes' },
   );
@@ -450,6 +499,19 @@ export function registerModels(connection: Connection): Models {
     { ...opts, collection: 'card_locks' },
   );
   cardLock.index({ idHash: 1, at: -1 });
+
+  const cardUnlock = new Schema<CardUnlockDoc>(
+    {
+      _id: { type: String, required: true },
+      idHash: { type: String, required: true },
+      factor: { type: String, required: true },
+      epoch: { type: Number, required: true },
+      at: { type: Date, required: true },
+      by: { type: String, required: true },
+      reason: { type: String, required: true },
+    },
+    { ...opts, collection: 'card_unlocks' },
+  );
 
   const turnClaim = new Schema<TurnClaimDoc>(
     { _id: { type: String, required: true }, at: { type: Date, required: true }, outcome: { type: String, default: null } },
@@ -555,6 +617,7 @@ export function registerModels(connection: Connection): Models {
     CardGuard: connection.model<CardGuardDoc>('CardGuard', cardGuard),
     VerificationSlot: connection.model<VerificationSlotDoc>('VerificationSlot', verificationSlot),
     CardLock: connection.model<CardLockDoc>('CardLock', cardLock),
+    CardUnlock: connection.model<CardUnlockDoc>('CardUnlock', cardUnlock),
     TurnClaim: connection.model<TurnClaimDoc>('TurnClaim', turnClaim),
     CallSecret: connection.model<CallSecretDoc>('CallSecret', callSecret),
     Outbox: connection.model<OutboxDoc>('Outbox', outbox),

@@ -74,6 +74,37 @@ export class OneTimeCodeRepository {
     return true;
   }
 
+  /**
+   * The codes a card was sent in some send buckets (`<card>:<bucket>:<k>`, probed by `_id`: a bucket's slots fill from
+   * 0 and are never given back, so the first missing one ends it), oldest first, each with the entries checked against it counted
+   * from its entry slots (`code:<id>:<k>`, k below `maxWrong`).
+   */
+  async inBuckets(idHash: string, buckets: number[], limits: { maxSends: number; maxWrong: number }): Promise<Array<OneTimeCode & { entries: number }>> {
+    const found: OneTimeCode[] = [];
+    const unique = [...new Set(buckets)].sort((a, b) => a - b);
+    for (let i = 0; i < unique.length; i += 16) {
+      const batch = await Promise.all(
+        unique.slice(i, i + 16).map(async (bucket) => {
+          const codes: OneTimeCode[] = [];
+          for (let k = 0; k < limits.maxSends; k += 1) {
+            const doc = await this.models.OneTimeCode.collection.findOne({ _id: `${idHash}:${bucket}:${k}` } as never);
+            if (!doc) break;
+            const { _id, ...rest } = doc as unknown as OneTimeCodeDoc;
+            codes.push({ ...rest, id: _id });
+          }
+          return codes;
+        }),
+      );
+      found.push(...batch.flat());
+    }
+    return Promise.all(
+      found.map(async (code) => {
+        const entries = await Promise.all(Array.from({ length: limits.maxWrong }, (_x, k) => this.models.VerificationSlot.findById(`code:${code.id}:${k}`, { _id: 1 }).lean()));
+        return { ...code, entries: entries.filter((e) => e !== null).length };
+      }),
+    );
+  }
+
   /** Marks a code void (a newer code replaced it, or its wrong entries are used up). */
   async void(id: string, now: Date): Promise<void> {
     await this.models.OneTimeCode.updateOne({ _id: id, voidedAt: null }, { $set: { voidedAt: now } });

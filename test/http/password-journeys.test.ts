@@ -47,7 +47,7 @@ describe('password journeys over signed webhooks', () => {
     expect(done.text).to.contain('Your password is set');
     expect(done.hangup).to.equal(true);
     const change = await t.store.passwordChanges.findByCall(call.callSid);
-    expect(change).to.include({ channel: 'sms', idMasked: '1101**********002X', callerMasked: '+86 138****8000', status: 'done' });
+    expect(change).to.include({ channel: 'sms', idMasked: '1101**********002X', callerMasked: '+86 138****8000', status: 'done', callerMatchedMobile: true });
     const session = await t.store.callSessions.find(call.callSid);
     expect(session?.outcome).to.equal('password-changed');
     const citizen = await t.store.citizens.findByIdHash(change!.idHash);
@@ -72,7 +72,7 @@ describe('password journeys over signed webhooks', () => {
     await call.press('947261');
     const done = await call.press('947261');
     expect(done.text).to.contain('Your password is set');
-    expect(await t.store.passwordChanges.findByCall(call.callSid)).to.include({ channel: 'email', callerMasked: '+86 131****0000' });
+    expect(await t.store.passwordChanges.findByCall(call.callSid)).to.include({ channel: 'email', callerMasked: '+86 131****0000', callerMatchedMobile: null });
     const inbox = await supertest(t.app).get('/qa/outbox').query({ to: CHEN.email }).set('Authorization', 'Bearer qa-token-for-tests');
     expect(inbox.body.messages[0].body).to.contain('password was changed');
   });

@@ -135,7 +135,7 @@ describe('supervisor console: call search', () => {
     expect(res.headers['content-type']).to.contain('text/csv');
     expect(res.headers['content-disposition']).to.contain('attachment');
     const lines = res.text.trim().split('\r\n');
-    expect(lines[0]).to.equal('callSid,startedAt,startedAtLocal,endedAt,endedAtLocal,durationSeconds,language,caller,id,outcome,endedIn,technicalProblem');
+    expect(lines[0]).to.equal('callSid,startedAt,startedAtLocal,endedAt,endedAtLocal,durationSeconds,language,caller,id,outcome,endedIn,technicalProblem,refusedWhileLockedUntil');
     expect(lines).to.have.length(2);
     expect(lines[1]).to.contain(sids.changed).and.contain("'+86 138****8000").and.contain('1101**********002X').and.contain('password-changed');
     expect(lines[1]).to.contain('2026-03-01T08:01:00.000Z,2026-03-01 16:01:00 (UTC+8),2026-03-01T08:02:00.000Z,2026-03-01 16:02:00 (UTC+8)');

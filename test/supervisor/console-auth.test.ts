@@ -43,7 +43,7 @@ describe('supervisor console: signing in', () => {
 
   it('never sends the browser to another site after signing in', async () => {
     const res = await supertest(t.app).post('/supervisor/login').type('form').set('Origin', ORIGIN).send({ username: 'alice', password: 'correct horse battery', next: '//evil.example/x' });
-    expect(res.headers.location).to.equal('/supervisor/calls');
+    expect(res.headers.location).to.equal('/supervisor/dashboard');
   });
 
   it('refuses a login POST from another origin or without one', async () => {

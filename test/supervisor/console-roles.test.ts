@@ -95,7 +95,7 @@ describe('supervisor console: roles and language', () => {
     expect(after.text).to.contain('<html lang="en-US">').and.contain('<h1>Calls</h1>');
     expect((await get('audrey', '/supervisor/calls')).text).to.contain('<h1>通话</h1>');
     const offsite = await post('alice', '/supervisor/language').type('form').send({ language: 'zh-CN', back: '//evil.example/x' });
-    expect(offsite.headers.location).to.equal('/supervisor/calls');
+    expect(offsite.headers.location).to.equal('/supervisor/dashboard');
     expect((await post('alice', '/supervisor/language').type('form').send({ language: 'fr-FR' })).status).to.equal(400);
     const api = await post('audrey', '/api/supervisor/me/language').send({ language: 'en-US' });
     expect(api.body).to.deep.equal({ language: 'en-US' });

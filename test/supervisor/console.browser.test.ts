@@ -121,7 +121,7 @@ describe('supervisor console in a real browser (headless Chromium)', function ()
     await page.fill('input[name=username]', username);
     await page.fill('input[name=password]', password);
     await page.click('form.login button[type=submit]');
-    await page.waitForURL(/\/supervisor\/calls/);
+    await page.waitForURL(/\/supervisor\/dashboard/);
   };
 
   before(async () => {
@@ -181,7 +181,7 @@ describe('supervisor console in a real browser (headless Chromium)', function ()
     await page.click('form.login button[type=submit]');
     await page.waitForURL(/\/supervisor\/calls/);
     expect(await page.textContent('h1')).to.equal('通话');
-    expect(await page.locator('header nav a').allTextContents()).to.deep.equal(['通话', '流程', '回拨']);
+    expect(await page.locator('header nav a').allTextContents()).to.deep.equal(['今日概览', '通话', '卡片', '流程', '回拨']);
     const changedRow = page.locator('table.results tbody tr', { hasText: '1101**********002X' });
     const outcome = changedRow.locator('.outcome');
     expect(await outcome.textContent()).to.equal('密码已修改');
@@ -279,7 +279,7 @@ describe('supervisor console in a real browser (headless Chromium)', function ()
     await page.click('header button.sign-out');
     await page.waitForURL(/\/supervisor\/login/);
     await signInAs('alice');
-    expect(await page.textContent('h1')).to.equal('Calls');
+    expect(await page.textContent('h1')).to.equal('Today at a glance');
     await page.goto(`${base}/supervisor/calls/${busy.callSid}`);
     expect(await page.textContent('section.last-heard')).to.contain('After the agent line was busy').and.contain('需要回电请按1');
   });
@@ -321,7 +321,8 @@ describe('supervisor console in a real browser (headless Chromium)', function ()
     expect(refused?.status()).to.equal(403);
     expect(await page.textContent('[role=alert]')).to.contain('审计员');
     await signInAs('audrey');
-    expect(await page.locator('header nav a').allTextContents()).to.deep.equal(['通话', '流程', '回拨', '访问日志']);
+    expect(await page.locator('header nav a').allTextContents()).to.deep.equal(['今日概览', '通话', '卡片', '流程', '回拨', '密码修改审计', '访问日志']);
+    await page.goto(`${base}/supervisor/calls`);
     await page.fill('input[name=caller]', '13800138000');
     await page.click('form.filters button[type=submit]');
     await page.waitForURL(/caller=13800138000/);
@@ -347,5 +348,90 @@ describe('supervisor console in a real browser (headless Chromium)', function ()
     expect(lines[0]).to.equal('at,atLocal,supervisor,role,what,how,callSid,subject,detail');
     expect(lines.length).to.equal(rows.length + 1);
     expect((await accessLogEntries(t, { what: 'export-access-log' }))[0]).to.include({ supervisor: 'audrey', role: 'auditor' });
+  });
+
+  /** Switches the signed-in supervisor's console to a language, if it is not in it yet. */
+  const useLanguage = async (language: 'zh-CN' | 'en-US') => {
+    if ((await page.getAttribute('html', 'lang')) === language) return;
+    await page.click('header form[action="/supervisor/language"] button');
+    await page.waitForSelector(`html[lang="${language}"]`);
+  };
+
+  for (const language of ['en-US', 'zh-CN'] as const) {
+    it(`today at a glance (${language}): the first page after sign-in, first in the navigation, refreshing itself, today's calls hour by hour`, async () => {
+      await signInAs('alice');
+      await useLanguage(language);
+      expect(page.url()).to.match(/\/supervisor\/dashboard$/);
+      expect(await page.textContent('h1')).to.equal(language === 'zh-CN' ? '今日概览' : 'Today at a glance');
+      expect(await page.locator('header nav a').first().getAttribute('aria-current')).to.equal('page');
+      expect(await page.getAttribute('meta[http-equiv="refresh"]', 'content')).to.equal('60');
+      expect(await page.textContent('[data-tile="calls"] .tile-value')).to.equal('4');
+      expect(await page.textContent('[data-tile="in-progress"] .tile-value')).to.equal('0');
+      expect(await page.textContent('[data-tile="password-changes"] .tile-value')).to.equal('1');
+      expect(await page.textContent('[data-tile="agent-unavailable"] .tile-value')).to.equal('1');
+      expect(await page.locator('table.dashboard-hours tbody tr').allTextContents()).to.have.length(1);
+      expect(await page.textContent('table.dashboard-hours tbody tr td')).to.equal('2026-03-01 16:00:00 (UTC+8)');
+      if (language === 'zh-CN') expect((await cjkRendering(page, 'h1')).fonts.join(', ')).to.match(/CJK/);
+      await page.screenshot({ path: `${SHOTS}/console-dashboard-${language === 'zh-CN' ? 'zh' : 'en'}.png`, fullPage: true });
+    });
+  }
+
+  it('the password journey from the password menu: five steps, each with its calls and median time, in Chinese', async () => {
+    await signInAs('alice');
+    await useLanguage('zh-CN');
+    await page.goto(`${base}/supervisor/flow?from=${encodeURIComponent('2026-03-01 00:00')}&to=${encodeURIComponent('2026-03-02 00:00')}`);
+    const rows = page.locator('table.funnel tbody tr');
+    expect(await rows.count()).to.equal(5);
+    expect(await rows.first().locator('td').first().textContent()).to.equal('进入密码服务');
+    expect(await rows.last().locator('td').first().textContent()).to.equal('已保存');
+    expect(await rows.last().locator('td').nth(1).textContent()).to.equal('1');
+    await page.locator('table.funnel').screenshot({ path: `${SHOTS}/console-funnel-zh.png` });
+  });
+
+  it('the card page and its unlock: a supervisor sees the lock but may not lift it; the admin lifts it with a reason, and the right password then verifies', async () => {
+    const ZHANG = { id: '310115198503171231', password: '314159', from: '+8613900000002' };
+    for (const entries of [['000001', '000001', '000001'], ['000001', '000001']]) {
+      const call = new TestCall(t, ZHANG.from);
+      await call.start();
+      await call.pressAll(['2', '2', ZHANG.id, ...entries]);
+      await call.hangUp();
+    }
+    await t.settle();
+    await addSupervisor(t, 'adam', 'correct horse battery', 'admin');
+
+    await signInAs('alice');
+    await useLanguage('zh-CN');
+    await page.click('header nav a[href="/supervisor/cards"]');
+    await page.fill('form.filters input[name=id]', ZHANG.id);
+    await page.click('form.filters button[type=submit]');
+    await page.waitForURL(/\/supervisor\/cards\/[^/?]+$/);
+    const cardUrl = page.url();
+    expect(await page.textContent('h1')).to.contain('3101**********1231');
+    expect(await page.textContent('table tr[data-factor="current-password"]')).to.contain('锁定至');
+    expect(await page.locator('form.unlock').count()).to.equal(0);
+    expect(await page.isVisible('.unlock-note')).to.equal(true);
+    expect(await page.content()).not.to.contain(ZHANG.id);
+    await page.screenshot({ path: `${SHOTS}/console-card-zh.png`, fullPage: true });
+    const refused = await page.request.post(`${cardUrl}/unlock`, { form: { reason: 'trying' }, headers: { Origin: base } });
+    expect(refused.status()).to.equal(403);
+
+    await signInAs('adam');
+    await useLanguage('en-US');
+    await page.goto(cardUrl);
+    expect(await page.textContent('table tr[data-factor="current-password"]')).to.contain('locked until');
+    await page.fill('form.unlock textarea[name=reason]', 'Holder at the counter with the ID card');
+    await page.screenshot({ path: `${SHOTS}/console-card-unlock-en.png`, fullPage: true });
+    await page.click('form.unlock button[type=submit]');
+    await page.waitForURL(/unlocked=1$/);
+    expect(await page.textContent('.ok-box')).to.equal('Unlocked, and recorded in the access log.');
+    expect(await page.locator('form.unlock').count()).to.equal(0);
+    expect(await page.textContent('table.lock-history tr.lifted')).to.contain('adam').and.contain('Holder at the counter with the ID card');
+    await page.screenshot({ path: `${SHOTS}/console-card-unlocked-en.png`, fullPage: true });
+    expect((await accessLogEntries(t, { what: 'unlock-card' }))[0]).to.include({ supervisor: 'adam', role: 'admin', how: 'page' });
+
+    const verified = new TestCall(t, ZHANG.from);
+    await verified.start();
+    await verified.pressAll(['2', '2', ZHANG.id]);
+    expect((await verified.press(ZHANG.password)).text).to.contain('You are verified');
   });
 });
