@@ -65,7 +65,7 @@ export interface FillResult {
 
 /**
  * Writes `calls` finished calls spread evenly over the `days` before `end`, the way real calls are written: their
- * turns (real snapshot and state meta, masked inputs), their end records, and — through the real CallRecorder — the
+ * turns (real snapshot and state meta, masked inputs), their end records, the password-change record of a reset, and — through the real CallRecorder — the
  * call index and hourly counters. Batched (insertMany, the recorder's coalesced writes); nothing a real call would
  * not write. CallSids start with `prefix` so several fills can share a database.
  */
@@ -147,6 +147,24 @@ export async function fillHistory(store: Store, options: { calls: number; days: 
     }
     await store.models.CallTurn.collection.insertMany(turns.map(storedTurn) as never[], { ordered: false });
     await store.models.CallEnd.collection.insertMany(ends.map((e) => e.end) as never[], { ordered: false });
+    const changes = ends.filter(({ end }) => end.outcome === 'password-changed' && end.idHash && end.idMasked);
+    if (changes.length > 0) {
+      await store.models.PasswordChange.collection.insertMany(
+        changes.map(({ end }, n) => ({
+          _id: end._id,
+          citizenId: `citizen-${end.idHash!.slice(0, 12)}`,
+          idHash: end.idHash!,
+          idMasked: end.idMasked!,
+          at: end.endedAt,
+          callSid: end._id,
+          channel: 'sms',
+          callerMasked: end.callerMasked,
+          status: 'done' as const,
+          callerMatchedMobile: n % 10 !== 0,
+        })) as never[],
+        { ordered: false },
+      );
+    }
     for (const { end, turns: callTurns, call } of ends) {
       recorder.callStarted(end._id, call);
       void recorder.callEnded(end, callTurns);

@@ -4,6 +4,10 @@ import path from 'node:path';
 import { loadConfig } from '../src/config.ts';
 import { AccessLogService } from '../src/services/access-log.service.ts';
 import { CallReviewService } from '../src/services/call-review.service.ts';
+import { CardReviewService } from '../src/services/card-review.service.ts';
+import { DashboardService } from '../src/services/dashboard.service.ts';
+import { PasswordAuditService } from '../src/services/password-audit.service.ts';
+import { keyedHash } from '../src/security/secrets.ts';
 import { encodeCursor } from '../src/storage/call-search.repository.ts';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../src/storage/embedded-database.ts';
 import { openStore } from '../src/storage/store.ts';
@@ -55,7 +59,11 @@ console.log(`filled ${fill.calls.toLocaleString('en')} calls and ${fill.turns.to
 
 const config = loadConfig({ PIN_PEPPER: PEPPER, NODE_ENV: 'test' });
 const now = () => END;
-const review = new CallReviewService({ store: filled, config, access: new AccessLogService({ store: filled, config, now }), now });
+const access = new AccessLogService({ store: filled, config, now });
+const review = new CallReviewService({ store: filled, config, access, now });
+const dashboard = new DashboardService({ store: filled, config, now });
+const cards = new CardReviewService({ store: filled, config, access, now });
+const audit = new PasswordAuditService({ store: filled, config, access, now });
 const sample = fill.samples[Math.floor(fill.samples.length / 2)];
 const withId = fill.samples.find((s) => s.idNumber !== null)!;
 const deep = fill.samples[Math.floor(fill.samples.length * 0.1)];
@@ -65,6 +73,7 @@ const oneDay = { from: dayBefore(2).toISOString().slice(0, 16), to: dayBefore(1)
 const cursor = encodeCursor({ startedAt: deep.startedAt, callSid: deep.callSid });
 
 const queries: Array<[string, () => Promise<number>]> = [
+  ['dashboard (today so far)', async () => (await dashboard.today()).calls],
   ['newest page (no filter)', async () => (await review.search(review.parseSearch({}))).calls.length],
   ['one day (time range)', async () => (await review.search(review.parseSearch(oneDay))).calls.length],
   ['outcome = locked', async () => (await review.search(review.parseSearch({ outcome: 'locked' }))).calls.length],
@@ -80,6 +89,8 @@ const queries: Array<[string, () => Promise<number>]> = [
   ['timeline of one call', async () => (await review.timeline(sample.callSid)).steps.length],
   ['flow view, one day', async () => (await review.flow({ from: dayBefore(2), to: dayBefore(1) })).counts.calls],
   ['flow view, one week', async () => (await review.flow({ from: dayBefore(7), to: END })).counts.calls],
+  ['card page (by full ID)', async () => (await cards.card(keyedHash(PEPPER, 'citizen-id', withId.idNumber!), null)).calls.length],
+  ['password-change audit, last 7 days', async () => (await audit.read(audit.parseQuery({}))).changes.length],
   ['funnel, one week', async () => (await review.funnel({ from: dayBefore(7), to: END }))[0].calls],
 ];
 
