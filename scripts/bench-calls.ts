@@ -24,6 +24,7 @@ const { values: args } = parseArgs({
     'think-ms': { type: 'string', default: '1000' },
     history: { type: 'string', default: '100000' },
     readers: { type: 'string', default: '4' },
+    'reader-think-ms': { type: 'string', default: '1000' },
     citizens: { type: 'string', default: '1200' },
     profile: { type: 'boolean', default: false },
     'log-level': { type: 'string', default: 'info' },
@@ -185,12 +186,16 @@ async function baselineTurns(base: string, clients: number, ms: number): Promise
   return { latencies, errors };
 }
 
-/** Supervisors reading the console in a loop (newest calls, a call's timeline, the week's flow view) until `stop()`. */
-function consoleReaders(base: string, cookie: string, readers: number): { stop(): Promise<{ latencies: number[]; errors: number }> } {
+/**
+ * Supervisors reading the console in a loop (newest calls, a call's timeline, the week's flow view), each waiting
+ * `thinkMs` between pages (0: a closed loop, a stress test rather than a supervisor), until `stop()`.
+ */
+function consoleReaders(base: string, cookie: string, readers: number, thinkMs: number): { stop(): Promise<{ latencies: number[]; errors: number }> } {
   let running = true;
   const latencies: number[] = [];
   let errors = 0;
   const get = async (pathAndQuery: string) => {
+    if (thinkMs > 0 && running) await sleep(thinkMs * (0.5 + Math.random()));
     const started = performance.now();
     const res = await fetch(`${base}${pathAndQuery}`, { headers: { cookie } }).catch(() => null);
     const body = res ? await res.json().catch(() => null) : null;
@@ -305,10 +310,10 @@ async function main(): Promise<void> {
     fresh.push(hot.row, bare.row);
   }
 
-  console.log(`\n== menu turns, paced (${thinkMs} ms think time), without and with ${args.readers} console readers`);
+  console.log(`\n== menu turns, paced (${thinkMs} ms think time), without and with ${args.readers} console readers (${args['reader-think-ms']} ms between pages)`);
   const pacedLevel = levels[levels.length - 1];
   const paced = await measure('hotline menu turns, paced', pacedLevel, appPid, () => menuTurns(target, pacedLevel, seconds * 1000, thinkMs));
-  const readers = consoleReaders(base, cookie, Number(args.readers));
+  const readers = consoleReaders(base, cookie, Number(args.readers), Number(args['reader-think-ms']));
   const busy = await measure(`… with ${args.readers} console readers`, pacedLevel, appPid, () => menuTurns(target, pacedLevel, seconds * 1000, thinkMs));
   const read = await readers.stop();
   const readSorted = [...read.latencies].sort((a, b) => a - b);
@@ -373,7 +378,7 @@ async function main(): Promise<void> {
   console.log('\n| callers | hotline menu turns/s | baseline requests/s | ratio |');
   console.log('| --- | --- | --- | --- |');
   for (let i = 0; i < fresh.length; i += 2) console.log(`| ${fresh[i].concurrency} | ${f(fresh[i].perSecond)} | ${f(fresh[i + 1].perSecond)} | ${f((fresh[i].perSecond / fresh[i + 1].perSecond) * 100, 0)} % |`);
-  console.log(`\nMenu turns, paced (${thinkMs} ms think time), and the same with ${args.readers} supervisors reading the console (newest calls, a timeline, the week's flow view) at once:\n`);
+  console.log(`\nMenu turns, paced (${thinkMs} ms think time), and the same with ${args.readers} supervisors reading the console at once (newest calls, a timeline, the week's flow view; a page every ${args['reader-think-ms']} ms on average each):\n`);
   printPhases([paced.row, busy.row]);
   console.log(`\nConsole reads during the paced run: ${readSorted.length} answered, p50 ${f(percentile(readSorted, 50))} ms, p95 ${f(percentile(readSorted, 95))} ms, p99 ${f(percentile(readSorted, 99))} ms, errors ${read.errors}`);
   if (journeyRows.length > 0) {
