@@ -5,6 +5,8 @@ import { AppError } from './http/app-error.ts';
 import { audioRoutes } from './http/audio.routes.ts';
 import { bearerMatches } from './http/bearer-token.ts';
 import { errorMiddleware } from './http/error.middleware.ts';
+import { requireJambonzSignature } from './http/jambonz-signature.middleware.ts';
+import { jambonzRoutes } from './http/jambonz.routes.ts';
 import { qaRoutes } from './http/qa.routes.ts';
 import { supervisorApiRoutes } from './http/supervisor-api.routes.ts';
 import { supervisorRoutes } from './http/supervisor.routes.ts';
@@ -19,7 +21,7 @@ import { CallRecorder } from './services/call-recorder.service.ts';
 import { CallReviewService } from './services/call-review.service.ts';
 import { CallTurnService } from './services/call-turn.service.ts';
 import { CallbackQueueService } from './services/callback-queue.service.ts';
-import { PromptAudio, speechFor } from './services/prompt-audio.service.ts';
+import { jambonzSpeechFor, PromptAudio, speechFor } from './services/prompt-audio.service.ts';
 import { SupervisorAccountService } from './services/supervisor-account.service.ts';
 import { Semaphore } from './security/semaphore.ts';
 import { SupervisorAuthService } from './services/supervisor-auth.service.ts';
@@ -64,7 +66,7 @@ export function createMetricsApp(config: Config, metrics: HotlineMetrics, logger
   return app;
 }
 
-/** Builds the Express app (no listening here): voice webhooks, prompt audio, QA routes (outbox, timeline, script set-up), supervisor console, health. */
+/** Builds the Express app (no listening here): voice webhooks (Twilio; jambonz when its secret is set), prompt audio, QA routes (outbox, timeline, script set-up), supervisor console, health. */
 export function createApp(deps: AppDeps): Express {
   const { config, store, logger } = deps;
   const app = express();
@@ -79,6 +81,7 @@ export function createApp(deps: AppDeps): Express {
   const metrics = deps.metrics ?? new HotlineMetrics({ processMetrics: false });
   const promptAudio = deps.promptAudio ?? PromptAudio.none();
   const speech = speechFor(config, promptAudio);
+  const jambonzSpeech = jambonzSpeechFor(config, promptAudio);
   const hashing = deps.hashing ?? {
     calls: new Semaphore(2, () => metrics.hashQueued('calls')),
     console: new Semaphore(config.supervisor.hashConcurrency, () => metrics.hashQueued('console')),
@@ -129,6 +132,14 @@ export function createApp(deps: AppDeps): Express {
     }),
     voiceRoutes(calls, { agentNumber: config.agentNumber, timeouts: config.gatherTimeouts, params: promptParams(config), speech }),
   );
+  // jambonz answers only where the operator gave its webhook secret: without one there is nothing to check signatures with.
+  if (config.jambonz.webhookSecret) {
+    app.use(
+      '/jambonz',
+      ...requireJambonzSignature({ secret: config.jambonz.webhookSecret, logger }),
+      jambonzRoutes(calls, { agentNumber: config.agentNumber, timeouts: config.gatherTimeouts, params: promptParams(config), speech: jambonzSpeech }),
+    );
+  }
   app.use('/audio', audioRoutes(promptAudio.dir ?? config.audio.dir));
 
   if (config.qaToken && !realDeliveryConfigured(config)) {
@@ -141,6 +152,6 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api/supervisor', supervisorApiRoutes({ auth, accounts, review, access, callbacks, publicBaseUrl: config.publicBaseUrl, timeZone }));
 
   app.use((req, _res, next) => next(new AppError(404, 'not-found', `No route for ${req.method} ${req.path}`)));
-  app.use(errorMiddleware(logger, speech));
+  app.use(errorMiddleware(logger, speech, jambonzSpeech));
   return app;
 }
