@@ -3,7 +3,7 @@ import { callMachine, type StateMeta } from '../flows/call.machine.ts';
 import { keyedHash } from '../src/security/secrets.ts';
 import { CallRecorder } from '../src/services/call-recorder.service.ts';
 import { createLogger } from '../src/logging/logger.ts';
-import { turnId, type CallEnd, type CallTurn } from '../src/storage/call-session.repository.ts';
+import { storedTurn, turnId, type CallEnd, type CallTurn } from '../src/storage/call-session.repository.ts';
 import type { CallIdentityDoc } from '../src/storage/models.ts';
 import type { Store } from '../src/storage/store.ts';
 
@@ -145,7 +145,7 @@ export async function fillHistory(store: Store, options: { calls: number; days: 
       ends.push({ end, turns: callTurns, call });
       if (i % Math.max(1, Math.floor(options.calls / 200)) === 0) samples.push({ callSid, startedAt, phone, idNumber, outcome: journey.outcome });
     }
-    await store.models.CallTurn.collection.insertMany(turns as never[], { ordered: false });
+    await store.models.CallTurn.collection.insertMany(turns.map(storedTurn) as never[], { ordered: false });
     await store.models.CallEnd.collection.insertMany(ends.map((e) => e.end) as never[], { ordered: false });
     for (const { end, turns: callTurns, call } of ends) {
       recorder.callStarted(end._id, call);

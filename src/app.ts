@@ -21,6 +21,7 @@ import { CallRecorder } from './services/call-recorder.service.ts';
 import { CallReviewService } from './services/call-review.service.ts';
 import { CallTurnService } from './services/call-turn.service.ts';
 import { CallbackQueueService } from './services/callback-queue.service.ts';
+import { Housekeeper } from './services/housekeeping.service.ts';
 import { jambonzSpeechFor, PromptAudio, speechFor } from './services/prompt-audio.service.ts';
 import { SupervisorAccountService } from './services/supervisor-account.service.ts';
 import { Semaphore } from './security/semaphore.ts';
@@ -106,6 +107,7 @@ export function createApp(deps: AppDeps): Express {
   const accounts = new SupervisorAccountService({ store, access });
   const review = new CallReviewService({ store, config, access, now: deps.now });
   const callbacks = new CallbackQueueService({ store, logger, now: deps.now });
+  app.locals.housekeeper = new Housekeeper({ store, config, logger, calls, now: deps.now });
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

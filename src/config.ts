@@ -76,6 +76,9 @@ const schema = z.object({
   LOCK_AFTER_FAILURES: z.coerce.number().int().min(1).max(50).default(5),
   LOCK_MINUTES: z.coerce.number().int().min(1).max(10080).default(30),
   LOCK_MAX_FAILURES_PER_DAY: z.coerce.number().int().min(1).max(500).default(20),
+  CALL_RETENTION_DAYS: z.coerce.number().int().min(7).max(3650).default(180),
+  OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
+  SILENT_CALL_CLOSE_MINUTES: z.coerce.number().int().min(2).max(240).default(10),
   GATHER_TIMEOUT_MENU_SECONDS: timerSeconds.default(GATHER_TIMERS.menu),
   GATHER_TIMEOUT_ID_SECONDS: timerSeconds.default(GATHER_TIMERS.id),
   GATHER_TIMEOUT_CODE_SECONDS: timerSeconds.default(GATHER_TIMERS.code),
@@ -169,6 +172,12 @@ export interface Config {
   trustProxy: false | number | string;
   /** Supervisor console presentation: the IANA time zone every time is shown and typed in. */
   console: { timeZone: string };
+  /**
+   * Housekeeping: calls (turns, logs, index, password-change records) are deleted `callRetentionDays` after they
+   * started; sealed outbox messages after `outboxRetentionDays`; a call no webhook has reached for `silentCallMinutes`
+   * (four hours on an agent's line) is closed as abandoned.
+   */
+  housekeeping: { callRetentionDays: number; outboxRetentionDays: number; silentCallMinutes: number };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; format: 'json' | 'pretty' };
   /** Pre-built prompt audio: where it lives and whether `<Play>` is used for it. */
   audio: { enabled: boolean; dir: string };
@@ -260,6 +269,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       hashConcurrency: e.SUPERVISOR_LOGIN_HASH_CONCURRENCY,
     },
     console: { timeZone: e.CONSOLE_TIME_ZONE },
+    housekeeping: { callRetentionDays: e.CALL_RETENTION_DAYS, outboxRetentionDays: e.OUTBOX_RETENTION_DAYS, silentCallMinutes: e.SILENT_CALL_CLOSE_MINUTES },
     trustProxy: !e.TRUST_PROXY || e.TRUST_PROXY === 'false' ? false : /^[0-9]$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     log: { level: e.LOG_LEVEL, format: e.LOG_FORMAT ?? (e.NODE_ENV === 'production' || !process.stdout.isTTY ? 'json' : 'pretty') },
   };

@@ -4,10 +4,13 @@ import { fileURLToPath } from 'node:url';
 import { createApp, createMetricsApp } from './app.ts';
 import { ConfigError, loadConfig, realChannels, realDeliveryConfigured } from './config.ts';
 import { connectDatabase } from './database.ts';
+import type { CallLogCapture } from './logging/call-log.transport.ts';
 import { createLogger } from './logging/logger.ts';
 import { drainDeliveries, OutboxMessenger, RealMessenger } from './messaging/messenger.ts';
 import { HotlineMetrics } from './observability/hotline.metrics.ts';
+import type { CallRecorder } from './services/call-recorder.service.ts';
 import { seedCitizens } from './services/citizen-seed.service.ts';
+import type { Housekeeper } from './services/housekeeping.service.ts';
 import { PromptAudio } from './services/prompt-audio.service.ts';
 
 const DEMO_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../data/demo-citizens.json');
@@ -41,6 +44,10 @@ async function main(): Promise<void> {
     ? await PromptAudio.load({ dir: config.audio.dir, publicBaseUrl: config.publicBaseUrl, logger })
     : PromptAudio.none();
   const app = createApp({ config, store: database.store, logger, messenger, promptAudio, metrics });
+  const housekeeper = app.locals.housekeeper as Housekeeper;
+  const recorder = app.locals.recorder as CallRecorder;
+  const logCapture = app.locals.logCapture as CallLogCapture;
+  housekeeper.start();
   const server = app.listen(config.port, () => {
     logger.info('hotline listening', {
       port: (server.address() as AddressInfo).port,
@@ -69,6 +76,9 @@ async function main(): Promise<void> {
     server.close(() => {
       void drainDeliveries(5_000)
         .then((pending) => logger.info('deliveries drained', { pending }))
+        .then(() => housekeeper.stop())
+        .then(() => recorder.close())
+        .then(() => logCapture.close())
         .then(() => database.close())
         .then(() => {
           logger.info('stopped');

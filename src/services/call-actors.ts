@@ -73,6 +73,9 @@ const REPEAT_WAIT_MS = 5000;
 /** A claim with no outcome after this long belongs to a delivery that died (a turn settles within 10 s). */
 const CLAIM_STALE_MS = 15_000;
 
+/** How long a repeated "send me a code" waits for the first delivery to say it handed its code over. */
+const SEND_HANDOVER_WAIT_MS = 1_000;
+
 /** A throwaway hash so an unknown card takes as long to check as a known one. */
 let decoyHash: Promise<string> | undefined;
 
@@ -144,7 +147,7 @@ export function callEffects(scope: TurnScope) {
     };
     if (!input.citizenId) return skip('unregistered');
     if (await store.cardGuards.lockedUntil('code', input.idHash, now)) return skip('locked');
-    if (!(await store.turnClaims.claim(`send:${turnKey}`, now))) return skip('repeated-delivery');
+    if (!(await claimSend(now))) return skip('repeated-delivery');
     const citizen = await store.citizens.findById(input.citizenId);
     const address = input.channel === 'sms' ? citizen?.mobile : citizen?.email;
     if (!citizen || !address) return skip('no-contact');
@@ -163,7 +166,26 @@ export function callEffects(scope: TurnScope) {
     );
     if (!issued) return skip('send-limit');
     const message = { channel: input.channel, to: address, subject: SUBJECTS[input.language].code, body: SMS_TEXT[input.language](code, otpMinutes(config)) };
-    return deliver(message, 'code');
+    const delivered = deliver(message, 'code');
+    await store.turnClaims.settle(sendClaim, 'handed-over');
+    return delivered;
+  };
+
+  /**
+   * Claims this turn's code send. A repeated delivery finds the claim: if the first delivery handed its code over
+   * (the claim says so), nothing more is sent; if the claim has no such word within a second, that delivery died
+   * between claiming and handing over (an instance killed mid-turn), so this one sends a code after all, under a
+   * second claim (a second repeat finds that one taken and sends nothing).
+   */
+  let sendClaim = `send:${turnKey}`;
+  const claimSend = async (now: Date): Promise<boolean> => {
+    if (await store.turnClaims.claim(sendClaim, now)) return true;
+    const first = await store.turnClaims.outcome(sendClaim, SEND_HANDOVER_WAIT_MS);
+    if (first?.outcome) return false;
+    sendClaim = `send:${turnKey}#1`;
+    if (!(await store.turnClaims.claim(sendClaim, now))) return false;
+    logger.warn('code send resumed', { reason: 'the first delivery of this turn never handed its code over' });
+    return true;
   };
 
   /** Sends, waiting at most `waitMs`, and logs how it went (late failures too); never rejects. */

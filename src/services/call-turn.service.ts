@@ -18,6 +18,9 @@ import type { CallRecorder } from './call-recorder.service.ts';
 
 type CallSnapshot = SnapshotFrom<typeof callMachine>;
 
+/** How long the end of a call waits for a password change that is still being saved (two Argon2id hashes queue at most). */
+const CHANGE_SETTLE_WAIT_MS = 15_000;
+
 /** How long one turn may wait for the flow's side effects before it is treated as failed. */
 export const TURN_SETTLE_TIMEOUT_MS = 10_000;
 
@@ -302,23 +305,41 @@ export class CallTurnService {
   async handleStatus(input: { callSid: string; callStatus: string; durationSeconds: number | null }): Promise<void> {
     const logger = this.deps.logger.child({ callSid: input.callSid });
     const finished = ['completed', 'busy', 'failed', 'no-answer', 'canceled'].includes(input.callStatus);
-    let latest = await this.deps.store.callSessions.latestTurn(input.callSid);
+    const latest = await this.deps.store.callSessions.latestTurn(input.callSid);
     if (!latest) {
       logger.warn('status for unknown call', { callStatus: input.callStatus });
       return;
     }
     if (!finished) return;
-    for (let attempt = 0; attempt < 3 && latest && !latest.ended; attempt += 1) {
+    logger.info('call status', { callStatus: input.callStatus, durationSeconds: input.durationSeconds });
+    await this.endCall(latest, { carrierStatus: input.callStatus, durationSeconds: input.durationSeconds }, logger);
+  }
+
+  /**
+   * Closes a call whose carrier never reported its end (found by the sweep of silent calls, housekeeping.service.ts):
+   * as a hang-up where it stands, recorded once like any other end.
+   */
+  async closeSilentCall(callSid: string): Promise<CallEnd | null> {
+    const logger = this.deps.logger.child({ callSid });
+    const latest = await this.deps.store.callSessions.latestTurn(callSid);
+    if (!latest) return null;
+    logger.warn('call closed after silence', { state: latest.to, lastTurnAt: latest.at.toISOString() });
+    return this.endCall(latest, { carrierStatus: null, durationSeconds: null }, logger);
+  }
+
+  /** A hang-up turn where the call stands (if the flow has not ended it), its secrets forgotten, its end recorded. */
+  private async endCall(latest: CallTurn, status: { carrierStatus: string | null; durationSeconds: number | null }, logger: Logger): Promise<CallEnd | null> {
+    let current: CallTurn | null = latest;
+    for (let attempt = 0; attempt < 3 && current && !current.ended; attempt += 1) {
       try {
-        await this.runTurn(latest, { type: 'HANGUP' }, logger);
+        await this.runTurn(current, { type: 'HANGUP' }, logger);
       } catch (error) {
         logger.error('hang-up turn failed', { attempt, error });
       }
-      latest = await this.deps.store.callSessions.latestTurn(input.callSid);
+      current = await this.deps.store.callSessions.latestTurn(latest.callSid);
     }
-    await this.forgetSecrets(input.callSid, logger);
-    logger.info('call status', { callStatus: input.callStatus, durationSeconds: input.durationSeconds });
-    await this.finishCall(input.callSid, { carrierStatus: input.callStatus, durationSeconds: input.durationSeconds });
+    await this.forgetSecrets(latest.callSid, logger);
+    return this.finishCall(latest.callSid, status);
   }
 
   /** Records how a call ended (once, whoever gets there first) and adds it to the console's index and counters. */
@@ -327,9 +348,11 @@ export class CallTurnService {
     const [turns, facts, change] = await Promise.all([callSessions.turns(callSid), callSessions.facts(callSid), passwordChanges.findByCall(callSid)]);
     const latest = turns[turns.length - 1];
     if (!latest) return null;
+    // A hang-up can race the confirmation: the outcome follows what was done, so a change still being saved is waited for.
+    const changed = change?.status === 'pending' ? await passwordChanges.waitUntilSettled(callSid, CHANGE_SETTLE_WAIT_MS) : change?.status;
     const endedAt = this.now();
     let outcome = outcomeOf(latest, facts) ?? 'abandoned';
-    if (change?.status === 'done') outcome = 'password-changed';
+    if (changed === 'done') outcome = 'password-changed';
     const end: CallEnd = {
       _id: callSid,
       startedAt: latest.call.startedAt,

@@ -7,7 +7,7 @@ export const BUCKET_PAGE_SIZE = 200;
 /** How many keys an instance remembers its slot for (a forgotten key just takes a new slot). */
 const REMEMBERED_KEYS = 20_000;
 
-/** Updates sent in one command: FerretDB 1.24.2 on SQLite stops answering an `update` command of 100 statements or more. */
+/** Updates (and deletes) sent in one command: FerretDB 1.24.2 on SQLite stops answering an `update` command of 100 statements or more. */
 const UPDATES_PER_COMMAND = 50;
 
 interface SlotState {
@@ -122,6 +122,22 @@ export class BucketLog {
         }
       }),
     );
+  }
+
+  /** Deletes every page of a key (retention): each slot's pages by `_id`, at most 50 deletes to a command. */
+  async remove(key: string): Promise<number> {
+    this.slots.delete(key);
+    const ids: string[] = [];
+    for (let slot = 0; ; slot += 1) {
+      const first = await this.readPage(key, slot, 0);
+      if (!first) break;
+      let page = 0;
+      for (; page < Math.max(1, first.pages ?? 1) || (await this.readPage(key, slot, page)) !== null; page += 1) ids.push(pageId(key, slot, page));
+    }
+    for (let i = 0; i < ids.length; i += UPDATES_PER_COMMAND) {
+      await this.models.CallIndex.collection.bulkWrite(ids.slice(i, i + UPDATES_PER_COMMAND).map((_id) => ({ deleteOne: { filter: { _id } } })) as never[], { ordered: false });
+    }
+    return ids.length;
   }
 
   private readPage(key: string, slot: number, page: number): Promise<(BucketPageDoc & { pages?: number }) | null> {

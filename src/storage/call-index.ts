@@ -32,7 +32,6 @@ export interface IndexEntry {
   r?: string;
 }
 
-const pad = (n: number) => String(n).padStart(2, '0');
 
 /** The hour bucket of a moment, as written in keys (`2026-03-01T08`). */
 export function hourKey(ms: number): string {
@@ -44,21 +43,24 @@ export function dayKey(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
-/** The month bucket of a moment (`2026-03`). */
-export function monthKey(ms: number): string {
-  const d = new Date(ms);
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}`;
+const DAY_MS = 86_400_000;
+
+/** The week bucket of a moment: the date of its week's Monday (`2026-02-23`, UTC). */
+export function weekKey(ms: number): string {
+  const day = Math.floor(ms / DAY_MS) * DAY_MS;
+  const sinceMonday = (new Date(day).getUTCDay() + 6) % 7;
+  return dayKey(day - sinceMonday * DAY_MS);
 }
 
-/** The index keys: calls started in an hour (running, ended), by outcome and hour, by caller, last digits and ID per month. */
+/** The index keys: calls started in an hour (running, ended), by outcome and hour, by caller, last four digits and ID per week. */
 export const INDEX_KEYS = {
   started: (hour: string) => `s:${hour}`,
   ended: (hour: string) => `t:${hour}`,
   outcome: (outcome: string, hour: string) => `o:${outcome}:${hour}`,
-  caller: (callerHash: string, month: string) => `c:${callerHash}:${month}`,
-  last4: (last4: string, month: string) => `l:${last4}:${month}`,
-  id: (idHash: string, month: string) => `i:${idHash}:${month}`,
-  idMasked: (idMasked: string, month: string) => `m:${idMasked}:${month}`,
+  caller: (callerHash: string, week: string) => `c:${callerHash}:${week}`,
+  last4: (last4: string, week: string) => `l:${last4}:${week}`,
+  id: (idHash: string, week: string) => `i:${idHash}:${week}`,
+  idMasked: (idMasked: string, week: string) => `m:${idMasked}:${week}`,
   /** The hours of a day that have entries under an hourly key family (`s:`, `t:`, `o:locked:`): read before the hours. */
   hours: (family: string, day: string) => `h:${family}${day}`,
 } as const;
@@ -101,8 +103,8 @@ export function startPostings(callSid: string, call: CallIdentityDoc): Array<[st
   const at = call.startedAt.getTime();
   return [
     [INDEX_KEYS.started(hourKey(at)), line],
-    [INDEX_KEYS.caller(call.callerHash, monthKey(at)), line],
-    [INDEX_KEYS.last4(call.callerLast4, monthKey(at)), line],
+    [INDEX_KEYS.caller(call.callerHash, weekKey(at)), line],
+    [INDEX_KEYS.last4(call.callerLast4, weekKey(at)), line],
   ];
 }
 
@@ -111,11 +113,11 @@ export function endPostings(end: CallEndDoc): Array<[string, string]> {
   const line = JSON.stringify(endEntry(end));
   const at = end.startedAt.getTime();
   const hour = hourKey(at);
-  const month = monthKey(at);
-  const keys = [INDEX_KEYS.ended(hour), INDEX_KEYS.outcome(end.outcome, hour), INDEX_KEYS.caller(end.callerHash, month), INDEX_KEYS.last4(end.callerLast4, month)];
+  const week = weekKey(at);
+  const keys = [INDEX_KEYS.ended(hour), INDEX_KEYS.outcome(end.outcome, hour), INDEX_KEYS.caller(end.callerHash, week), INDEX_KEYS.last4(end.callerLast4, week)];
   if (end.hadTrouble) keys.push(INDEX_KEYS.outcome('error', hour));
-  if (end.idHash) keys.push(INDEX_KEYS.id(end.idHash, month));
-  if (end.idMasked) keys.push(INDEX_KEYS.idMasked(end.idMasked, month));
+  if (end.idHash) keys.push(INDEX_KEYS.id(end.idHash, week));
+  if (end.idMasked) keys.push(INDEX_KEYS.idMasked(end.idMasked, week));
   return keys.map((key) => [key, line]);
 }
 

@@ -34,4 +34,11 @@ export class CallLogRepository {
     }
     return lines;
   }
+
+  /** Deletes a call's late lines (retention). */
+  async remove(callSid: string): Promise<void> {
+    for (let n = 0; n < MAX_LATE_BATCHES; n += 1) {
+      if ((await this.models.LateLog.collection.deleteOne({ _id: lateId(callSid, n) } as never)).deletedCount === 0) return;
+    }
+  }
 }

@@ -1,5 +1,5 @@
 import { BucketLog } from './bucket-log.ts';
-import { dayKey, endEntry, INDEX_KEYS, mergeEntries, monthKey, type IndexEntry } from './call-index.ts';
+import { dayKey, endEntry, INDEX_KEYS, mergeEntries, weekKey, type IndexEntry } from './call-index.ts';
 import { CallRollupRepository, type Counts } from './call-rollup.repository.ts';
 import { CallSessionRepository, type CallTurn } from './call-session.repository.ts';
 import type { Models } from './models.ts';
@@ -61,6 +61,9 @@ const DAY_MS = 24 * HOUR_MS;
 /** Day directories read at once when searching by time. */
 const DAY_BATCH = 4;
 
+/** Weeks read at once when searching by caller or ID. */
+const WEEK_BATCH = 4;
+
 /** Hours read at once (newest first) when searching by time. */
 const HOUR_BATCH = 4;
 
@@ -98,19 +101,11 @@ function summaryOf(entry: IndexEntry): CallSummary {
 /** Newest first, CallSid breaking ties. */
 const newestFirst = (a: IndexEntry, b: IndexEntry) => b.s - a.s || (a.c < b.c ? 1 : a.c > b.c ? -1 : 0);
 
-/** The months from the one holding `to` back to the one holding `from`, newest first. */
-function monthsBack(from: number, to: number): string[] {
-  const months: string[] = [];
-  const cursor = new Date(to);
-  cursor.setUTCDate(1);
-  cursor.setUTCHours(0, 0, 0, 0);
-  const first = monthKey(from);
-  for (;;) {
-    const key = monthKey(cursor.getTime());
-    months.push(key);
-    if (key <= first || months.length > 1200) return months;
-    cursor.setUTCMonth(cursor.getUTCMonth() - 1);
-  }
+/** The weeks (their Mondays) from the one holding `to` back to the one holding `from`, newest first. */
+function weeksBack(from: number, to: number): string[] {
+  const weeks: string[] = [];
+  for (let at = Date.parse(`${weekKey(to)}T00:00:00Z`); at + 7 * DAY_MS > from && weeks.length < 1000; at -= 7 * DAY_MS) weeks.push(weekKey(at));
+  return weeks;
 }
 
 /**
@@ -139,16 +134,12 @@ export class CallSearchRepository {
     return true;
   }
 
-  /** The index keys that hold every call matching the filter in a month (the most selective one the filter names). */
-  private monthKeys(filter: CallSearchFilter, month: string): string[] | null {
-    if (filter.idHash) return [INDEX_KEYS.id(filter.idHash, month)];
-    if (filter.callerHashes) return filter.callerHashes.map((hash) => INDEX_KEYS.caller(hash, month));
-    if (filter.idMasked) return [INDEX_KEYS.idMasked(filter.idMasked, month)];
-    const last = filter.callerLast;
-    if (last && last.length >= 2) {
-      const free = 4 - last.length;
-      return Array.from({ length: 10 ** free }, (_, n) => INDEX_KEYS.last4(`${free > 0 ? String(n).padStart(free, '0') : ''}${last}`, month));
-    }
+  /** The index keys that hold every call matching the filter in a week (the most selective one the filter names), or null (search by time). */
+  private weekKeys(filter: CallSearchFilter, week: string): string[] | null {
+    if (filter.idHash) return [INDEX_KEYS.id(filter.idHash, week)];
+    if (filter.callerHashes) return filter.callerHashes.map((hash) => INDEX_KEYS.caller(hash, week));
+    if (filter.idMasked) return [INDEX_KEYS.idMasked(filter.idMasked, week)];
+    if (filter.callerLast?.length === 4) return [INDEX_KEYS.last4(filter.callerLast, week)];
     return null;
   }
 
@@ -191,11 +182,12 @@ export class CallSearchRepository {
     if (filter.callSid) {
       const entry = await this.entryOf(filter.callSid);
       if (entry) keep([entry]);
-    } else if (this.monthKeys(filter, '') !== null) {
-      for (const month of monthsBack(from, to - 1)) {
-        keep(await this.entriesOf(this.monthKeys(filter, month)!));
-        const monthStart = Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)) - 1, 1);
-        if (found.filter((entry) => entry.s >= monthStart).length >= wanted) break;
+    } else if (this.weekKeys(filter, '') !== null) {
+      const weeks = weeksBack(from, to - 1);
+      for (let i = 0; i < weeks.length; i += WEEK_BATCH) {
+        const batch = weeks.slice(i, i + WEEK_BATCH);
+        (await Promise.all(batch.map((week) => this.entriesOf(this.weekKeys(filter, week)!)))).forEach(keep);
+        if (found.filter((entry) => entry.s >= Date.parse(`${batch[batch.length - 1]}T00:00:00Z`)).length >= wanted) break;
       }
     } else {
       const families = this.families(filter);

@@ -1,3 +1,4 @@
+import { sequenceLength } from './dense-sequence.ts';
 import { insertOnce } from './insert-once.ts';
 import type { CallEndDoc, CallFactDoc, CallIdentityDoc, CallTurnDoc, Models, TurnViewDoc } from './models.ts';
 
@@ -43,6 +44,24 @@ export const MAX_TURNS = 2000;
 /** The fields a turn needs from its predecessor (everything but the timeline's own). */
 const RESTORE_FIELDS = { log: 0, path: 0, prompts: 0 } as const;
 
+/** A turn as stored: the snapshot, the answer and the log lines as JSON text (one string each for the engine to store and return). */
+type StoredTurn = Omit<CallTurn, 'snapshot' | 'view' | 'log'> & { snapshot: string; view: string; log?: string };
+
+/**
+ * A turn in its stored form. The nested parts go in as JSON text: to the embedded FerretDB a string is one value to
+ * convert, where the same data as nested documents costs it (and the driver's BSON) a conversion per field, on every
+ * insert and read of every turn.
+ */
+export function storedTurn(turn: CallTurn): StoredTurn {
+  return { ...turn, snapshot: JSON.stringify(turn.snapshot), view: JSON.stringify(turn.view), log: JSON.stringify(turn.log) };
+}
+
+function turnFrom(doc: StoredTurn | null): CallTurn | null {
+  if (!doc) return null;
+  const log = doc.log ? (JSON.parse(doc.log) as Array<CallTurn['log'][number] & { at: string }>).map((line) => ({ ...line, at: new Date(line.at) })) : [];
+  return { ...doc, snapshot: JSON.parse(doc.snapshot) as CallTurn['snapshot'], view: JSON.parse(doc.view) as CallTurn['view'], log };
+}
+
 /** Whether the outcome of a call's last turn, its facts and its password change say it met a technical problem. */
 export function troubleIn(turns: Array<Pick<CallTurn, 'path'>>): boolean {
   return turns.some((turn) => turn.path?.includes('trouble'));
@@ -64,33 +83,22 @@ export class CallSessionRepository {
 
   /** Claims a turn; false when another delivery of the same step got there first. */
   async claimTurn(turn: CallTurn): Promise<boolean> {
-    return insertOnce(() => this.models.CallTurn.collection.insertOne(turn as never));
+    return insertOnce(() => this.models.CallTurn.collection.insertOne(storedTurn(turn) as never));
   }
 
   /** The stored turn of a call at a step, or null (without its log lines and timeline path when `lean`). */
   async findTurn(callSid: string, step: number, options: { lean?: boolean } = {}): Promise<CallTurn | null> {
-    return (await this.models.CallTurn.collection.findOne({ _id: turnId(callSid, step) } as never, options.lean ? { projection: RESTORE_FIELDS } : {})) as CallTurn | null;
+    return turnFrom((await this.models.CallTurn.collection.findOne({ _id: turnId(callSid, step) } as never, options.lean ? { projection: RESTORE_FIELDS } : {})) as StoredTurn | null);
   }
 
   private async hasTurn(callSid: string, step: number): Promise<boolean> {
     return (await this.models.CallTurn.collection.findOne({ _id: turnId(callSid, step) } as never, { projection: { _id: 1 } })) !== null;
   }
 
-  /** The newest turn of a call (found by doubling, then halving, the step probed), or null when the call never started. */
+  /** The newest turn of a call (the length of its dense run of steps, see dense-sequence.ts), or null when the call never started. */
   async latestTurn(callSid: string): Promise<CallTurn | null> {
-    if (!(await this.hasTurn(callSid, 0))) return null;
-    let known = 0;
-    let missing = 1;
-    while (missing < MAX_TURNS && (await this.hasTurn(callSid, missing))) {
-      known = missing;
-      missing *= 2;
-    }
-    while (missing - known > 1) {
-      const middle = Math.floor((known + missing) / 2);
-      if (await this.hasTurn(callSid, middle)) known = middle;
-      else missing = middle;
-    }
-    return this.findTurn(callSid, known);
+    const count = await sequenceLength((step) => this.hasTurn(callSid, step), MAX_TURNS);
+    return count === 0 ? null : this.findTurn(callSid, count - 1);
   }
 
   /** Every turn of a call in order (read by `_id`: all at once when the count is known, else a batch at a time up to the first missing step). */
@@ -131,6 +139,20 @@ export class CallSessionRepository {
       (['dial', 'recovery'] as const).map(async (kind) => (await this.models.CallFact.collection.findOne({ _id: `${callSid}:${kind}` } as never)) as CallFact | null),
     );
     return { dial, recovery };
+  }
+
+  /**
+   * Deletes a call's documents (retention): its turns (`count` of them, and any beyond it), end record, facts and late
+   * log lines, each by `_id`, at most 50 deletes to a command.
+   */
+  async remove(callSid: string, count: number): Promise<void> {
+    let steps = count;
+    while (steps < MAX_TURNS && (await this.hasTurn(callSid, steps))) steps += 1;
+    const deletes = (ids: string[]) => ids.map((_id) => ({ deleteOne: { filter: { _id } } })) as never[];
+    const turnIds = Array.from({ length: steps }, (_, step) => turnId(callSid, step));
+    for (let i = 0; i < turnIds.length; i += 50) await this.models.CallTurn.collection.bulkWrite(deletes(turnIds.slice(i, i + 50)), { ordered: false });
+    await this.models.CallFact.collection.bulkWrite(deletes([`${callSid}:dial`, `${callSid}:recovery`]), { ordered: false });
+    await this.models.CallEnd.collection.deleteOne({ _id: callSid } as never);
   }
 
   /** A call as it stands: its newest turn, with what its end record and facts add; null when there is no such call. */

@@ -58,4 +58,9 @@ export class CallbackRequestRepository {
   async withdraw(callerKey: string): Promise<void> {
     await this.models.CallbackRequest.deleteOne({ _id: callerKey });
   }
+
+  /** Deletes the closed request a call made (retention; open requests are closed by supervisors first). */
+  async removeClosed(callSid: string): Promise<void> {
+    await this.models.ClosedCallback.collection.deleteOne({ _id: callSid } as never);
+  }
 }

@@ -170,4 +170,18 @@ export class CardGuardRepository {
       }
     }
   }
+
+  /**
+   * Deletes a card's per-day failure slots of the UTC days between two moments (retention, by `_id`). The slots of a
+   * run of failures and the locks they made stay: they are the card's lock history.
+   */
+  async removeDaySlots(idHash: string, from: Date, to: Date, maxFailuresPerDay: number): Promise<void> {
+    const ids: string[] = [];
+    for (let day = Math.floor(from.getTime() / 86_400_000) * 86_400_000; day <= to.getTime(); day += 86_400_000) {
+      for (const factor of ['code', 'current-password']) for (let i = 0; i < maxFailuresPerDay; i += 1) ids.push(`${factor}:${idHash}:d${dayOf(new Date(day))}:${i}`);
+    }
+    for (let i = 0; i < ids.length; i += 50) {
+      await this.models.VerificationSlot.collection.bulkWrite(ids.slice(i, i + 50).map((_id) => ({ deleteOne: { filter: { _id } } })) as never[], { ordered: false });
+    }
+  }
 }

@@ -58,7 +58,8 @@ export interface CallLogLineDoc {
 }
 
 /**
- * One turn of a call, keyed `CallSid:step`. Inserting it claims the step (atomic on MongoDB and FerretDB alike) and
+ * One turn of a call, keyed `CallSid:step` (stored with its snapshot, answer and log lines as JSON text: see
+ * `storedTurn` in call-session.repository.ts). Inserting it claims the step (atomic on MongoDB and FerretDB alike) and
  * stores everything the next turn needs (snapshot, identity) and everything the timeline shows: a turn is one read
  * of its predecessor and this one insert.
  */
@@ -116,6 +117,12 @@ export interface CallFactDoc {
 export interface BucketPageDoc {
   _id: string;
   entries: string[];
+}
+
+/** A housekeeping run claimed by one instance (`silent:<minute>`, `retention:<week>:<hour>`), or a finished one (`retention:<week>:done`). */
+export interface HousekeepingDoc {
+  _id: string;
+  at: Date;
 }
 
 /** Counters of one hour of calls kept by one instance (`_id` = `hour|slot`); the console adds the slots up. */
@@ -320,6 +327,7 @@ export interface Models {
   CallIndex: Model<BucketPageDoc>;
   CallRollup: Model<RollupDoc>;
   LateLog: Model<LateLogDoc>;
+  Housekeeping: Model<HousekeepingDoc>;
   PasswordChange: Model<PasswordChangeDoc>;
   OneTimeCode: Model<OneTimeCodeDoc>;
   OneTimeCodeHead: Model<OneTimeCodeHeadDoc>;
@@ -365,6 +373,7 @@ export function registerModels(connection: Connection): Models {
   const callIndex = keyed<BucketPageDoc>('call_index');
   const callRollup = keyed<RollupDoc>('call_rollups');
   const lateLog = keyed<LateLogDoc>('call_logs');
+  const housekeeping = keyed<HousekeepingDoc>('housekeeping');
 
   const passwordChange = new Schema<PasswordChangeDoc>(
     {
@@ -538,6 +547,7 @@ export function registerModels(connection: Connection): Models {
     CallIndex: connection.model<BucketPageDoc>('CallIndex', callIndex),
     CallRollup: connection.model<RollupDoc>('CallRollup', callRollup),
     LateLog: connection.model<LateLogDoc>('LateLog', lateLog),
+    Housekeeping: connection.model<HousekeepingDoc>('Housekeeping', housekeeping),
     PasswordChange: connection.model<PasswordChangeDoc>('PasswordChange', passwordChange),
     OneTimeCode: connection.model<OneTimeCodeDoc>('OneTimeCode', oneTimeCode),
     OneTimeCodeHead: connection.model<OneTimeCodeHeadDoc>('OneTimeCodeHead', oneTimeCodeHead),

@@ -84,4 +84,26 @@ export class OneTimeCodeRepository {
     await this.models.OneTimeCode.deleteMany({ idHash });
     await this.models.OneTimeCodeHead.deleteOne({ _id: idHash });
   }
+
+  /**
+   * Deletes a card's codes sent between two moments, with their uses and entry slots (retention, by `_id`: the send
+   * slots of each time bucket in the range), and its newest-code pointer when it names one of them.
+   */
+  async removeSentBetween(idHash: string, from: Date, to: Date, limits: { windowMinutes: number; maxSends: number; maxWrong: number }): Promise<void> {
+    const window = limits.windowMinutes * 60_000;
+    const codeIds: string[] = [];
+    for (let bucket = Math.floor(from.getTime() / window); bucket <= Math.floor(to.getTime() / window); bucket += 1) {
+      for (let k = 0; k < limits.maxSends; k += 1) codeIds.push(`${idHash}:${bucket}:${k}`);
+    }
+    const head = await this.models.OneTimeCodeHead.findById(idHash).lean();
+    if (head && codeIds.includes(head.codeId)) await this.models.OneTimeCodeHead.deleteOne({ _id: idHash });
+    const deletes = (ids: string[]) => ids.map((_id) => ({ deleteOne: { filter: { _id } } })) as never[];
+    for (let i = 0; i < codeIds.length; i += 10) {
+      const chunk = codeIds.slice(i, i + 10);
+      const entries = chunk.flatMap((id) => Array.from({ length: limits.maxWrong }, (_x, k) => `code:${id}:${k}`));
+      await this.models.VerificationSlot.collection.bulkWrite(deletes(entries), { ordered: false });
+      await this.models.OneTimeCodeUse.collection.bulkWrite(deletes(chunk), { ordered: false });
+      await this.models.OneTimeCode.collection.bulkWrite(deletes(chunk), { ordered: false });
+    }
+  }
 }

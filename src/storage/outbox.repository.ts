@@ -1,3 +1,4 @@
+import { sequenceLength } from './dense-sequence.ts';
 import { insertOnce } from './insert-once.ts';
 import type { Models, OutboxDoc } from './models.ts';
 
@@ -20,21 +21,9 @@ export class OutboxRepository {
     return (await this.models.Outbox.collection.findOne({ _id: messageId(toHash, n) } as never, { projection: { _id: 1 } })) !== null;
   }
 
-  /** How many messages a recipient has (found by doubling, then halving). */
-  private async countFor(toHash: string): Promise<number> {
-    if (!(await this.exists(toHash, 0))) return 0;
-    let known = 0;
-    let missing = 1;
-    while (await this.exists(toHash, missing)) {
-      known = missing;
-      missing *= 2;
-    }
-    while (missing - known > 1) {
-      const middle = Math.floor((known + missing) / 2);
-      if (await this.exists(toHash, middle)) known = middle;
-      else missing = middle;
-    }
-    return known + 1;
+  /** How many messages a recipient has (see dense-sequence.ts). */
+  private countFor(toHash: string): Promise<number> {
+    return sequenceLength((n) => this.exists(toHash, n));
   }
 
   /** Stores a sealed message. */
@@ -50,5 +39,10 @@ export class OutboxRepository {
     const numbers = Array.from({ length: Math.min(limit, count) }, (_, i) => count - 1 - i);
     const docs = await Promise.all(numbers.map(async (n) => (await this.models.Outbox.collection.findOne({ _id: messageId(toHash, n) } as never)) as OutboxDoc | null));
     return docs.filter((doc): doc is OutboxDoc => doc !== null).map(({ _id, ...message }) => message);
+  }
+
+  /** Deletes messages older than a moment (retention of the sealed bodies). The outbox only exists outside production with no real delivery, so this one filtered delete (a scan on FerretDB) never meets a caller. */
+  async removeOlderThan(before: Date): Promise<number> {
+    return (await this.models.Outbox.collection.deleteMany({ createdAt: { $lt: before } } as never)).deletedCount;
   }
 }

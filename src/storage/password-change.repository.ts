@@ -36,4 +36,9 @@ export class PasswordChangeRepository {
   async findByCall(callSid: string): Promise<PasswordChange | null> {
     return (await this.models.PasswordChange.collection.findOne({ _id: callSid } as never)) as PasswordChange | null;
   }
+
+  /** Deletes the change made on a call (retention). */
+  async remove(callSid: string): Promise<void> {
+    await this.models.PasswordChange.collection.deleteOne({ _id: callSid } as never);
+  }
 }

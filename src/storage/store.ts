@@ -8,6 +8,7 @@ import { CallSessionRepository } from './call-session.repository.ts';
 import { CallbackRequestRepository } from './callback-request.repository.ts';
 import { CardGuardRepository } from './card-guard.repository.ts';
 import { CitizenRepository } from './citizen.repository.ts';
+import { HousekeepingRepository } from './housekeeping.repository.ts';
 import { registerModels, type Models } from './models.ts';
 import { OneTimeCodeRepository } from './one-time-code.repository.ts';
 import { OutboxRepository } from './outbox.repository.ts';
@@ -34,6 +35,8 @@ export interface Store {
   callIndex: BucketLog;
   /** This instance's writer (and the readers') of the hourly call counters. */
   callRollups: CallRollupRepository;
+  /** Which instance runs each sweep (silent calls, retention). */
+  housekeeping: HousekeepingRepository;
   callbacks: CallbackRequestRepository;
   models: Models;
   /** Answers when the database is reachable, throws otherwise. */
@@ -83,6 +86,7 @@ export async function openStore(uri: string, dbName: string, options: { socketTi
     callLogs: new CallLogRepository(models),
     callIndex: new BucketLog(models),
     callRollups: new CallRollupRepository(models),
+    housekeeping: new HousekeepingRepository(models),
     callbacks: new CallbackRequestRepository(models),
     async ping() {
       const db = connection.db;

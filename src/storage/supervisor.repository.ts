@@ -1,3 +1,4 @@
+import { sequenceLength } from './dense-sequence.ts';
 import { insertOnce, takeFirstFree } from './insert-once.ts';
 import type { AccessLogDoc, Models, SupervisorDoc, SupervisorSessionDoc } from './models.ts';
 
@@ -151,22 +152,11 @@ export class SupervisorRepository {
     return (await this.models.AccessLog.findById(entryId(bucket, seq), { _id: 1 }).lean()) !== null;
   }
 
-  /** The first free number of an hour: doubling, then halving, with `_id` look-ups only. */
-  private async firstFree(bucket: string): Promise<number> {
-    if (!(await this.has(bucket, 0))) return 0;
-    let taken = 0;
-    let free = 1;
-    while (await this.has(bucket, free)) {
-      taken = free;
-      free *= 2;
-    }
-    while (free - taken > 1) {
-      const mid = Math.floor((taken + free) / 2);
-      if (await this.has(bucket, mid)) taken = mid;
-      else free = mid;
-    }
-    return free;
+  /** The first free number of an hour (see dense-sequence.ts): `_id` look-ups only. */
+  private firstFree(bucket: string): Promise<number> {
+    return sequenceLength((seq) => this.has(bucket, seq));
   }
+
 
   /** Every entry of one hour, read by `_id`: the first number alone (most hours are empty), then batches until one ends on a free number. */
   private async readBucket(bucket: string): Promise<AccessLogEntry[]> {
