@@ -32,6 +32,7 @@ describe('call scripts replayed against the real app and database', function () 
   let committed: CallScript[];
   let generated: CallScript[];
   const timelines: TimelineTurn[][] = [];
+  const jambonzTimelines: TimelineTurn[][] = [];
 
   before(async () => {
     // Generated first: walking the statechart takes seconds of CPU, and doing it between two batches of calls would
@@ -76,6 +77,27 @@ describe('call scripts replayed against the real app and database', function () 
     const results = await runScripts(scripts, s.target, { concurrency: 6 });
     expect(failures(results)).to.equal('');
     for (const r of results) timelines.push(...r.timelines);
+  });
+
+  it('every committed script passes through jambonz too', async () => {
+    const results = await runScripts(committed, s.jambonz, { concurrency: 6 });
+    expect(failures(results)).to.equal('');
+    expect(results).to.have.length(committed.length);
+    expect(results.flatMap((r) => r.callSids).every((sid) => /^[0-9a-f-]{36}$/.test(sid)), 'jambonz call ids').to.equal(true);
+    for (const r of results) jambonzTimelines.push(...r.timelines);
+  });
+
+  it('every generated path passes through jambonz too', async () => {
+    const results = await runScripts(generated, s.jambonz, { concurrency: 6 });
+    expect(failures(results)).to.equal('');
+    for (const r of results) jambonzTimelines.push(...r.timelines);
+  });
+
+  it('through jambonz alone they visit 100% of the states and transitions too', () => {
+    const report = flowCoverage(jambonzTimelines);
+    expect(report.states.missed, formatCoverage(report)).to.deep.equal([]);
+    expect(report.transitions.missed, formatCoverage(report)).to.deep.equal([]);
+    expect(report.percent).to.equal(100);
   });
 
   it('together they visit 100% of the states and transitions, apart from the listed failure-only ones', () => {

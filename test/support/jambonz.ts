@@ -1,5 +1,6 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import supertest from 'supertest';
+import { jambonzSignature } from '../../src/qa/jambonz-replayer.ts';
 import type { TestApp } from './test-app.ts';
 
 /** A jambonz verb as the app sends it. */
@@ -73,10 +74,7 @@ export function parseVerbs(json: unknown): ParsedVerbs {
   return result;
 }
 
-/** Signs a body the way jambonz does: `t=<seconds>,v1=<HMAC-SHA256 of "<seconds>.<body>" under the webhook secret>`. */
-export function jambonzSignature(secret: string, body: string, seconds = Math.floor(Date.now() / 1000)): string {
-  return `t=${seconds},v1=${createHmac('sha256', secret).update(`${seconds}.${body}`, 'utf8').digest('hex')}`;
-}
+export { jambonzSignature };
 
 /** Posts a JSON body to the app signed as jambonz would sign it (another secret or time when given). */
 export function jambonzPost(t: Pick<TestApp, 'app' | 'config'>, path: string, payload: Record<string, unknown>, options: { secret?: string; seconds?: number } = {}) {
