@@ -174,8 +174,9 @@ export class JambonzCallReplayer implements ReplayCall {
       }
     } else if (verb.verb === 'play') {
       const manifest = await audioManifest(this.target.baseUrl.replace(/\/+$/, ''));
-      for (const url of list(verb.url)) {
-        const entry = manifest.get(decodeURIComponent(new URL(url, this.target.baseUrl).pathname.split('/').pop() ?? ''));
+      for (const played of list(verb.url)) {
+        const url = new URL(played, this.target.baseUrl).href;
+        const entry = manifest.get(decodeURIComponent(new URL(url).pathname.split('/').pop() ?? ''));
         const id = entry && entry.id in PROMPTS ? (entry.id as PromptId) : null;
         this.hearUtterance(entry ? { kind: 'play', text: entry.text, language: entry.lang, promptId: id, url } : { kind: 'play', text: `[audio ${url}]`, language: null, promptId: null, url });
       }
