@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import supertest from 'supertest';
 import { callInfo, jambonzPost, jambonzSignature, JambonzTestCall, parseVerbs } from '../support/jambonz.ts';
 import { latestCode, startTestApp, type TestApp } from '../support/test-app.ts';
+import { addSupervisor, signIn } from '../supervisor/console-support.ts';
 
 /** The same call flow through jambonz's webhooks: signed JSON in, verbs out, the same turns and outcomes as through Twilio. */
 
@@ -64,6 +65,22 @@ describe('a call through jambonz', () => {
     expect(ended?.outcome).to.equal('password-changed');
     expect(ended?.carrier).to.equal('jambonz');
     expect(ended?.carrierStatus).to.equal('completed');
+  });
+
+  it('the console\'s call page names the carrier that served the call, and finds the call by its jambonz call id', async () => {
+    const call = new JambonzTestCall(t, WANG.mobile);
+    await call.start();
+    await call.press('2');
+    await call.hangUp();
+    await t.settle();
+    await addSupervisor(t);
+    const cookie = await signIn(t);
+    const page = await supertest(t.app).get(`/supervisor/calls/${call.callSid}`).set('Cookie', cookie);
+    expect(page.status).to.equal(200);
+    expect(page.text).to.match(/<dt>(Carrier|语音平台)<\/dt><dd data-carrier="jambonz">jambonz<\/dd>/);
+    const api = await supertest(t.app).get(`/api/supervisor/calls/${call.callSid}`).set('Cookie', cookie);
+    expect(api.status).to.equal(200);
+    expect(api.body.call.carrier).to.equal('jambonz');
   });
 
   it('a partial entry (the timer cut it short after 12 keys) is told by its length, and # alone is named, as through Twilio', async () => {
