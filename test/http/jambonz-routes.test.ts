@@ -191,6 +191,17 @@ describe('a call through jambonz', () => {
     expect(busy.hangup).to.equal(true);
   });
 
+  it('metrics count jambonz turns and calls as they count Twilio\'s', async () => {
+    const sum = (text: string, metric: RegExp) => [...text.matchAll(metric)].reduce((total, m) => total + Number(m[1]), 0);
+    const turns = /^hotline_turns_total\{event="DIGITS"[^}]*\} (\d+)$/gm;
+    const before = (await supertest(t.app).get('/metrics')).text;
+    const call = new JambonzTestCall(t, WANG.mobile);
+    await call.start();
+    await call.pressAll(['2', '1']);
+    const after = (await supertest(t.app).get('/metrics')).text;
+    expect(sum(after, turns) - sum(before, turns)).to.equal(2);
+  });
+
   it('a body that is not a jambonz call (a Twilio CallSid) is refused with 400 and the call is not started', async () => {
     const res = await jambonzPost(t, '/jambonz/call', { call_sid: `CA${'a'.repeat(32)}`, from: WANG.mobile });
     expect(res.status).to.equal(400);
