@@ -5,6 +5,8 @@ import { AppError } from './http/app-error.ts';
 import { audioRoutes } from './http/audio.routes.ts';
 import { bearerMatches } from './http/bearer-token.ts';
 import { errorMiddleware } from './http/error.middleware.ts';
+import { requireJambonzSignature } from './http/jambonz-signature.middleware.ts';
+import { jambonzRoutes } from './http/jambonz.routes.ts';
 import { qaRoutes } from './http/qa.routes.ts';
 import { ConsoleBound } from './http/console-bound.middleware.ts';
 import { supervisorApiRoutes } from './http/supervisor-api.routes.ts';
@@ -24,7 +26,7 @@ import { CardReviewService } from './services/card-review.service.ts';
 import { DashboardService } from './services/dashboard.service.ts';
 import { Housekeeper } from './services/housekeeping.service.ts';
 import { PasswordAuditService } from './services/password-audit.service.ts';
-import { PromptAudio, speechFor } from './services/prompt-audio.service.ts';
+import { jambonzSpeechFor, PromptAudio, speechFor } from './services/prompt-audio.service.ts';
 import { SupervisorAccountService } from './services/supervisor-account.service.ts';
 import { Semaphore } from './security/semaphore.ts';
 import { SupervisorAuthService } from './services/supervisor-auth.service.ts';
@@ -69,7 +71,7 @@ export function createMetricsApp(config: Config, metrics: HotlineMetrics, logger
   return app;
 }
 
-/** Builds the Express app (no listening here): voice webhooks, prompt audio, QA routes (outbox, timeline, script set-up), supervisor console, health. */
+/** Builds the Express app (no listening here): voice webhooks (Twilio; jambonz when its secret is set), prompt audio, QA routes (outbox, timeline, script set-up), supervisor console, health. */
 export function createApp(deps: AppDeps): Express {
   const { config, store, logger } = deps;
   const app = express();
@@ -84,6 +86,7 @@ export function createApp(deps: AppDeps): Express {
   const metrics = deps.metrics ?? new HotlineMetrics({ processMetrics: false });
   const promptAudio = deps.promptAudio ?? PromptAudio.none();
   const speech = speechFor(config, promptAudio);
+  const jambonzSpeech = jambonzSpeechFor(config, promptAudio);
   const hashing = deps.hashing ?? {
     calls: new Semaphore(2, () => metrics.hashQueued('calls')),
     console: new Semaphore(config.supervisor.hashConcurrency, () => metrics.hashQueued('console')),
@@ -138,6 +141,14 @@ export function createApp(deps: AppDeps): Express {
     }),
     voiceRoutes(calls, { agentNumber: config.agentNumber, timeouts: config.gatherTimeouts, params: promptParams(config), speech }),
   );
+  // jambonz answers only where the operator gave its webhook secret: without one there is nothing to check signatures with.
+  if (config.jambonz.webhookSecret) {
+    app.use(
+      '/jambonz',
+      ...requireJambonzSignature({ secret: config.jambonz.webhookSecret, logger }),
+      jambonzRoutes(calls, { agentNumber: config.agentNumber, timeouts: config.gatherTimeouts, params: promptParams(config), speech: jambonzSpeech }),
+    );
+  }
   app.use('/audio', audioRoutes(promptAudio.dir ?? config.audio.dir));
 
   if (config.qaToken && !realDeliveryConfigured(config)) {
@@ -153,6 +164,6 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api/supervisor', consoleBound.middleware, supervisorApiRoutes(consoleDeps));
 
   app.use((req, _res, next) => next(new AppError(404, 'not-found', `No route for ${req.method} ${req.path}`)));
-  app.use(errorMiddleware(logger, speech));
+  app.use(errorMiddleware(logger, speech, jambonzSpeech));
   return app;
 }

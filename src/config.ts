@@ -22,6 +22,23 @@ const sayVoice = z
   .string()
   .regex(/^(Polly\.[A-Za-z]+(-Neural|-Generative)?|Google\.[a-z]{2,3}-[A-Z]{2}-[A-Za-z0-9]+-[A-Z])$/, 'must be a Twilio <Say> voice, e.g. Polly.Zhiyu or Polly.Joanna-Neural');
 
+/**
+ * A jambonz synthesizer for `say`: `vendor/language/voice`, optionally `/label` (which of the account's credentials
+ * of that vendor), e.g. `google/cmn-CN/cmn-CN-Wavenet-A` or `microsoft/zh-CN/zh-CN-XiaoxiaoNeural`.
+ */
+const jambonzVoice = (languages: RegExp, example: string) =>
+  z
+    .string()
+    .regex(/^([a-z][a-z0-9_-]*(:[A-Za-z0-9_.-]+)?)\/([A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*)\/([^/\s]+)(\/[^/\s]+)?$/, { message: `must be vendor/language/voice[/label], e.g. ${example}`, abort: true })
+    .refine((value) => languages.test(value.split('/')[1]), `must name a language of this kind, e.g. ${example}`)
+    .transform((value): JambonzSynthesizer => {
+      const [vendor, language, voice, label] = value.split('/');
+      return label ? { vendor, language, voice, label } : { vendor, language, voice };
+    });
+
+/** The development webhook secret of the jambonz routes (`npm start` and `npm run call -- --carrier jambonz` agree on it); never valid in production. */
+export const DEV_JAMBONZ_WEBHOOK_SECRET = 'dev-jambonz-webhook-secret-change-me';
+
 /** Seconds a `<Gather>` waits for the first key and between keys. */
 const timerSeconds = z.coerce.number().int().min(2).max(60);
 
@@ -79,6 +96,9 @@ const schema = z.object({
   TTS_ENCODING: z.enum(['LINEAR16', 'MULAW']).default('LINEAR16'),
   SAY_VOICE_ZH: sayVoice.default(VOICES['zh-CN'].say),
   SAY_VOICE_EN: sayVoice.default(VOICES['en-US'].say),
+  JAMBONZ_WEBHOOK_SECRET: optionalText.pipe(z.string().min(8, 'must be the jambonz account\'s webhook secret (at least 8 characters)').optional()),
+  JAMBONZ_VOICE_ZH: jambonzVoice(/^(cmn|zh)(-|$)/i, `google/cmn-CN/${VOICES['zh-CN'].tts}`).prefault(`google/cmn-CN/${VOICES['zh-CN'].tts}`),
+  JAMBONZ_VOICE_EN: jambonzVoice(/^en(-|$)/i, `google/en-US/${VOICES['en-US'].tts}`).prefault(`google/en-US/${VOICES['en-US'].tts}`),
   GOOGLE_APPLICATION_CREDENTIALS: optionalText,
   SUPERVISOR_SESSION_MINUTES: z.coerce.number().int().min(5).max(10080).default(480),
   SUPERVISOR_LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
@@ -103,12 +123,26 @@ const schema = z.object({
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
 
+/** The synthesizer jambonz's `say` uses for one language (its `synthesizer` object). */
+export interface JambonzSynthesizer {
+  vendor: string;
+  language: string;
+  voice: string;
+  /** Which of the account's credentials for that vendor, when it has several. */
+  label?: string;
+}
+
 /** The validated settings the whole service runs on. */
 export interface Config {
   env: 'development' | 'production' | 'test';
   port: number;
   publicBaseUrl: string;
   twilio: { authToken: string; signatureCheck: boolean; accountSid?: string; smsFrom?: string };
+  /**
+   * The jambonz adapter: mounted under `/jambonz` only when a webhook secret is configured (in development a
+   * development secret is the default); the synthesizer `say` uses per language.
+   */
+  jambonz: { webhookSecret?: string; voices: Record<Language, JambonzSynthesizer> };
   mongo: { uri?: string; dbName: string; embeddedEngine: 'auto' | 'mongodb-memory-server' | 'ferretdb'; dataDir: string; cacheDir: string };
   /** Add the demo citizens at start: on by default only in development (`npm start`), refused in production. */
   loadDemoData: boolean;
@@ -191,6 +225,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!e.METRICS_TOKEN && e.METRICS_PORT === undefined) problems.push('METRICS_TOKEN: must be set in production, unless /metrics is served on an internal METRICS_PORT');
     if (!e.MONGODB_URI) problems.push('MONGODB_URI: must be set in production (the embedded database is for development)');
     if (e.LOAD_DEMO_DATA !== undefined && ['true', '1', 'yes'].includes(e.LOAD_DEMO_DATA)) problems.push('LOAD_DEMO_DATA: must be off in production (the demo citizens have published passwords)');
+    if (e.JAMBONZ_WEBHOOK_SECRET !== undefined && (e.JAMBONZ_WEBHOOK_SECRET.length < 20 || e.JAMBONZ_WEBHOOK_SECRET.startsWith('dev-'))) {
+      problems.push('JAMBONZ_WEBHOOK_SECRET: must be the jambonz account\'s own webhook secret in production (at least 20 characters, not a development value), or unset to turn the jambonz routes off');
+    }
     if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   if (e.LOCK_MAX_FAILURES_PER_DAY < e.LOCK_AFTER_FAILURES) {
@@ -205,6 +242,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     twilio: { authToken: e.TWILIO_AUTH_TOKEN, signatureCheck: e.TWILIO_SIGNATURE_CHECK, accountSid: e.TWILIO_ACCOUNT_SID, smsFrom: e.TWILIO_SMS_FROM },
+    jambonz: {
+      webhookSecret: e.JAMBONZ_WEBHOOK_SECRET ?? (e.NODE_ENV === 'development' ? DEV_JAMBONZ_WEBHOOK_SECRET : undefined),
+      voices: { 'zh-CN': e.JAMBONZ_VOICE_ZH, 'en-US': e.JAMBONZ_VOICE_EN },
+    },
     mongo: { uri: e.MONGODB_URI, dbName: e.MONGODB_DB, embeddedEngine: e.EMBEDDED_DB_ENGINE, dataDir: e.DATA_DIR, cacheDir: e.CACHE_DIR },
     loadDemoData: e.LOAD_DEMO_DATA === undefined ? e.NODE_ENV === 'development' : ['true', '1', 'yes'].includes(e.LOAD_DEMO_DATA),
     pinPepper: e.PIN_PEPPER,

@@ -56,6 +56,7 @@ async function main(): Promise<void> {
       emailDelivery: channels.email ? 'smtp' : 'outbox',
       qaOutbox: Boolean(config.qaToken) && !realDeliveryConfigured(config),
       promptAudio: config.audio.enabled ? promptAudio.size : 'disabled',
+      carriers: config.jambonz.webhookSecret ? ['twilio', 'jambonz'] : ['twilio'],
     });
   });
 

@@ -1,15 +1,20 @@
 import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.ts';
-import { CallReplayer, ReplayError, type ReplayTarget } from '../qa/call-replayer.ts';
+import { ReplayError, type ReplayTarget } from '../qa/call-replayer.ts';
+import { placeCall } from '../qa/place-call.ts';
 
-const USAGE = `usage: npm run call -- [--target URL] [--from NUMBER] [--watch ADDRESS]… [--auth-token T] [--qa-token T] [--public-url URL]
-  rings the running hotline (http://localhost:PORT by default); type keys and Enter (digits, * and #),
+const USAGE = `usage: npm run call -- [--carrier twilio|jambonz] [--target URL] [--from NUMBER] [--watch ADDRESS]… [--auth-token T]
+                       [--jambonz-secret S] [--qa-token T] [--public-url URL]
+  rings the running hotline (http://localhost:PORT by default) as Twilio does, or as jambonz does (--carrier jambonz:
+  JSON webhooks under /jambonz signed with JAMBONZ_WEBHOOK_SECRET); type keys and Enter (digits, * and #),
   Enter alone to stay silent, h to hang up. Codes sent to the caller's number (and --watch addresses) are shown.`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
+      carrier: { type: 'string', default: 'twilio' },
+      'jambonz-secret': { type: 'string' },
       target: { type: 'string' },
       from: { type: 'string', default: '+8613800138000' },
       watch: { type: 'string', multiple: true },
@@ -23,15 +28,18 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (values.carrier !== 'twilio' && values.carrier !== 'jambonz') throw new ReplayError(`--carrier must be twilio or jambonz, not ${values.carrier}\n${USAGE}`);
   const config = loadConfig();
   const baseUrl = (values.target ?? `http://localhost:${config.port}`).replace(/\/+$/, '');
   const target: ReplayTarget = {
     baseUrl,
     publicBaseUrl: values['public-url'] ?? (values.target ? baseUrl : config.publicBaseUrl),
     authToken: values['auth-token'] ?? config.twilio.authToken,
+    carrier: values.carrier,
+    jambonzSecret: values['jambonz-secret'] ?? config.jambonz.webhookSecret,
     qaToken: values['qa-token'] ?? config.qaToken,
   };
-  const call = new CallReplayer(target, values.from, {
+  const call = placeCall(target, values.from, {
     onLine: (line) => {
       if (line.who === 'line' && line.text.startsWith('(')) console.log(`  · ${line.text}`);
       else if (line.who === 'line') console.log(`  🔊 ${line.text.replace(/^[\w.()-]+(?: \[[\w-]+\])? {2}/, '')}`);
@@ -60,7 +68,7 @@ async function main(): Promise<number> {
   const input = readline.createInterface({ input: process.stdin, terminal: false });
   const lines = input[Symbol.asyncIterator]();
   try {
-    console.log(`☎  calling ${baseUrl} from ${values.from}`);
+    console.log(`☎  calling ${baseUrl} from ${values.from} through ${values.carrier}`);
     await call.start();
     while (!call.ended) {
       process.stdout.write('keys> ');

@@ -5,6 +5,7 @@ import { connectDatabase } from '../database.ts';
 import { createLogger } from '../logging/logger.ts';
 import { timelineToScript } from '../qa/call-export.ts';
 import { readCallTimeline, type CallTimelineView } from '../services/call-timeline.service.ts';
+import { isCallId } from '../domain/call-id.ts';
 
 const USAGE = `usage: npm run qa:export -- <CallSid> [--target URL --qa-token T] [--out FILE]
   reads the call's timeline from the database (MONGODB_URI, or the embedded one: stop npm start first)
@@ -30,7 +31,7 @@ async function main(): Promise<number> {
     return values.help ? 0 : 64;
   }
   const callSid = positionals[0];
-  if (!/^CA[0-9A-Za-z]{10,40}$/.test(callSid)) throw new ExportError(`${callSid}: not a Twilio CallSid (CA…)`);
+  if (!isCallId(callSid)) throw new ExportError(`${callSid}: not a call id (a Twilio CallSid CA…, or a jambonz call_sid)`);
   const config = loadConfig();
   let timeline: CallTimelineView | null;
   if (values.target) timeline = await fromTarget(values.target, values['qa-token'] ?? config.qaToken, callSid);

@@ -15,8 +15,9 @@ import { flowCoverage, formatCoverage } from '../qa/flow-coverage.ts';
 import { generatedScripts } from '../qa/path-generator.ts';
 import { formatResult, junitXml, runScripts } from '../qa/script-runner.ts';
 
-const USAGE = `usage: npm run qa -- [scripts or folders…] [--target URL] [--auth-token T] [--qa-token T] [--public-url URL]
-                     [--junit FILE] [--concurrency N] [--generated | --no-generated] [--transcript]
+const USAGE = `usage: npm run qa -- [scripts or folders…] [--carrier twilio|jambonz] [--target URL] [--auth-token T] [--jambonz-secret S]
+                     [--qa-token T] [--public-url URL] [--junit FILE] [--concurrency N] [--generated | --no-generated] [--transcript]
+  --carrier jambonz: the calls send jambonz's JSON webhooks under /jambonz, signed with JAMBONZ_WEBHOOK_SECRET
   no scripts: every qa/scripts/*.yaml plus the paths generated from the statechart
   no --target: a hotline started in-process on a fresh embedded database`;
 
@@ -55,7 +56,13 @@ async function inProcessTarget(): Promise<{ target: ReplayTarget; lockAfter: num
   });
   console.log('ready');
   return {
-    target: { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, publicBaseUrl: config.publicBaseUrl, authToken: config.twilio.authToken, qaToken },
+    target: {
+      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      publicBaseUrl: config.publicBaseUrl,
+      authToken: config.twilio.authToken,
+      jambonzSecret: config.jambonz.webhookSecret,
+      qaToken,
+    },
     lockAfter: config.lock.afterFailures,
     async stop() {
       server.closeAllConnections();
@@ -72,7 +79,9 @@ async function main(): Promise<number> {
     allowPositionals: true,
     options: {
       target: { type: 'string' },
+      carrier: { type: 'string', default: 'twilio' },
       'auth-token': { type: 'string' },
+      'jambonz-secret': { type: 'string' },
       'qa-token': { type: 'string' },
       'public-url': { type: 'string' },
       junit: { type: 'string' },
@@ -87,6 +96,8 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  const carrier = values.carrier;
+  if (carrier !== 'twilio' && carrier !== 'jambonz') throw new UsageError(`--carrier must be twilio or jambonz, not ${carrier}`);
   const concurrency = Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency must be a whole number ≥ 1');
   const files = await scriptFiles(positionals.length ? positionals : ['qa/scripts']);
@@ -114,6 +125,7 @@ async function main(): Promise<number> {
       baseUrl: values.target.replace(/\/+$/, ''),
       publicBaseUrl: values['public-url'] ?? values.target.replace(/\/+$/, ''),
       authToken: values['auth-token'] ?? config.twilio.authToken,
+      jambonzSecret: values['jambonz-secret'] ?? config.jambonz.webhookSecret,
       qaToken: values['qa-token'] ?? config.qaToken,
     };
     lockAfter = config.lock.afterFailures;
@@ -122,11 +134,12 @@ async function main(): Promise<number> {
     target = server.target;
     lockAfter = server.lockAfter;
   }
+  target = { ...target, carrier };
   try {
     const withGenerated = values['no-generated'] ? false : (values.generated ?? positionals.length === 0);
     const generated = withGenerated ? generatedScripts({ lockAfterFailures: lockAfter }) : [];
     const all = [...scripts, ...generated];
-    console.log(`running ${scripts.length} script(s)${generated.length ? ` and ${generated.length} generated path(s)` : ''} against ${target.baseUrl}, ${concurrency} at a time`);
+    console.log(`running ${scripts.length} script(s)${generated.length ? ` and ${generated.length} generated path(s)` : ''} against ${target.baseUrl} through ${carrier}, ${concurrency} at a time`);
     const results = await runScripts(all, target, {
       concurrency,
       onResult: (result, done, total) => {

@@ -107,6 +107,7 @@ export const MESSAGES = {
   'call.id': { 'zh-CN': '身份证号', 'en-US': 'ID' },
   'call.language': { 'zh-CN': '通话语言', 'en-US': 'Language' },
   'call.duration': { 'zh-CN': '时长', 'en-US': 'Duration' },
+  'call.carrier': { 'zh-CN': '语音平台', 'en-US': 'Carrier' },
   'call.seconds': { 'zh-CN': '{n} 秒', 'en-US': '{n} s' },
   'call.outcome': { 'zh-CN': '结果', 'en-US': 'Outcome' },
   'call.endedIn': { 'zh-CN': '结束于', 'en-US': 'Ended in' },

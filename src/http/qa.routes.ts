@@ -8,9 +8,10 @@ import type { LockRules } from '../storage/card-guard.repository.ts';
 import type { Store } from '../storage/store.ts';
 import { AppError } from './app-error.ts';
 import { bearerMatches } from './bearer-token.ts';
+import { isCallId } from '../domain/call-id.ts';
 
 const query = z.object({ to: z.string().min(3).max(254) });
-const callSid = z.string().regex(/^CA[0-9A-Za-z]{10,40}$/);
+const callSid = z.string().refine(isCallId);
 const citizensBody = z.object({
   citizens: z.array(citizenRecord.extend({ failedVerifications: z.number().int().min(0).max(50).optional() })).max(100),
   /** Callers whose open callback request is withdrawn, so a script replays the same way every time. */
@@ -52,7 +53,7 @@ export function qaRoutes(store: Pick<Store, 'outbox' | 'callSessions' | 'citizen
 
   router.get('/calls/:callSid/timeline', async (req, res) => {
     const sid = callSid.safeParse(req.params.callSid);
-    if (!sid.success) throw new AppError(400, 'bad-request', 'callSid: must look like a Twilio call id');
+    if (!sid.success) throw new AppError(400, 'bad-request', 'callSid: must be a call id (a Twilio CallSid or a jambonz call_sid)');
     const timeline = await readCallTimeline(store, sid.data);
     if (!timeline) throw new AppError(404, 'not-found', 'no such call');
     res.json(timeline);

@@ -131,7 +131,11 @@ function lastHeardHtml(ctx: PageContext, t_: CallTimeline): string {
   return `<section class="last-heard" data-reason="${heard.reason}"><h2>${t(ctx, 'call.lastHeard')}</h2><p>${intro}</p>${prompts}</section>`;
 }
 
-/** One call: facts, the step-by-step timeline in words (code names in tooltips), what the caller heard last, the password change and the log lines. */
+/** How carriers are named on the call page (their own spelling, in every console language). */
+const CARRIER_NAMES: Record<string, string> = { twilio: 'Twilio', jambonz: 'jambonz' };
+
+/** One call: facts (the carrier that served it among them), the step-by-step timeline in words (code names in tooltips), what the caller heard last, the password change and the log lines. */
+
 export function callPage(ctx: PageContext, tl: CallTimeline): string {
   const c = tl.call;
   const states = (names: string[]) => names.map((name) => word(STATE_LABELS, ctx, name)).join(' → ');
@@ -173,6 +177,7 @@ export function callPage(ctx: PageContext, tl: CallTimeline): string {
   <dt>${t(ctx, 'call.caller')}</dt><dd class="mono">${esc(c.callerMasked)}</dd><dt>${t(ctx, 'call.id')}</dt><dd class="mono">${esc(c.idMasked ?? '–')}</dd>
   <dt>${t(ctx, 'call.language')}</dt><dd>${word(CALL_LANGUAGE_LABELS, ctx, c.language)}</dd><dt>${t(ctx, 'call.duration')}</dt><dd>${c.durationSeconds === null ? '–' : t(ctx, 'call.seconds', { n: c.durationSeconds })}</dd>
   <dt>${t(ctx, 'call.outcome')}</dt><dd class="ending" data-outcome="${esc(c.outcome ?? '')}">${outcomeBadge(ctx, c.outcome, c.hadTrouble, tl.refused)}</dd><dt>${t(ctx, 'call.endedIn')}</dt><dd>${tl.ending.state ? word(STATE_LABELS, ctx, tl.ending.state) : t(ctx, 'call.stillInProgress')}</dd>
+  <dt>${t(ctx, 'call.carrier')}</dt><dd data-carrier="${esc(c.carrier)}">${esc(CARRIER_NAMES[c.carrier] ?? c.carrier)}</dd>
 </dl>
 <div class="actions"><a href="/api/supervisor/calls/${esc(c.callSid)}/timeline.json" download>${t(ctx, 'call.exportJson')}</a>${c.idMasked ? `<a class="card-link" href="/supervisor/calls/${esc(c.callSid)}/card">${t(ctx, 'call.openCard')} <span class="mono">${esc(c.idMasked)}</span></a>` : ''}<a href="/supervisor/calls">${t(ctx, 'call.back')}</a></div>
 ${lastHeardHtml(ctx, tl)}

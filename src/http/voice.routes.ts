@@ -5,8 +5,10 @@ import type { PromptParams } from '../../prompts/catalogue.ts';
 import type { CallTurnService, TurnAnswer } from '../services/call-turn.service.ts';
 import { renderAnswer, renderDialDone, renderRecovery, SAY_ONLY, type Speech } from '../twiml/call-response.renderer.ts';
 import { AppError } from './app-error.ts';
+import { TWILIO_CALL_SID } from '../domain/call-id.ts';
+import { callbackReachable } from '../domain/caller-id.ts';
 
-const callSid = z.string().regex(/^CA[0-9A-Za-z]{10,40}$/, 'CallSid must look like a Twilio call id');
+const callSid = z.string().regex(TWILIO_CALL_SID, 'CallSid must look like a Twilio call id');
 const phone = z.string().max(256).optional().default('');
 const startBody = z.object({ CallSid: callSid, From: phone, To: phone, Caller: phone });
 const gatherBody = z.object({
@@ -23,15 +25,6 @@ const statusBody = z.object({
 const dialBody = z.object({ CallSid: callSid, DialCallStatus: z.string().max(32).default(''), From: phone, Caller: phone });
 const langQuery = z.object({ lang: z.enum(['zh-CN', 'en-US']).default('zh-CN') });
 const dialQuery = langQuery.extend({ step: z.coerce.number().int().min(1).max(10_000).optional() });
-
-/** Caller ids that mean "withheld" on Twilio (ANONYMOUS, RESTRICTED, UNAVAILABLE spelt on a keypad). */
-const WITHHELD = new Set(['266696687', '7378742833', '86282452253', '8656696']);
-
-/** Whether a caller id is a number that can be called back (not withheld, not a SIP or client name). */
-export function callbackReachable(from: string): boolean {
-  const digits = from.replace(/[^0-9]/g, '');
-  return /^\+?[0-9 ()-]+$/.test(from) && digits.length >= 7 && !WITHHELD.has(digits);
-}
 
 /** Parses a request part against a schema or throws a 400 naming the first problem. */
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {

@@ -4,15 +4,24 @@ import twilio from 'twilio';
 import { LANGUAGES, PROMPTS, promptText, type Language, type PromptId } from '../../prompts/catalogue.ts';
 import type { AgentBehaviour } from './call-script.ts';
 
-/** Where the replayer rings: the URL it connects to, the URL Twilio would sign, the auth token and the QA token. */
+/** Which carrier's webhooks a replayed call sends. */
+export type Carrier = 'twilio' | 'jambonz';
+
+/** Where the replayer rings: the URL it connects to, the URL Twilio would sign, the auth token (or jambonz's webhook secret) and the QA token. */
 export interface ReplayTarget {
+  /** Whose webhooks the calls send: Twilio's (the default) or jambonz's. */
+  carrier?: Carrier;
+  /** The jambonz application's webhook secret (for `carrier: 'jambonz'`). */
+  jambonzSecret?: string;
+  /** Path of the call webhook, when not the carrier's default (`/voice`, `/jambonz/call`). */
+  callHookPath?: string;
   /** Origin the HTTP requests go to, e.g. `http://127.0.0.1:3000`. */
   baseUrl: string;
   /** Origin the app checks signatures against (its PUBLIC_BASE_URL); the base URL when not given. */
   publicBaseUrl?: string;
   authToken: string;
   qaToken?: string;
-  /** Path of the status callback configured in the Twilio console. */
+  /** Path of the status callback configured at the carrier (`/voice/status`, `/jambonz/status` by default). */
   statusCallbackPath?: string;
 }
 
@@ -157,12 +166,25 @@ export function gatheredDigits(keys: string, gather: { numDigits?: number; finis
   return gatheredKeys(keys, gather).digits;
 }
 
+/** A call being replayed, whichever carrier's webhooks it sends: start, keys, silence, hang-up, and what was heard. */
+export interface ReplayCall {
+  readonly callSid: string;
+  readonly transcript: TranscriptLine[];
+  readonly ended: boolean;
+  readonly dialled: string | null;
+  readonly waiting: boolean;
+  start(): Promise<Utterance[]>;
+  press(keys: string, shown?: string): Promise<Utterance[]>;
+  silence(): Promise<Utterance[]>;
+  hangup(): Promise<void>;
+}
+
 /**
  * One call placed the way Twilio places it: every webhook signed with the auth token, the TwiML followed
  * (`<Say>`, `<Play>`, `<Pause>`, `<Gather>`, `<Redirect>`, `<Dial>` and its action, `<Hangup>`), and the
  * status callback sent when the call ends.
  */
-export class CallReplayer {
+export class CallReplayer implements ReplayCall {
   readonly callSid: string;
   readonly transcript: TranscriptLine[] = [];
   ended = false;
@@ -235,7 +257,7 @@ export class CallReplayer {
   /** Rings the line and returns what it says before it first waits for keys (or ends). */
   async start(): Promise<Utterance[]> {
     this.note({ who: 'network', text: `call ${this.callSid} from ${this.from}` });
-    const url = `${this.publicBase}/voice`;
+    const url = `${this.publicBase}${this.target.callHookPath ?? '/voice'}`;
     const twiml = await this.post(url, this.params({ CallStatus: 'ringing' }));
     return this.follow(twiml, url);
   }

@@ -1,7 +1,8 @@
 import { promptText, type Language } from '../../prompts/catalogue.ts';
-import { awaitOutboxCode, CallReplayer, describe, fetchOnce, ReplayError, type ReplayTarget, type TranscriptLine, type Utterance } from './call-replayer.ts';
+import { awaitOutboxCode, describe, outboxCodes, fetchOnce, ReplayError, type ReplayTarget, type TranscriptLine, type Utterance } from './call-replayer.ts';
 import { ScriptError, type CallScript, type Expectation, type ScriptCall, type ScriptStep } from './call-script.ts';
 import type { TimelineTurn } from './flow-coverage.ts';
+import { placeCall } from './place-call.ts';
 
 /** The outcome of one script: pass/fail, where and why it failed (with a diff), its transcript and its calls' timelines. */
 export interface ScriptResult {
@@ -67,7 +68,7 @@ async function loadCitizens(script: CallScript, target: ReplayTarget): Promise<v
 }
 
 async function runCall(call: ScriptCall, target: ReplayTarget, result: ScriptResult, usedCodes: Set<string>): Promise<void> {
-  const replayer = new CallReplayer(target, call.caller, { agent: call.agent, onLine: (line) => result.transcript.push(line) });
+  const replayer = placeCall(target, call.caller, { agent: call.agent, onLine: (line) => result.transcript.push(line) });
   result.callSids.push(replayer.callSid);
   let heard = await replayer.start();
   let cursor = 0;
@@ -145,13 +146,24 @@ async function runCall(call: ScriptCall, target: ReplayTarget, result: ScriptRes
   }
 }
 
+/**
+ * The codes already in the outbox for the addresses a script reads codes from: an earlier run against the same
+ * target (the other carrier's, or yesterday's) left them, and one of them must never pass for this run's code.
+ */
+async function earlierCodes(script: CallScript, target: ReplayTarget): Promise<Set<string>> {
+  const addresses = new Set(script.calls.flatMap((call) => call.steps.flatMap((step) => (step.kind === 'code' ? [step.to] : []))));
+  const codes = new Set<string>();
+  for (const address of addresses) for (const code of await outboxCodes(target, address)) codes.add(code);
+  return codes;
+}
+
 /** Runs one script against a target (citizens first, then each call in order) and says whether it passed. */
 export async function runScript(script: CallScript, target: ReplayTarget): Promise<ScriptResult> {
   const started = Date.now();
   const result: ScriptResult = { file: script.file, name: script.name, passed: false, transcript: [], callSids: [], timelines: [], durationMs: 0 };
   try {
     await loadCitizens(script, target);
-    const usedCodes = new Set<string>();
+    const usedCodes = await earlierCodes(script, target);
     for (const call of script.calls) await runCall(call, target, result, usedCodes);
     result.passed = true;
   } catch (error) {

@@ -7,6 +7,7 @@ import type { Store } from '../storage/store.ts';
 import { parseConsoleRange, parseOr400 } from './console-range.parser.ts';
 import { csvField } from './csv-field.ts';
 import type { ConsoleUser } from './supervisor-account.service.ts';
+import { CALL_ID_SEARCH } from '../domain/call-id.ts';
 
 /** What the access log records. */
 export const ACCESS_ACTIONS = [
@@ -42,7 +43,7 @@ const accessQuery = z.object({
   range: z.string().max(20).optional(),
   supervisor: z.string().trim().toLowerCase().max(64).optional(),
   what: z.enum(ACCESS_ACTIONS).or(z.literal('')).optional(),
-  callSid: z.string().trim().max(64).regex(/^[A-Za-z0-9]*$/, 'must be a Twilio CallSid').optional(),
+  callSid: z.string().trim().max(64).regex(CALL_ID_SEARCH, 'must be a call id (a Twilio CallSid or a jambonz call_sid)').optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 

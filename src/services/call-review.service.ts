@@ -17,6 +17,7 @@ import { parseConsoleRange, parseOr400 as parse } from './console-range.parser.t
 import { csvField } from './csv-field.ts';
 import { machineGraph, type FlowGraph } from './flow-graph.service.ts';
 import type { ConsoleUser } from './supervisor-account.service.ts';
+import { CALL_ID_SEARCH } from '../domain/call-id.ts';
 
 /**
  * Outcomes supervisors can filter by: stored values, plus `error` (the call met a technical problem) and
@@ -53,7 +54,7 @@ const searchQuery = z.object({
   caller: z.string().trim().max(32).optional(),
   id: z.string().trim().max(32).optional(),
   language: z.enum(['zh-CN', 'en-US']).or(z.literal('')).optional(),
-  callSid: z.string().trim().max(64).regex(/^[A-Za-z0-9]*$/, 'must be a Twilio CallSid').optional(),
+  callSid: z.string().trim().max(64).regex(CALL_ID_SEARCH, 'must be a call id (a Twilio CallSid or a jambonz call_sid)').optional(),
   after: z.string().max(200).optional(),
 });
 

@@ -3,6 +3,7 @@ import { AppError } from '../http/app-error.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { CallbackRequest } from '../storage/callback-request.repository.ts';
 import type { Store } from '../storage/store.ts';
+import { isCallId } from '../domain/call-id.ts';
 
 /** How a supervisor closes a callback request. */
 export const CALLBACK_RESOLUTIONS = ['called-back', 'no-answer', 'not-needed'] as const;
@@ -14,7 +15,7 @@ export type CallbackResolution = (typeof CALLBACK_RESOLUTIONS)[number];
 export type OpenCallback = CallbackRequest & { overdue: boolean };
 
 const closeBody = z.object({ resolution: z.enum(CALLBACK_RESOLUTIONS, { message: `must be one of ${CALLBACK_RESOLUTIONS.join(', ')}` }) });
-const callSid = z.string().regex(/^CA[0-9A-Za-z]{10,40}$/, 'must be a Twilio CallSid');
+const callSid = z.string().refine(isCallId, 'must be a call id (a Twilio CallSid or a jambonz call_sid)');
 
 /** The callback queue for the console: the open requests, and closing one (any signed-in supervisor). */
 export class CallbackQueueService {

@@ -5,7 +5,9 @@ import { z } from 'zod';
 import { promptSource, promptText, type Language, type PromptId, type PromptParams } from '../../prompts/catalogue.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logging/logger.ts';
+import type { JambonzSpeech } from '../jambonz/call-verbs.renderer.ts';
 import type { Speech } from '../twiml/call-response.renderer.ts';
+import type { AudioRule } from './prompt-voicing.ts';
 import { MANIFEST_FILE, type ManifestEntry } from './prompt-build.service.ts';
 
 const manifestSchema = z.object({
@@ -80,17 +82,24 @@ export class PromptAudio {
     return entry;
   }
 
-  /** The absolute URL Twilio fetches for a prompt's audio, or null when it has none that is current. */
+  /** The absolute URL the carrier fetches for a prompt's audio, or null when it has none that is current. */
   audioUrl(id: PromptId, language: Language, params: PromptParams): string | null {
     const entry = this.current(id, language, params);
     return entry ? `${this.publicBaseUrl}/audio/${entry.file}` : null;
   }
 }
 
-/** How the app voices prompts: the configured `<Say>` voices, and the audio when it is enabled. */
+/** The audio rule every carrier follows: the built audio's URL where it is current and audio is enabled, else null (said). */
+export function audioRuleFor(config: Config, audio: PromptAudio): AudioRule {
+  return (id, language, params) => (config.audio.enabled ? audio.audioUrl(id, language, params) : null);
+}
+
+/** How the Twilio adapter voices prompts: the configured `<Say>` voices, and the audio when it is enabled. */
 export function speechFor(config: Config, audio: PromptAudio): Speech {
-  return {
-    sayVoices: config.voices.say,
-    audioUrl: (id, language, params) => (config.audio.enabled ? audio.audioUrl(id, language, params) : null),
-  };
+  return { sayVoices: config.voices.say, audioUrl: audioRuleFor(config, audio) };
+}
+
+/** How the jambonz adapter voices prompts: the configured synthesizers for `say`, and the same audio rule for `play`. */
+export function jambonzSpeechFor(config: Config, audio: PromptAudio): JambonzSpeech {
+  return { synthesizers: config.jambonz.voices, audioUrl: audioRuleFor(config, audio) };
 }

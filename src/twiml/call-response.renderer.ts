@@ -1,6 +1,7 @@
 import twilio from 'twilio';
 import type { GatherTimer, StateMeta } from '../../flows/call.machine.ts';
-import { parsePromptRef, perCallOf, PROMPTS, refText, VOICES, type Language, type PromptId, type PromptParams, type PromptRef } from '../../prompts/catalogue.ts';
+import { VOICES, type Language, type PromptId, type PromptParams, type PromptRef } from '../../prompts/catalogue.ts';
+import { voicePrompt, voicePrompts, type AudioRule, type VoicedPrompt } from '../services/prompt-voicing.ts';
 
 const { VoiceResponse } = twilio.twiml;
 type Node = { say: InstanceType<typeof VoiceResponse>['say']; play: InstanceType<typeof VoiceResponse>['play'] };
@@ -16,7 +17,7 @@ export const SAY_VOICES: Record<Language, { language: 'cmn-CN' | 'en-US'; voice:
 export interface Speech {
   sayVoices: Record<Language, string>;
   /** The URL of a prompt's current audio, or null (no audio, audio disabled, or built from other words). */
-  audioUrl(id: PromptId, language: Language, params: PromptParams): string | null;
+  audioUrl: AudioRule;
 }
 
 /** `<Say>` only, with the default voices. */
@@ -28,15 +29,17 @@ export const SAY_ONLY: Speech = {
 /** The prompts the renderer plays on its own (outside any state's meta). */
 export const RENDERER_PROMPTS = ['trouble.apology', 'goodbye', 'agent.transfer', 'agent.busy'] as const satisfies readonly PromptId[];
 
-/**
- * One prompt in one language: `<Play>` of its audio when current, else `<Say>` in the language's voice. A prompt
- * with per-call values (`id.length?entered=12`) is never pre-built, so it is always said.
- */
+/** Adds voiced prompts to a TwiML node: `<Play>` of current audio, else `<Say>` in the language's voice. */
+function utter(node: Node, speech: Speech, prompts: VoicedPrompt[]): void {
+  for (const prompt of prompts) {
+    if (prompt.kind === 'play') node.play(prompt.url);
+    else node.say({ language: VOICES[prompt.language].languageCode, voice: speech.sayVoices[prompt.language] as SayAttributes['voice'] }, prompt.text);
+  }
+}
+
+/** One prompt in one language (see `voicePrompt`: a prompt with per-call values is always said). */
 function voice(node: Node, speech: Speech, ref: PromptRef, language: Language, params: PromptParams = {}): void {
-  const id = parsePromptRef(ref).id as PromptId;
-  const url = Object.keys(perCallOf(id)).length === 0 ? speech.audioUrl(id, language, params) : null;
-  if (url) node.play(url);
-  else node.say({ language: VOICES[language].languageCode, voice: speech.sayVoices[language] as SayAttributes['voice'] }, refText(ref, language, params));
+  utter(node, speech, [voicePrompt(ref, language, params, speech.audioUrl)]);
 }
 
 /** What the renderer needs besides the state: where gathers post, how long each kind of gather waits, whom to dial. */
@@ -53,10 +56,8 @@ export interface RenderOptions {
   speech?: Speech;
 }
 
-function speak(node: Node, speech: Speech, ref: PromptRef, language: Language, params: PromptParams, bilingual = false): void {
-  const entry = PROMPTS[parsePromptRef(ref).id as PromptId] as { bilingual?: boolean };
-  const languages: Language[] = entry.bilingual || bilingual ? ['zh-CN', 'en-US'] : [language];
-  for (const lang of languages) voice(node, speech, ref, lang, params);
+function speak(node: Node, speech: Speech, refs: PromptRef[], options: RenderOptions): void {
+  utter(node, speech, voicePrompts(refs, { language: options.language, bilingual: options.bilingual ?? false, params: options.params, audioUrl: speech.audioUrl }));
 }
 
 /** `<Dial>` to the agent; with a step, its result comes back as a turn of the call (`DIAL_RESULT`), else to the stateless route. */
@@ -72,7 +73,6 @@ function dial(response: InstanceType<typeof VoiceResponse>, language: Language, 
  */
 export function renderState(meta: StateMeta, notice: PromptRef[], options: RenderOptions): string {
   const response = new VoiceResponse();
-  const both = options.bilingual ?? false;
   const speech = options.speech ?? SAY_ONLY;
   if (meta.gather) {
     const gather = response.gather({
@@ -83,10 +83,10 @@ export function renderState(meta: StateMeta, notice: PromptRef[], options: Rende
       actionOnEmptyResult: true,
       ...(meta.gather.kind === 'menu' ? { numDigits: 1, finishOnKey: '' } : { finishOnKey: '#' }),
     });
-    for (const id of [...notice, ...meta.prompts]) speak(gather, speech, id, options.language, options.params, both);
+    speak(gather, speech, [...notice, ...meta.prompts], options);
     return response.toString();
   }
-  for (const id of [...notice, ...meta.prompts]) speak(response, speech, id, options.language, options.params, both);
+  speak(response, speech, [...notice, ...meta.prompts], options);
   if (meta.end === 'dial') dial(response, options.language, options.agentNumber, options.step);
   else response.hangup();
   return response.toString();

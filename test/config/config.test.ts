@@ -39,6 +39,9 @@ describe('configuration', () => {
     ['GATHER_TIMEOUT_MENU_SECONDS', 'soon'],
     ['CALLBACK_WITHIN_HOURS', '0'],
     ['AGENT_HOURS', '9 to 5'],
+    ['JAMBONZ_WEBHOOK_SECRET', 'short'],
+    ['JAMBONZ_VOICE_ZH', 'google/en-US/en-US-Neural2-F'],
+    ['JAMBONZ_VOICE_EN', 'Polly.Joanna'],
   ] as const) {
     it(`when ${name} is ${JSON.stringify(value)}, start-up stops naming ${name}`, () => {
       expect(() => loadConfig({ [name]: value })).to.throw(ConfigError, name);
@@ -88,11 +91,18 @@ describe('configuration', () => {
       ['METRICS_TOKEN', ''],
       ['MONGODB_URI', ''],
       ['LOAD_DEMO_DATA', 'true'],
+      ['JAMBONZ_WEBHOOK_SECRET', 'dev-jambonz-webhook-secret-change-me'],
+      ['JAMBONZ_WEBHOOK_SECRET', 'only-16-characters'],
     ] as const) {
       it(`stops start-up naming ${name} when it is ${JSON.stringify(value)}`, () => {
         expect(() => loadConfig({ ...safe, [name]: value })).to.throw(ConfigError, name);
       });
     }
+
+    it('the jambonz routes are off in production unless the account\'s own secret is given', () => {
+      expect(loadConfig(safe).jambonz.webhookSecret).to.equal(undefined);
+      expect(loadConfig({ ...safe, JAMBONZ_WEBHOOK_SECRET: 'a-real-jambonz-webhook-secret' }).jambonz.webhookSecret).to.equal('a-real-jambonz-webhook-secret');
+    });
 
     it('demo citizens are opt-in outside development', () => {
       expect(loadConfig({ NODE_ENV: 'test' }).loadDemoData).to.equal(false);
@@ -105,6 +115,18 @@ describe('configuration', () => {
       expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).to.equal('loopback, 10.0.0.0/8');
       expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).to.equal(false);
     });
+  });
+
+  it('jambonz: a development secret by default only in development, and a synthesizer per language with an optional credential label', () => {
+    expect(loadConfig({}).jambonz.webhookSecret).to.equal('dev-jambonz-webhook-secret-change-me');
+    expect(loadConfig({ NODE_ENV: 'test' }).jambonz.webhookSecret).to.equal(undefined);
+    expect(loadConfig({}).jambonz.voices).to.deep.equal({
+      'zh-CN': { vendor: 'google', language: 'cmn-CN', voice: 'cmn-CN-Wavenet-A' },
+      'en-US': { vendor: 'google', language: 'en-US', voice: 'en-US-Neural2-F' },
+    });
+    const custom = loadConfig({ JAMBONZ_VOICE_ZH: 'microsoft/zh-CN/zh-CN-XiaoxiaoNeural/cn-east', JAMBONZ_VOICE_EN: 'aws/en-US/Joanna' });
+    expect(custom.jambonz.voices['zh-CN']).to.deep.equal({ vendor: 'microsoft', language: 'zh-CN', voice: 'zh-CN-XiaoxiaoNeural', label: 'cn-east' });
+    expect(custom.jambonz.voices['en-US']).to.deep.equal({ vendor: 'aws', language: 'en-US', voice: 'Joanna' });
   });
 
   it('needs a sending number when Twilio Messaging is configured', () => {

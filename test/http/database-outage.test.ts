@@ -13,6 +13,7 @@ import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../src/storage/
 import { openStore, type Store } from '../../src/storage/store.ts';
 import { signedPost, TEST_ENV, type TestApp } from '../support/test-app.ts';
 import { parseTwiml } from '../support/twiml.ts';
+import { callInfo, jambonzPost, parseVerbs } from '../support/jambonz.ts';
 
 describe('when the database goes away mid-call', function () {
   this.timeout(60_000);
@@ -75,6 +76,23 @@ describe('when the database goes away mid-call', function () {
     expect(metrics).to.match(/^hotline_database_errors_total\{where="turn"\} [1-9]/m);
     expect(metrics).to.match(/^hotline_turns_total\{event="DIGITS",result="apology"\} 1$/m);
     failedTurn = { action: menu.gather!.action };
+  });
+
+  it('through jambonz too: a turn while the database is away is answered with the apology in the caller\'s language as verbs, a new call with it in both', async () => {
+    const callSid = '0b7c2a4e-1d2f-4e6a-9c3b-5a6d7e8f9a0b';
+    const res = await jambonzPost(t, '/jambonz/gather?step=2&lang=en-US', callInfo(callSid, '+8613800138000', { reason: 'dtmfDetected', digits: '1' }));
+    expect(res.status).to.equal(200);
+    expect(res.type).to.equal('application/json');
+    const apology = parseVerbs(res.body);
+    expect([...new Set(apology.says.map((s) => s.language))]).to.deep.equal(['en-US']);
+    expect(apology.text).to.contain('Sorry, we are having a technical problem.');
+    expect(apology.gather?.actionHook).to.equal('/jambonz/recover?lang=en-US');
+    expect(apology.hangup).to.equal(true);
+    const agent = parseVerbs((await jambonzPost(t, apology.gather!.actionHook, callInfo(callSid, '+8613800138000', { reason: 'dtmfDetected', digits: '0' }))).body);
+    expect(agent.dial).to.equal(TEST_ENV.AGENT_NUMBER);
+    const fresh = parseVerbs((await jambonzPost(t, '/jambonz/call', callInfo('1c8d3b5f-2e3a-4f7b-8d4c-6b7e8f9a0b1c', '+8613800138000'))).body);
+    expect(fresh.says.map((s) => s.language)).to.include.members(['cmn-CN', 'en-US']);
+    expect(fresh.text).to.contain('Sorry, we are having a technical problem.');
   });
 
   it('when it comes back, nothing was half-written: the call is where it was, the lost turn replays, and new calls complete', async function () {

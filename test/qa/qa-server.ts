@@ -7,6 +7,8 @@ import { startTestApp, TEST_ENV, type TestApp } from '../support/test-app.ts';
 export interface ListeningApp {
   t: TestApp;
   target: ReplayTarget;
+  /** The same app rung through its jambonz webhooks. */
+  jambonz: ReplayTarget;
   close(): Promise<void>;
 }
 
@@ -17,9 +19,11 @@ export async function listenTestApp(name: string, options: Parameters<typeof sta
     const s = t.app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const port = (server.address() as AddressInfo).port;
+  const target: ReplayTarget = { baseUrl: `http://127.0.0.1:${port}`, publicBaseUrl: t.config.publicBaseUrl, authToken: t.config.twilio.authToken, qaToken: TEST_ENV.QA_TOKEN };
   return {
     t,
-    target: { baseUrl: `http://127.0.0.1:${port}`, publicBaseUrl: t.config.publicBaseUrl, authToken: t.config.twilio.authToken, qaToken: TEST_ENV.QA_TOKEN },
+    target,
+    jambonz: { ...target, carrier: 'jambonz', jambonzSecret: t.config.jambonz.webhookSecret },
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

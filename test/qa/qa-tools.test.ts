@@ -129,6 +129,43 @@ describe('QA tools: routes, export, the terminal phone and the qa command', func
     expect((await s.t.store.callSessions.find(sid))?.outcome).to.equal('password-changed');
   });
 
+  it('npm run call -- --carrier jambonz rings the jambonz side: signed JSON webhooks, the same prompts, a call recorded as jambonz\'s', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/phone.ts', '--carrier', 'jambonz', '--target', s.target.baseUrl, '--jambonz-secret', s.t.config.jambonz.webhookSecret!, '--qa-token', TEST_ENV.QA_TOKEN, '--from', '+8613800138009'],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    child.stdin.end('2\n\nh\n');
+    expect(await exited, out).to.equal(0);
+    expect(out).to.contain('through jambonz');
+    expect(out).to.contain('🔊 Welcome. For English, press 2.');
+    expect(out).to.contain('🔊 For a forgotten or new password, press 1.');
+    expect(out).to.contain('🔊 We did not hear a key.');
+    const sid = /call ([0-9a-f-]{36}) from/.exec(out)![1];
+    const call = await s.t.store.callSessions.find(sid);
+    expect(call?.carrier).to.equal('jambonz');
+    expect(call?.outcome).to.equal('abandoned');
+  });
+
+  it('npm run qa -- --carrier jambonz replays scripts through the jambonz webhooks of an in-process hotline', async () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/qa.ts', 'qa/scripts/policy-menu.yaml', '--carrier', 'jambonz'], {
+      encoding: 'utf8',
+      timeout: 90_000,
+      env: { ...process.env, MONGODB_URI: testMongoUri(), LOG_LEVEL: 'error' },
+    });
+    expect(run.status, run.stdout + run.stderr).to.equal(0);
+    expect(run.stdout).to.contain('through jambonz');
+    expect(run.stdout).to.match(/\[1\/1\] ✓ Policy information menu \(English\)/);
+    expect(run.stdout).to.contain('1 passed, 0 failed');
+    const refused = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/qa.ts', '--carrier', 'sip'], { encoding: 'utf8', timeout: 30_000 });
+    expect(refused.status).to.equal(2);
+    expect(refused.stderr).to.contain('--carrier must be twilio or jambonz');
+  });
+
   it('npm run qa runs scripts on an in-process hotline, prints coverage, writes JUnit and exits 0', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'qa-cli-'));
     try {

@@ -21,6 +21,7 @@ export const TEST_ENV = {
   NODE_ENV: 'test',
   PUBLIC_BASE_URL: 'https://hotline.test',
   TWILIO_AUTH_TOKEN: 'test-auth-token-0123456789',
+  JAMBONZ_WEBHOOK_SECRET: 'wh_secret_test0123456789abcdef',
   PIN_PEPPER: 'test-pepper-0123456789abcdef',
   QA_TOKEN: 'qa-token-for-tests',
   AGENT_NUMBER: '+861012333',

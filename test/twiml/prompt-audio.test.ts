@@ -6,7 +6,10 @@ import type { AnyStateNode } from 'xstate';
 import { callMachine, type StateMeta } from '../../flows/call.machine.ts';
 import { LANGUAGES, PROMPTS, promptRef, promptText, type Language, type PromptId } from '../../prompts/catalogue.ts';
 import { loadConfig } from '../../src/config.ts';
-import { PromptAudio, speechFor } from '../../src/services/prompt-audio.service.ts';
+import { jambonzSpeechFor, PromptAudio, speechFor } from '../../src/services/prompt-audio.service.ts';
+import jambonzSpecs from '@jambonz/verb-specifications';
+import { renderState as renderVerbs } from '../../src/jambonz/call-verbs.renderer.ts';
+import { parseVerbs } from '../support/jambonz.ts';
 import { buildPromptAudio, MANIFEST_FILE, type AudioManifest } from '../../src/services/prompt-build.service.ts';
 import type { SpeechEngine } from '../../src/speech/speech-engine.ts';
 import { wavFile } from '../../src/speech/wav-audio.ts';
@@ -114,6 +117,26 @@ describe('prompt audio in TwiML', function () {
       expect(responseChildren(busy).map((n) => [n.name, n.text])).to.deep.equal([['Play', url('agent.busy')], ['Hangup', '']]);
     });
   }
+
+  it('through jambonz the same rule holds: play of the built file where its words are current, say for per-call values, say everywhere with AUDIO_ENABLED=false', async () => {
+    const jambonzSpeech = async (env: Record<string, string> = {}) => {
+      const config = loadConfig({ ...TEST_ENV, AUDIO_DIR: dir, ...env });
+      return jambonzSpeechFor(config, await PromptAudio.load({ dir: config.audio.dir, publicBaseUrl: config.publicBaseUrl }));
+    };
+    const meta: StateMeta = { prompts: ['id.ending.choice'], gather: { kind: 'menu', timer: 'menu' } };
+    const options = { language: 'en-US' as const, step: 4, timeouts: TIMEOUTS, agentNumber: '+1', params: PARAMS };
+    const verbs = renderVerbs(meta, [promptRef('id.ending', { last4: '002X' })], { ...options, speech: await jambonzSpeech() });
+    expect(() => jambonzSpecs.validate({ debug: () => undefined, info: () => undefined }, verbs)).not.to.throw();
+    const parsed = parseVerbs(verbs);
+    expect(parsed.says.map((say) => say.text)).to.deep.equal(['That number does not check out. It ends in 0, 0, 2, X.']);
+    expect(parsed.plays).to.deep.equal([`${BASE}/audio/${fileOf('id.ending.choice', 'en-US')}`]);
+    const stale = parseVerbs(renderVerbs({ prompts: ['card.locked'], end: 'hangup' }, [], { ...options, params: { ...PARAMS, lockMinutes: 45 }, speech: await jambonzSpeech() }));
+    expect(stale.plays).to.deep.equal([]);
+    expect(stale.text).to.include('45 minutes');
+    const off = parseVerbs(renderVerbs(meta, [], { ...options, speech: await jambonzSpeech({ AUDIO_ENABLED: 'false' }) }));
+    expect(off.plays).to.deep.equal([]);
+    expect(off.text).to.equal(promptText('id.ending.choice', 'en-US'));
+  });
 
   it('a prompt built with other values (a changed LOCK_MINUTES) is spoken with <Say>, never played stale', async () => {
     const speech = await speechWith();
