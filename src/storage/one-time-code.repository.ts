@@ -112,6 +112,9 @@ export class OneTimeCodeRepository {
 
   /** Forgets every code of a card, so the send limit starts afresh (QA set-up only). */
   async forgetCard(idHash: string): Promise<void> {
+    // A code's use is keyed by the code's slot, which the next code in the same bucket takes again: forget both.
+    const codes = await this.models.OneTimeCode.find({ idHash }, { _id: 1 }).lean();
+    if (codes.length > 0) await this.models.OneTimeCodeUse.deleteMany({ _id: { $in: codes.map((code) => code._id) } });
     await this.models.OneTimeCode.deleteMany({ idHash });
     await this.models.OneTimeCodeHead.deleteOne({ _id: idHash });
   }

@@ -54,6 +54,15 @@ describe('QA tools: routes, export, the terminal phone and the qa command', func
     expect(entry.path).to.deep.equal(['enterId', 'identifying', 'chooseChannel']);
   });
 
+  it('a reset script replayed twice against the same hotline passes both times (the set-up forgets the card\'s used codes)', async () => {
+    const script = await loadCallScript('qa/scripts/reset-by-sms.yaml');
+    const first = await runScript(script, s.target);
+    expect(first.passed, first.failure).to.equal(true);
+    const second = await runScript(script, s.target);
+    expect(second.passed, second.failure).to.equal(true);
+    expect(second.callSids[0]).not.to.equal(first.callSids[0]);
+  });
+
   it('loading script citizens is refused without the token and absent in production', async () => {
     await supertest(s.t.app).post('/qa/citizens').send({ citizens: [] }).expect(401);
     await supertest(s.t.app).post('/qa/citizens').set(auth).send({ citizens: [{ idNumber: 'nope', name: 'x' }] }).expect(400);
