@@ -160,8 +160,10 @@ export function createApp(deps: AppDeps): Express {
   const consoleBound = new ConsoleBound(config.console, { load: (running, waiting) => metrics.consoleLoad(running, waiting), refused: () => metrics.consoleRefused() });
   app.locals.consoleBound = consoleBound;
   const consoleDeps = { auth, accounts, review, access, callbacks, cards, dashboard, audit, publicBaseUrl: config.publicBaseUrl, timeZone };
-  app.use('/supervisor', consoleBound.middleware, supervisorRoutes({ ...consoleDeps, now: deps.now }));
-  app.use('/api/supervisor', consoleBound.middleware, supervisorApiRoutes(consoleDeps));
+  // Sign-in is not queued behind supervisors' reads: it has its own bound (a login hash slot, or 429 at once).
+  const bounded: RequestHandler = (req, res, next) => (req.method === 'POST' && req.path === '/login' ? next() : consoleBound.middleware(req, res, next));
+  app.use('/supervisor', bounded, supervisorRoutes({ ...consoleDeps, now: deps.now }));
+  app.use('/api/supervisor', bounded, supervisorApiRoutes(consoleDeps));
 
   app.use((req, _res, next) => next(new AppError(404, 'not-found', `No route for ${req.method} ${req.path}`)));
   app.use(errorMiddleware(logger, speech, jambonzSpeech));

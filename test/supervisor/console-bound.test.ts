@@ -3,7 +3,7 @@ import supertest from 'supertest';
 import type { ConsoleBound } from '../../src/http/console-bound.middleware.ts';
 import { promSample } from '../../scripts/bench-support.ts';
 import { startTestApp, TestCall, type TestApp } from '../support/test-app.ts';
-import { addSupervisor, signIn } from './console-support.ts';
+import { addSupervisor, ORIGIN, signIn } from './console-support.ts';
 
 /** Waits (without a deadline of its own: mocha's timeout bounds it) until a condition holds. */
 async function until(condition: () => boolean): Promise<void> {
@@ -74,6 +74,21 @@ describe('the console never slows the hotline: console requests are bounded per 
       const idle = (await supertest(t.app).get('/metrics')).text;
       expect(promSample(idle, 'hotline_console_requests', { phase: 'running' })).to.equal(0);
       expect(promSample(idle, 'hotline_console_requests', { phase: 'waiting' })).to.equal(0);
+    } finally {
+      restore();
+    }
+  });
+
+  it('a sign-in is not queued behind supervisors\' reads: with every slot and place in line taken, a login is still answered', async () => {
+    const { open, restore } = holdDashboards();
+    try {
+      const requests = Array.from({ length: 5 }, () => supertest(t.app).get('/api/supervisor/dashboard').set('Cookie', cookie).then((res) => res));
+      await until(() => bound.running === 2 && bound.queued === 3);
+      const wrong = await supertest(t.app).post('/api/supervisor/login').set('Origin', ORIGIN).send({ username: 'alice', password: 'not the password at all' });
+      expect(wrong.status).to.equal(401);
+      expect(bound.queued).to.equal(3);
+      open();
+      expect((await Promise.all(requests)).map((res) => res.status)).to.deep.equal([200, 200, 200, 200, 200]);
     } finally {
       restore();
     }
