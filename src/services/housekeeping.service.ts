@@ -53,6 +53,18 @@ export class Housekeeper {
     };
     every(MINUTE_MS, () => this.sweepSilentCalls());
     every(HOUR_MS, () => this.expireOldCalls());
+    every(HOUR_MS, () => this.expireConsoleRecords());
+  }
+
+  /**
+   * Deletes expired console sessions and login-failure slots older than a day (their windows, at most a day, are
+   * over; a slot's `_id` holds the name typed and the client's address). Both collections stay small, so a filtered
+   * delete is fine here. Returns how many documents.
+   */
+  async expireConsoleRecords(): Promise<number> {
+    const now = this.now();
+    const { supervisors } = this.deps.store;
+    return (await supervisors.deleteExpiredSessions(now)) + (await supervisors.deleteLoginFailuresBefore(new Date(now.getTime() - DAY_MS)));
   }
 
   /** Stops the sweeps and waits for a run under way. */

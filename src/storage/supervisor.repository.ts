@@ -127,6 +127,11 @@ export class SupervisorRepository {
     return { retryAt: new Date(at.getTime() + delayMs(upTo - from)) };
   }
 
+  /** Deletes login-failure slots taken before `cutoff` (housekeeping: their windows are over; a small collection). */
+  async deleteLoginFailuresBefore(cutoff: Date): Promise<number> {
+    return (await this.models.LoginFailure.deleteMany({ at: { $lt: cutoff } })).deletedCount;
+  }
+
   /** Gives login slots back (the attempt succeeded, or was never checked). */
   async releaseLoginSlots(ids: string[]): Promise<void> {
     await Promise.all(ids.map((id) => this.models.LoginFailure.deleteOne({ _id: id })));

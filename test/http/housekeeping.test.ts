@@ -79,4 +79,20 @@ describe('housekeeping: calls whose end never came, and calls past their retenti
     expect((await t.store.callSearch.search({}, { limit: 25, now: t.clock.now, })).calls.map((c) => c.callSid)).to.deep.equal([recent.callSid]);
     expect(await housekeeperOf(t.app).expireOldCalls(), 'a week is deleted once').to.equal(0);
   });
+
+  it('expired console sessions and day-old login failures (the name typed, the address) are deleted; a live session and a fresh failure stay', async () => {
+    const { supervisors } = t.store;
+    const at = t.clock.now;
+    await supervisors.createSession({ _id: 'expired-session', username: 'alice', createdAt: at, expiresAt: new Date(at.getTime() - MINUTE) });
+    await supervisors.createSession({ _id: 'live-session', username: 'alice', createdAt: at, expiresAt: new Date(at.getTime() + 60 * MINUTE) });
+    expect(await supervisors.reserveLoginSlot('name:mallory', 1, 5, new Date(at.getTime() - 2 * DAY))).to.not.equal(null);
+    expect(await supervisors.reserveLoginSlot('name:mallory', 2, 5, new Date(at.getTime() - MINUTE))).to.not.equal(null);
+
+    expect(await housekeeperOf(t.app).expireConsoleRecords()).to.equal(2);
+    expect(await supervisors.findSession('live-session', at)).to.not.equal(null);
+    const dump = await t.dumpDatabase();
+    expect(dump).not.to.contain('expired-session');
+    expect(dump).not.to.contain('name:mallory:1:0');
+    expect(dump).to.contain('name:mallory:2:0');
+  });
 });
