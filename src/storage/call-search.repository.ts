@@ -68,8 +68,11 @@ const DAY_BATCH = 4;
 /** Weeks read at once when searching by caller or ID. */
 const WEEK_BATCH = 4;
 
-/** Hours read at once (newest first) when searching by time. */
-const HOUR_BATCH = 4;
+/**
+ * Hours read at once (newest first) when searching by time: one, then twice as many each round up to this, so a busy
+ * hour (a thousand calls and more) is read alone when it fills the page, and a quiet history needs few round trips.
+ */
+const HOUR_BATCH_MAX = 8;
 
 /** Encodes a keyset position (start time and CallSid of the last call shown). */
 export function encodeCursor(call: Pick<CallSummary, 'startedAt' | 'callSid'>): string {
@@ -201,8 +204,8 @@ export class CallSearchRepository {
       search: for (let day = Math.floor((to - 1) / DAY_MS) * DAY_MS; day >= firstDay; day -= DAY_BATCH * DAY_MS) {
         const days = Array.from({ length: DAY_BATCH }, (_, i) => day - i * DAY_MS).filter((d) => d >= firstDay);
         const hours = (await Promise.all(days.map((d) => this.hoursOf(families, d, from, to)))).flat();
-        for (let i = 0; i < hours.length; i += HOUR_BATCH) {
-          const batch = hours.slice(i, i + HOUR_BATCH);
+        for (let i = 0, size = 1; i < hours.length; i += size, size = Math.min(size * 2, HOUR_BATCH_MAX)) {
+          const batch = hours.slice(i, i + size);
           keep(await this.entriesOf(batch.flatMap((hour) => hour.keys)));
           if (found.filter((entry) => entry.s >= batch[batch.length - 1].start).length >= wanted) break search;
         }
