@@ -4,6 +4,7 @@ import { constants as fsConstants, createWriteStream, promises as fs } from 'nod
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 import yauzl from 'yauzl';
@@ -190,6 +191,9 @@ async function ensureGoToolchain(cacheDir: string, log: Log, environment: NodeJS
     new Error(
       `Could not ${what} the Go toolchain go${GO_TOOLCHAIN_VERSION} (${TOOLCHAIN_MODULE}@${version}) from ${proxy}: ` +
         `${error instanceof Error ? error.message : String(error)}\n` +
+        (/certificate|CERT_/i.test(`${(error as NodeJS.ErrnoException).code ?? ''} ${String(error)}`)
+          ? 'Node does not trust the TLS certificate it was shown: if a proxy re-signs TLS, point NODE_EXTRA_CA_CERTS at its CA bundle. '
+          : '') +
         `Make the Go module proxy reachable (set GOPROXY to a reachable mirror, or HTTPS_PROXY), ` +
         `or install Go >= ${GO_MINIMUM_VERSION} from https://go.dev/dl/ and put \`go\` on PATH.`,
       { cause: error },
@@ -310,8 +314,7 @@ async function extractModuleZip(zipFile: string, prefix: string, destination: st
           const input = await new Promise<NodeJS.ReadableStream>((ok, fail) =>
             zip.openReadStream(entry, (error, stream) => (error ? fail(error) : ok(stream))),
           );
-          input.on('data', (chunk: Buffer) => hash.update(chunk));
-          await pipeline(input, createWriteStream(target, { mode: executable ? 0o755 : 0o644 }));
+          await pipeline(input, tap((chunk) => hash.update(chunk)), createWriteStream(target, { mode: executable ? 0o755 : 0o644 }));
           files.push({ name, sha256: hash.digest('hex') });
           zip.readEntry();
         })().catch(reject);
@@ -329,12 +332,21 @@ async function downloadTo(url: string, file: string, environment: NodeJS.Process
   const response = await httpGet(url, environment);
   const expected = Number(response.headers['content-length']);
   let received = 0;
-  response.on('data', (chunk: Buffer) => (received += chunk.length));
-  await pipeline(response, createWriteStream(file));
+  await pipeline(response, tap((chunk) => (received += chunk.length)), createWriteStream(file));
   if (Number.isFinite(expected) && expected > 0 && received !== expected) {
     throw new Error(`the download was cut short (${received} of ${expected} bytes)`);
   }
   return received;
+}
+
+/** A pipeline stage that shows each chunk to `see` and passes it on unchanged. */
+function tap(see: (chunk: Buffer) => void): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      see(chunk);
+      done(null, chunk);
+    },
+  });
 }
 
 function proxyAgent(url: URL, environment: NodeJS.ProcessEnv): http.Agent | undefined {
