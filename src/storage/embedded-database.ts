@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DryMongoBinary, MongoMemoryServer } from 'mongodb-memory-server-core';
 import mongoose from 'mongoose';
+import { GO_MINIMUM_VERSION, resolveGo, run, type RunResult } from './go-toolchain.ts';
 
 /** A running MongoDB-compatible server that the app can connect to. */
 export interface EmbeddedDatabase {
@@ -187,7 +188,7 @@ export async function ensureFerretDbBinary(cacheDir: string, log: Log = noop): P
   const release = await acquireLock(`${target}.lock`, log);
   try {
     if (await isExecutable(target)) return target;
-    await buildFerretDb(target, log);
+    await buildFerretDb(target, path.resolve(cacheDir), log);
     return target;
   } finally {
     await release();
@@ -245,21 +246,28 @@ function noEngineError(detail: string): Error {
       'Choose one of:\n' +
       '  1. set MONGODB_URI to a running MongoDB (e.g. mongodb://127.0.0.1:27017/);\n' +
       '  2. allow mongodb-memory-server to download MongoDB (needs access to https://fastdl.mongodb.org, or set MONGOMS_DOWNLOAD_MIRROR);\n' +
-      `  3. install Go (https://go.dev/dl/) so FerretDB can be built; check with \`go version\`, then run \`npx tsx scripts/prepare-database.ts\` ` +
-      `(it runs \`go mod download ${FERRETDB_MODULE}@${FERRETDB_VERSION}\` and \`go build ./cmd/ferretdb\`).`,
+      `  3. let FerretDB be built: the build uses \`go\` >= ${GO_MINIMUM_VERSION} from PATH, or else fetches the Go toolchain from the Go module proxy ` +
+      `(GOPROXY, default https://proxy.golang.org; needs network access to it), then runs \`go mod download ${FERRETDB_MODULE}@${FERRETDB_VERSION}\` ` +
+      `and \`go build ./cmd/ferretdb\`; retry with \`npx tsx scripts/prepare-database.ts\`, or install Go from https://go.dev/dl/.`,
   );
 }
 
-async function buildFerretDb(target: string, log: Log): Promise<void> {
+async function buildFerretDb(target: string, cacheDir: string, log: Log): Promise<void> {
+  let go: Awaited<ReturnType<typeof resolveGo>>;
+  try {
+    go = await resolveGo(cacheDir, log, process.env);
+  } catch (error) {
+    throw noEngineError(errorMessage(error));
+  }
   const started = Date.now();
-  log('Building FerretDB from source (first run only; about a minute)', { version: FERRETDB_VERSION, target });
-  const env = { ...process.env, GOFLAGS: [process.env.GOFLAGS, '-buildvcs=false'].filter(Boolean).join(' ') };
+  log('Building FerretDB from source (first run only; about a minute)', { version: FERRETDB_VERSION, target, go: go.version, goSource: go.source });
+  const env = { ...go.env, GOFLAGS: [go.env.GOFLAGS, '-buildvcs=false'].filter(Boolean).join(' ') };
   const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'ferretdb-build-'));
   const tempTarget = `${target}.tmp-${process.pid}`;
   try {
     let download: RunResult;
     try {
-      download = await run('go', ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`], { cwd: workDir, env });
+      download = await run(go.command, ['mod', 'download', '-json', `${FERRETDB_MODULE}@${FERRETDB_VERSION}`], { cwd: workDir, env });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw noEngineError('`go` is not on PATH.');
       throw error;
@@ -288,7 +296,7 @@ async function buildFerretDb(target: string, log: Log): Promise<void> {
     }
     log('FerretDB source patched', { patch: path.basename(FERRETDB_PATCH) });
 
-    const build = await run('go', ['build', '-o', tempTarget, './cmd/ferretdb'], { cwd: sourceDir, env });
+    const build = await run(go.command, ['build', '-o', tempTarget, './cmd/ferretdb'], { cwd: sourceDir, env });
     if (build.code !== 0) {
       throw noEngineError(`\`go build\` of FerretDB failed (exit ${build.code}):\n${build.stderr.slice(-OUTPUT_TAIL_CHARS)}`);
     }
@@ -308,24 +316,6 @@ async function makeWritable(dir: string): Promise<void> {
     if (entry.isDirectory()) await makeWritable(full);
     else if (entry.isFile()) await fs.chmod(full, 0o644);
   }
-}
-
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 async function freeLoopbackPort(): Promise<number> {

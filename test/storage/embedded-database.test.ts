@@ -103,6 +103,9 @@ describe('embedded database without any engine', () => {
       expect(error?.message).to.contain('MONGODB_URI');
       expect(error?.message).to.contain('mongodb-memory-server');
       expect(error?.message).to.contain('install Go');
+      // With no go on PATH the build first tries the Go toolchain from the module proxy (refused here: tests reach only loopback).
+      expect(error?.message).to.contain('Could not find the Go toolchain go1.24.3');
+      expect(error?.message).to.contain('tests may only reach loopback');
     } finally {
       process.env.PATH = savedPath;
       await rm(emptyDir, { recursive: true, force: true });
