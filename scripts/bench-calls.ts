@@ -190,32 +190,35 @@ async function baselineTurns(base: string, clients: number, ms: number): Promise
  * Supervisors reading the console in a loop (newest calls, a call's timeline, the week's flow view), each waiting
  * `thinkMs` between pages (0: a closed loop, a stress test rather than a supervisor), until `stop()`.
  */
-function consoleReaders(base: string, cookie: string, readers: number, thinkMs: number): { stop(): Promise<{ latencies: number[]; errors: number }> } {
+function consoleReaders(base: string, cookie: string, readers: number, thinkMs: number): { stop(): Promise<{ latencies: number[]; byPage: Map<string, number[]>; errors: number }> } {
   let running = true;
   const latencies: number[] = [];
+  const byPage = new Map<string, number[]>();
   let errors = 0;
-  const get = async (pathAndQuery: string) => {
+  const get = async (pathAndQuery: string, page: string) => {
     if (thinkMs > 0 && running) await sleep(thinkMs * (0.5 + Math.random()));
     const started = performance.now();
     const res = await fetch(`${base}${pathAndQuery}`, { headers: { cookie } }).catch(() => null);
     const body = res ? await res.json().catch(() => null) : null;
-    if (res?.ok) latencies.push(performance.now() - started);
-    else errors += 1;
+    if (res?.ok) {
+      latencies.push(performance.now() - started);
+      byPage.set(page, [...(byPage.get(page) ?? []), performance.now() - started]);
+    } else errors += 1;
     return body as { calls?: Array<{ callSid: string }> } | null;
   };
   const loops = Array.from({ length: readers }, async () => {
     while (running) {
-      const page = await get('/api/supervisor/calls');
+      const page = await get('/api/supervisor/calls', 'newest calls');
       const sid = page?.calls?.[Math.floor(Math.random() * (page.calls.length || 1))]?.callSid;
-      if (sid) await get(`/api/supervisor/calls/${sid}`);
-      await get('/api/supervisor/flow');
+      if (sid) await get(`/api/supervisor/calls/${sid}`, 'a call with its timeline');
+      await get('/api/supervisor/flow', "the week's flow view");
     }
   });
   return {
     async stop() {
       running = false;
       await Promise.all(loops);
-      return { latencies, errors };
+      return { latencies, byPage, errors };
     },
   };
 }
@@ -381,6 +384,10 @@ async function main(): Promise<void> {
   console.log(`\nMenu turns, paced (${thinkMs} ms think time), and the same with ${args.readers} supervisors reading the console at once (newest calls, a timeline, the week's flow view; a page every ${args['reader-think-ms']} ms on average each):\n`);
   printPhases([paced.row, busy.row]);
   console.log(`\nConsole reads during the paced run: ${readSorted.length} answered, p50 ${f(percentile(readSorted, 50))} ms, p95 ${f(percentile(readSorted, 95))} ms, p99 ${f(percentile(readSorted, 99))} ms, errors ${read.errors}`);
+  for (const [page, times] of read.byPage) {
+    const sorted = [...times].sort((a, b) => a - b);
+    console.log(`  ${page}: ${sorted.length} answered, p50 ${f(percentile(sorted, 50))} ms, p95 ${f(percentile(sorted, 95))} ms`);
+  }
   if (journeyRows.length > 0) {
     console.log('\nWhole password resets by SMS, saturated (every turn of the journey; the code request\'s deliberate CODE_SEND_FLOOR_MS wait left out of the latencies):\n');
     printPhases(journeyRows);

@@ -43,6 +43,9 @@ const TURN_BATCH = 16;
 /** No call has more turns than this (a loop guard for reads). */
 export const MAX_TURNS = 2000;
 
+/** Calls whose turn count an instance remembers as a hint (the oldest is forgotten first). */
+const KNOWN_TURNS_KEPT = 10_000;
+
 /** The fields a turn needs from its predecessor (everything but the timeline's own). */
 const RESTORE_FIELDS = { log: 0, path: 0, prompts: 0, notes: 0 } as const;
 
@@ -97,6 +100,9 @@ export function outcomeOf(latest: Pick<CallTurn, 'ended' | 'outcome'>, facts: { 
  * `CallSid:step` (the loser of a race reads the winner's), the end of a call by inserting its end record.
  */
 export class CallSessionRepository {
+  /** How many turns each recently read call had (a hint only: a call's turns only grow, and every hint is checked). */
+  private readonly knownTurns = new Map<string, number>();
+
   constructor(private readonly models: Models) {}
 
   /** Claims a turn; false when another delivery of the same step got there first. */
@@ -115,8 +121,24 @@ export class CallSessionRepository {
 
   /** The newest turn of a call (the length of its dense run of steps, see dense-sequence.ts), or null when the call never started. */
   async latestTurn(callSid: string): Promise<CallTurn | null> {
-    const count = await sequenceLength((step) => this.hasTurn(callSid, step), MAX_TURNS);
+    const count = await this.turnCount(callSid);
     return count === 0 ? null : this.findTurn(callSid, count - 1);
+  }
+
+  /**
+   * How many turns a call has: from the count this instance saw last, when that turn still exists (about two reads
+   * for a running call the console refreshes), else probing from the first step.
+   */
+  private async turnCount(callSid: string): Promise<number> {
+    const known = this.knownTurns.get(callSid) ?? 0;
+    const count =
+      known > 0 && (await this.hasTurn(callSid, known - 1))
+        ? known + (await sequenceLength((k) => this.hasTurn(callSid, known + k), MAX_TURNS - known))
+        : await sequenceLength((step) => this.hasTurn(callSid, step), MAX_TURNS);
+    this.knownTurns.delete(callSid);
+    if (count > 0) this.knownTurns.set(callSid, count);
+    if (this.knownTurns.size > KNOWN_TURNS_KEPT) this.knownTurns.delete(this.knownTurns.keys().next().value as string);
+    return count;
   }
 
   /** Every turn of a call in order (read by `_id`: all at once when the count is known, else a batch at a time up to the first missing step). */

@@ -72,6 +72,21 @@ describe('repositories against the real server', () => {
     expect(await t.store.callSessions.find('CA-repo-never')).to.equal(null);
   });
 
+  it('the newest turn follows a running call read again and again (the remembered count is only a hint), and a deleted call reads as never started', async () => {
+    const sid = 'CA-repo-growing';
+    await t.store.callSessions.claimTurn(turn(sid, 0, 'welcome'));
+    expect((await t.store.callSessions.latestTurn(sid))?.step).to.equal(0);
+    for (let step = 1; step <= 9; step += 1) {
+      await t.store.callSessions.claimTurn(turn(sid, step, `state${step}`));
+      if (step % 4 === 0) expect((await t.store.callSessions.latestTurn(sid))?.to).to.equal(`state${step}`);
+    }
+    expect((await t.store.callSessions.latestTurn(sid))?.step).to.equal(9);
+    await t.store.callSessions.remove(sid, 10);
+    expect(await t.store.callSessions.latestTurn(sid)).to.equal(null);
+    await t.store.callSessions.claimTurn(turn(sid, 0, 'again'));
+    expect((await t.store.callSessions.latestTurn(sid))?.to).to.equal('again');
+  });
+
   it('records the end of a call once, and a call reads as ended with the outcome its end record gives', async () => {
     await t.store.callSessions.claimTurn(turn('CA-repo-end', 0, 'welcome'));
     const end = {
