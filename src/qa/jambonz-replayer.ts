@@ -1,7 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { PROMPTS, type Language, type PromptId } from '../../prompts/catalogue.ts';
 import type { AgentBehaviour } from './call-script.ts';
-import { audioManifest, describe, fetchOnce, identifyPrompt, ReplayError, type ReplayCall, type ReplayTarget, type TranscriptLine, type Utterance } from './call-replayer.ts';
+import { audioManifest, describe, fetchOnce, gatheredKeys, identifyPrompt, ReplayError, type ReplayCall, type ReplayTarget, type TranscriptLine, type Utterance } from './call-replayer.ts';
 
 /** A jambonz verb as the line sends it. */
 type Verb = { verb: string } & Record<string, unknown>;
@@ -27,13 +27,8 @@ export function jambonzSignature(secret: string, body: string, seconds = Math.fl
  * `dtmfDetected`; an entry its inter-digit timer cut short is posted the same way; no key at all is a `timeout`.
  */
 export function jambonzGathered(keys: string, gather: { numDigits?: number; finishOnKey?: string }): { reason: 'dtmfDetected' | 'timeout'; digits: string } {
-  let digits = '';
-  for (const key of keys) {
-    if (gather.finishOnKey && key === gather.finishOnKey) return { reason: 'dtmfDetected', digits };
-    digits += key;
-    if (gather.numDigits && digits.length >= gather.numDigits) break;
-  }
-  return digits ? { reason: 'dtmfDetected', digits } : { reason: 'timeout', digits: '' };
+  const { digits, finishedOnKey } = gatheredKeys(keys, { numDigits: gather.numDigits, finishOnKey: gather.finishOnKey ?? '' });
+  return digits || finishedOnKey ? { reason: 'dtmfDetected', digits } : { reason: 'timeout', digits: '' };
 }
 
 /**
