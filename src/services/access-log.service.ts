@@ -4,7 +4,7 @@ import { formatLocal, formatLocalInput, nextMinute } from '../domain/local-time.
 import { AppError } from '../http/app-error.ts';
 import type { AccessLogEntry, AccessLogRead } from '../storage/supervisor.repository.ts';
 import type { Store } from '../storage/store.ts';
-import { parseConsoleRange, parseOr400 } from './console-range.parser.ts';
+import { parseConsoleRange, parseOr400, RANGE_FIELDS } from './console-range.parser.ts';
 import { csvField } from './csv-field.ts';
 import type { ConsoleUser } from './supervisor-account.service.ts';
 import { CALL_ID_SEARCH } from '../domain/call-id.ts';
@@ -38,9 +38,7 @@ export const ACCESS_LOG_SCAN_BUDGET = 20_000;
 export const ACCESS_LOG_CSV_MAX = 10_000;
 
 const accessQuery = z.object({
-  from: z.string().max(40).optional(),
-  to: z.string().max(40).optional(),
-  range: z.string().max(20).optional(),
+  ...RANGE_FIELDS,
   supervisor: z.string().trim().toLowerCase().max(64).optional(),
   what: z.enum(ACCESS_ACTIONS).or(z.literal('')).optional(),
   callSid: z.string().trim().max(64).regex(CALL_ID_SEARCH, 'must be a call id (a Twilio CallSid or a jambonz call_sid)').optional(),

@@ -13,7 +13,7 @@ import type { Counts } from '../storage/call-rollup.repository.ts';
 import { COUNTER, countsUnder, FUNNEL, funnelSecondsOf, medianSeconds, type FunnelStepName } from './call-stats.ts';
 import type { Store } from '../storage/store.ts';
 import type { AccessHow, AccessLogService } from './access-log.service.ts';
-import { parseConsoleRange, parseOr400 as parse } from './console-range.parser.ts';
+import { parseConsoleRange, parseOr400 as parse, RANGE_FIELDS } from './console-range.parser.ts';
 import { csvField } from './csv-field.ts';
 import { machineGraph, type FlowGraph } from './flow-graph.service.ts';
 import type { ConsoleUser } from './supervisor-account.service.ts';
@@ -46,10 +46,9 @@ export const CSV_MAX_ROWS = 10_000;
 const MASKED_ID = /^[0-9]{4}\*{10}[0-9]{3}[0-9X]$/;
 const FULL_ID = /^[0-9]{17}[0-9X]$/;
 
-const rangeFields = { from: z.string().max(40).optional(), to: z.string().max(40).optional(), range: z.string().max(20).optional() };
 
 const searchQuery = z.object({
-  ...rangeFields,
+  ...RANGE_FIELDS,
   outcome: z.enum(OUTCOMES).or(z.literal('')).optional(),
   caller: z.string().trim().max(32).optional(),
   id: z.string().trim().max(32).optional(),
@@ -58,7 +57,7 @@ const searchQuery = z.object({
   after: z.string().max(200).optional(),
 });
 
-const rangeQuery = z.object(rangeFields);
+const rangeQuery = z.object(RANGE_FIELDS);
 
 /** A parsed search: the repository filter, the page cursor, the query as typed (times in the console's zone) and, masked, for the access log. */
 export interface ParsedSearch {

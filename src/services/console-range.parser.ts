@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { AppError } from '../http/app-error.ts';
 import { formatLocalInput, parseLocal, QUICK_RANGES, quickRange, type QuickRange } from '../domain/local-time.ts';
 
@@ -11,6 +11,9 @@ export function parseOr400<T>(schema: z.ZodType<T>, value: unknown): T {
   }
   return result.data;
 }
+
+/** The query fields of a time range (see `RangeInput`), for the console's query schemas. */
+export const RANGE_FIELDS = { from: z.string().max(40).optional(), to: z.string().max(40).optional(), range: z.string().max(20).optional() };
 
 /** A time range as typed in the console: `from`/`to` in the console's zone, or a quick range by name. */
 export interface RangeInput {

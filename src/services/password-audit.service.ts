@@ -6,7 +6,7 @@ import { encodeCursor } from '../storage/call-search.repository.ts';
 import type { Store } from '../storage/store.ts';
 import type { AccessHow, AccessLogService } from './access-log.service.ts';
 import { passwordChangeView, type PasswordChangeView } from './call-review.service.ts';
-import { parseConsoleRange, parseOr400 } from './console-range.parser.ts';
+import { parseConsoleRange, parseOr400, RANGE_FIELDS } from './console-range.parser.ts';
 import { csvField } from './csv-field.ts';
 import type { ConsoleUser } from './supervisor-account.service.ts';
 
@@ -23,9 +23,7 @@ export const PASSWORD_AUDIT_SCAN_BUDGET = 2000;
 export const PASSWORD_AUDIT_CSV_MAX = 10_000;
 
 const auditQuery = z.object({
-  from: z.string().max(40).optional(),
-  to: z.string().max(40).optional(),
-  range: z.string().max(20).optional(),
+  ...RANGE_FIELDS,
   match: z.enum(CALLER_MATCHES).or(z.literal('')).optional(),
   after: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
