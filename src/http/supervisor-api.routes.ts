@@ -16,8 +16,8 @@ const loginBody = z.object({ username: z.string().trim().toLowerCase().max(64), 
 const languageBody = z.object({ language: z.string().max(10) });
 const roleBody = z.object({ role: z.string().max(20) });
 
-/** The console's JSON API under /api/supervisor (same session cookie as the pages; 401 without it, 403 when the role may not). */
-export function supervisorApiRoutes(deps: {
+/** What the console's pages and JSON API are built from. */
+export interface ConsoleDeps {
   auth: SupervisorAuthService;
   accounts: SupervisorAccountService;
   review: CallReviewService;
@@ -28,7 +28,10 @@ export function supervisorApiRoutes(deps: {
   audit: PasswordAuditService;
   publicBaseUrl: string;
   timeZone: string;
-}): Router {
+}
+
+/** The console's JSON API under /api/supervisor (same session cookie as the pages; 401 without it, 403 when the role may not). */
+export function supervisorApiRoutes(deps: ConsoleDeps): Router {
   const { auth, accounts, review, access, timeZone } = deps;
   const secure = deps.publicBaseUrl.startsWith('https:');
   const router = Router();

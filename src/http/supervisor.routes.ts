@@ -2,14 +2,6 @@ import { readFileSync } from 'node:fs';
 import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { AppError } from './app-error.ts';
-import type { AccessLogService } from '../services/access-log.service.ts';
-import type { CallReviewService } from '../services/call-review.service.ts';
-import type { CallbackQueueService } from '../services/callback-queue.service.ts';
-import type { CardReviewService } from '../services/card-review.service.ts';
-import type { DashboardService } from '../services/dashboard.service.ts';
-import type { PasswordAuditService } from '../services/password-audit.service.ts';
-import type { SupervisorAccountService } from '../services/supervisor-account.service.ts';
-import type { SupervisorAuthService } from '../services/supervisor-auth.service.ts';
 import { accessLogPage, accountsPage, passwordAuditPage } from './audit-pages.renderer.ts';
 import { cardLookupPage, cardPage } from './card-pages.renderer.ts';
 import type { PageContext } from './console-layout.renderer.ts';
@@ -17,6 +9,7 @@ import { dashboardPage } from './dashboard-page.renderer.ts';
 import { DEFAULT_CONSOLE_LANGUAGE, isConsoleLanguage, msg, type ConsoleLanguage } from './console-messages.catalogue.ts';
 import { consoleHeaders, requirePermission, requireSameOrigin, requireSupervisor, sessionToken, setSessionCookie, userOf } from './supervisor-auth.middleware.ts';
 import { callbacksPage, callPage, flowPage, loginPage, searchPage } from './supervisor-pages.renderer.ts';
+import type { ConsoleDeps } from './supervisor-api.routes.ts';
 
 const CSS = readFileSync(new URL('./assets/console.css', import.meta.url), 'utf8');
 
@@ -48,19 +41,7 @@ function loginLanguage(value: unknown): ConsoleLanguage {
 const form = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 });
 
 /** The supervisor console's pages under /supervisor: login, today's dashboard, call search, call detail, flow view, callback queue, access log, accounts. */
-export function supervisorRoutes(deps: {
-  auth: SupervisorAuthService;
-  accounts: SupervisorAccountService;
-  review: CallReviewService;
-  access: AccessLogService;
-  callbacks: CallbackQueueService;
-  cards: CardReviewService;
-  dashboard: DashboardService;
-  audit: PasswordAuditService;
-  publicBaseUrl: string;
-  timeZone: string;
-  now?: () => Date;
-}): Router {
+export function supervisorRoutes(deps: ConsoleDeps & { now?: () => Date }): Router {
   const { auth, accounts, review, access } = deps;
   const now = deps.now ?? (() => new Date());
   const secure = deps.publicBaseUrl.startsWith('https:');
