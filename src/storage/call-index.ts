@@ -101,13 +101,18 @@ export function endEntry(end: CallEndDoc): IndexEntry {
     f: end.callerLast4,
     r: end.carrier,
   };
-  if (end.hadTrouble) entry.t = 1;
-  if (end.idHash) entry.x = end.idHash.slice(0, 16);
-  if (end.idMasked) entry.i = end.idMasked;
-  if (end.durationSeconds !== null) entry.d = end.durationSeconds;
-  if (end.refused) {
-    entry.k = end.refused.reason;
-    entry.u = end.refused.until.getTime();
+  return withCallFacts(entry, end);
+}
+
+/** Adds to a call's entry what only some calls have: a technical problem, a card, a duration, an entry refused while locked. */
+export function withCallFacts(entry: IndexEntry, call: Pick<CallEndDoc, 'hadTrouble' | 'idHash' | 'idMasked' | 'durationSeconds' | 'refused'>): IndexEntry {
+  if (call.hadTrouble) entry.t = 1;
+  if (call.idHash) entry.x = call.idHash.slice(0, 16);
+  if (call.idMasked) entry.i = call.idMasked;
+  if (call.durationSeconds !== null) entry.d = call.durationSeconds;
+  if (call.refused) {
+    entry.k = call.refused.reason;
+    entry.u = call.refused.until.getTime();
   }
   return entry;
 }

@@ -1,5 +1,5 @@
 import { BucketLog } from './bucket-log.ts';
-import { dayKey, endEntry, FLAG_OUTCOMES, INDEX_KEYS, mergeEntries, weekKey, type IndexEntry } from './call-index.ts';
+import { dayKey, endEntry, FLAG_OUTCOMES, INDEX_KEYS, mergeEntries, weekKey, withCallFacts, type IndexEntry } from './call-index.ts';
 import { CallRollupRepository, type Counts } from './call-rollup.repository.ts';
 import { CallSessionRepository, type CallTurn } from './call-session.repository.ts';
 import type { Models } from './models.ts';
@@ -234,15 +234,7 @@ export class CallSearchRepository {
       entry.o = session.outcome ?? 'abandoned';
       entry.n = session.endedIn ?? session.state;
     }
-    if (session.hadTrouble) entry.t = 1;
-    if (session.idHash) entry.x = session.idHash.slice(0, 16);
-    if (session.idMasked) entry.i = session.idMasked;
-    if (session.durationSeconds !== null) entry.d = session.durationSeconds;
-    if (session.refused) {
-      entry.k = session.refused.reason;
-      entry.u = session.refused.until.getTime();
-    }
-    return entry;
+    return withCallFacts(entry, session);
   }
 
   /** One call's summary (its end record, or its newest turn while it runs), or null. */
