@@ -106,14 +106,16 @@ export function createApp(deps: AppDeps): Express {
     logCapture,
     hashing: hashing.calls,
   });
-  const auth = new SupervisorAuthService({ store, config, logger, now: deps.now, hashing: hashing.console });
-  const access = new AccessLogService({ store, config, now: deps.now });
-  const accounts = new SupervisorAccountService({ store, access });
-  const review = new CallReviewService({ store, config, access, now: deps.now });
-  const callbacks = new CallbackQueueService({ store, logger, now: deps.now });
-  const cards = new CardReviewService({ store, config, access, now: deps.now });
-  const dashboard = new DashboardService({ store, config, now: deps.now });
-  const audit = new PasswordAuditService({ store, config, access, now: deps.now });
+  // The console's services read on the console's own connections (store.console), never queued in front of a turn.
+  const consoleStore = store.console;
+  const auth = new SupervisorAuthService({ store: consoleStore, config, logger, now: deps.now, hashing: hashing.console });
+  const access = new AccessLogService({ store: consoleStore, config, now: deps.now });
+  const accounts = new SupervisorAccountService({ store: consoleStore, access });
+  const review = new CallReviewService({ store: consoleStore, config, access, now: deps.now });
+  const callbacks = new CallbackQueueService({ store: consoleStore, logger, now: deps.now });
+  const cards = new CardReviewService({ store: consoleStore, config, access, now: deps.now });
+  const dashboard = new DashboardService({ store: consoleStore, config, now: deps.now });
+  const audit = new PasswordAuditService({ store: consoleStore, config, access, now: deps.now });
   app.locals.housekeeper = new Housekeeper({ store, config, logger, calls, now: deps.now });
 
   app.get('/healthz', (_req, res) => {

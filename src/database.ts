@@ -25,7 +25,8 @@ export async function connectDatabase(config: Config, logger: Logger, options: {
     uri = embedded.uri;
     logger.info('embedded database started', { engine: embedded.engine, dataDir: config.mongo.dataDir });
   }
-  const store = await openStore(uri, config.mongo.dbName, options);
+  // The console reads on its own pool, one connection per console request it may run (CONSOLE_MAX_CONCURRENT).
+  const store = await openStore(uri, config.mongo.dbName, { ...options, consolePoolSize: config.console.maxConcurrent });
   return {
     store,
     embedded,

@@ -18,6 +18,11 @@ import { TurnClaimRepository } from './turn-claim.repository.ts';
 
 /** Every repository on one database connection. */
 export interface Store {
+  /**
+   * The same repositories on the console's own small connection pool when one was opened (`consolePoolSize`), else
+   * this store: supervisors' reads then queue for their own connections, never in front of a caller's turn.
+   */
+  console: Store;
   citizens: CitizenRepository;
   callSessions: CallSessionRepository;
   passwordChanges: PasswordChangeRepository;
@@ -52,28 +57,62 @@ export const DB_TIMEOUT_MS = 3000;
 /**
  * Connects to MongoDB, registers the models, builds indexes, re-keys legacy data and returns the repositories
  * (`socketTimeoutMS` for long-running tools such as benchmarks; `onCommand` counts round trips as mongoose issues
- * them — the driver's own command monitoring stays off, it costs more than the count is worth).
+ * them — the driver's own command monitoring stays off, it costs more than the count is worth; `consolePoolSize` opens
+ * the console's own pool of that many connections beside the callers').
  */
-export async function openStore(uri: string, dbName: string, options: { socketTimeoutMS?: number; onCommand?: (name: string) => void; maxPoolSize?: number } = {}): Promise<Store> {
-  const connection: Connection = mongoose.createConnection(uri, {
-    dbName,
-    maxPoolSize: options.maxPoolSize ?? 20,
-    serverSelectionTimeoutMS: DB_TIMEOUT_MS,
-    socketTimeoutMS: options.socketTimeoutMS ?? 10_000,
-    bufferCommands: false,
-    autoIndex: false,
-    retryWrites: false,
-  });
+export async function openStore(
+  uri: string,
+  dbName: string,
+  options: { socketTimeoutMS?: number; onCommand?: (name: string) => void; maxPoolSize?: number; consolePoolSize?: number } = {},
+): Promise<Store> {
+  const connect = (maxPoolSize: number): Connection =>
+    mongoose.createConnection(uri, {
+      dbName,
+      maxPoolSize,
+      serverSelectionTimeoutMS: DB_TIMEOUT_MS,
+      socketTimeoutMS: options.socketTimeoutMS ?? 10_000,
+      bufferCommands: false,
+      autoIndex: false,
+      retryWrites: false,
+    });
+  const counted = (pool: Connection): Connection => {
+    const onCommand = options.onCommand;
+    if (onCommand) pool.set('debug', (_collection: string, method: string) => onCommand(method));
+    return pool;
+  };
+  const connection = connect(options.maxPoolSize ?? 20);
   await connection.asPromise();
-  const onCommand = options.onCommand;
-  if (onCommand) connection.set('debug', (_collection: string, method: string) => onCommand(method));
+  counted(connection);
   const models = registerModels(connection);
   await Promise.all(Object.values(models).map((model) => (model as mongoose.Model<unknown>).createIndexes()));
-  const citizens = new CitizenRepository(models);
-  await citizens.rekeyLegacy();
+  await new CitizenRepository(models).rekeyLegacy();
+  const store = storeOn(connection, models);
+  if (!options.consolePoolSize) return store;
+  const consoleConnection = connect(options.consolePoolSize);
+  try {
+    await consoleConnection.asPromise();
+  } catch (error) {
+    await connection.close();
+    throw error;
+  }
+  const consoleStore = storeOn(counted(consoleConnection), registerModels(consoleConnection));
   return {
+    ...store,
+    console: consoleStore,
+    async close() {
+      await Promise.all([store.close(), consoleStore.close()]);
+    },
+  };
+}
+
+/** The repositories on one open connection (indexes built and data re-keyed by `openStore` beforehand). */
+function storeOn(connection: Connection, models: Models): Store {
+  const store: Store = {
+    get console() {
+      return store;
+    },
     models,
-    citizens,
+    citizens: new CitizenRepository(models),
     callSessions: new CallSessionRepository(models),
     passwordChanges: new PasswordChangeRepository(models),
     oneTimeCodes: new OneTimeCodeRepository(models),
@@ -100,4 +139,5 @@ export async function openStore(uri: string, dbName: string, options: { socketTi
       await connection.close();
     },
   };
+  return store;
 }
