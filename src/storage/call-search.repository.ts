@@ -241,7 +241,7 @@ export class CallSearchRepository {
   async summary(callSid: string): Promise<CallSummary | null> {
     const end = await this.sessions.findEnd(callSid);
     if (end) return { ...summaryOf(endEntry(end)), state: end.endedIn, steps: end.steps } as CallSummary;
-    const session = await this.sessions.find(callSid);
+    const session = await this.sessions.find(callSid, { end: null });
     if (!session) return null;
     return {
       callSid,

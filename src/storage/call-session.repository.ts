@@ -195,11 +195,11 @@ export class CallSessionRepository {
     await this.models.CallEnd.collection.deleteOne({ _id: callSid } as never);
   }
 
-  /** A call as it stands: its newest turn, with what its end record and facts add; null when there is no such call. */
-  async find(callSid: string): Promise<CallSession | null> {
+  /** A call as it stands: its newest turn, with what its end record (`end` when already read) and facts add; null when there is no such call. */
+  async find(callSid: string, known?: { end: CallEnd | null }): Promise<CallSession | null> {
     const latest = await this.latestTurn(callSid);
     if (!latest) return null;
-    const [end, facts] = await Promise.all([this.findEnd(callSid), this.facts(callSid)]);
+    const [end, facts] = await Promise.all([known ? known.end : this.findEnd(callSid), this.facts(callSid)]);
     const ended = end !== null || latest.ended || facts.recovery !== null;
     return {
       ...latest.call,
