@@ -27,6 +27,7 @@ const { values: args } = parseArgs({
     'reader-think-ms': { type: 'string', default: '1000' },
     citizens: { type: 'string', default: '1200' },
     profile: { type: 'boolean', default: false },
+    'profile-dir': { type: 'string' },
     'log-level': { type: 'string', default: 'info' },
     'mongodb-uri': { type: 'string' },
     'skip-journeys': { type: 'boolean', default: false },
@@ -67,14 +68,14 @@ async function freePort(): Promise<number> {
 }
 
 /** Waits until the app answers `/readyz` (whatever its log level: the log is not parsed). */
-async function waitReady(base: string, child: Spawned['child']): Promise<void> {
+async function waitReady(base: string, app: Spawned): Promise<void> {
   for (let i = 0; i < 600; i += 1) {
-    if (child.exitCode !== null) throw new Error(`the app exited with ${child.exitCode}`);
+    if (app.child.exitCode !== null) throw new Error(`the app exited with ${app.child.exitCode} (its output: ${app.logFile})`);
     const res = await fetch(`${base}/readyz`).catch(() => null);
     if (res?.ok) return;
     await sleep(100);
   }
-  throw new Error('the app did not become ready in 60 s');
+  throw new Error(`the app did not become ready in 60 s (its output: ${app.logFile})`);
 }
 
 /** CPU seconds used so far by the app, the database and this load generator. */
@@ -251,7 +252,7 @@ async function main(): Promise<void> {
   const config = loadConfig({ PIN_PEPPER: PEPPER, NODE_ENV: 'test' });
   await new SupervisorAuthService({ store, config, logger: createLogger({ level: 'error', format: 'json' }) }).addSupervisor(SUPERVISOR.username, SUPERVISOR.password);
 
-  const profileDir = args.profile ? await mkdtemp(path.join(os.tmpdir(), 'hotline-profile-')) : null;
+  const profileDir = args['profile-dir'] ? path.resolve(args['profile-dir']) : args.profile ? await mkdtemp(path.join(os.tmpdir(), 'hotline-profile-')) : null;
   const port = await freePort();
   const app = await spawnUntil(
     process.execPath,
@@ -275,7 +276,7 @@ async function main(): Promise<void> {
     /./,
   );
   const base = `http://127.0.0.1:${port}`;
-  await waitReady(base, app.child);
+  await waitReady(base, app);
   const appPid = app.child.pid!;
   console.log(`app: pid ${appPid} at ${base}`);
   const baseline = await spawnUntil(process.execPath, ['--import', 'tsx', 'scripts/bench-baseline.server.ts', mongoUri, dbName], process.env, /listening (\d+)/);
@@ -406,7 +407,8 @@ async function main(): Promise<void> {
     const sized = await Promise.all(files.map(async (file) => ({ file, size: (await stat(path.join(profileDir, file))).size })));
     const mainThread = sized.sort((a, b) => b.size - a.size)[0];
     if (mainThread) await printProfile(path.join(profileDir, mainThread.file), profileTurns, profileWindow);
-    await rm(profileDir, { recursive: true, force: true });
+    if (args['profile-dir']) console.log(`\nprofiles kept in ${profileDir} (measured window ${profileWindow.fromUs}–${profileWindow.toUs} µs on the monotonic clock)`);
+    else await rm(profileDir, { recursive: true, force: true });
   }
 }
 

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 
 /** Percentile (nearest rank) of an ascending-sorted list; NaN when empty. */
 export function percentile(sorted: number[], p: number): number {
@@ -39,38 +41,41 @@ export function watchMemory(pid: number | undefined, everyMs = 250): { stop(): n
 export interface Spawned {
   child: ChildProcess;
   match: RegExpExecArray;
-  output: () => string;
+  /** Where its standard output and error go. */
+  logFile: string;
   stop(): Promise<void>;
 }
 
-/** Starts a child process and waits for a line of its output to match `ready`. */
+/**
+ * Starts a child process and waits for its output to match `ready`. The output goes to a file, as a deployment's
+ * logs go to a collector: the load generator never reads the log lines of a running app, so their cost is the
+ * app's alone (writing), not the benchmark's.
+ */
 export async function spawnUntil(command: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp, timeoutMs = 60_000): Promise<Spawned> {
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
+  const logFile = path.join(await mkdtemp(path.join(os.tmpdir(), 'hotline-bench-log-')), 'output.log');
+  const out = await open(logFile, 'w');
+  const child = spawn(command, args, { env, stdio: ['ignore', out.fd, out.fd] });
+  await out.close();
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not become ready:\n${output.slice(-2000)}`)), timeoutMs);
-    const onData = (chunk: Buffer) => {
-      output = (output + chunk.toString()).slice(-20_000);
-      const found = ready.exec(output);
-      if (found) {
-        clearTimeout(timer);
-        resolve(found);
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}:\n${output.slice(-2000)}`)));
-  });
+  const tail = async () => (await readFile(logFile, 'utf8').catch(() => '')).slice(-2000);
+  const deadline = Date.now() + timeoutMs;
+  let match: RegExpExecArray | null = null;
+  while (!match) {
+    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited with ${child.exitCode}:\n${await tail()}`);
+    if (Date.now() > deadline) throw new Error(`${args.join(' ')} did not become ready:\n${await tail()}`);
+    match = ready.exec(await readFile(logFile, 'utf8').catch(() => ''));
+    if (!match) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   return {
     child,
     match,
-    output: () => output,
+    logFile,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);
+      await rm(path.dirname(logFile), { recursive: true, force: true });
     },
   };
 }
