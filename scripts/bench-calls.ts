@@ -12,7 +12,7 @@ import { SupervisorAuthService } from '../src/services/supervisor-auth.service.t
 import { hashPin } from '../src/security/secrets.ts';
 import { startEmbeddedDatabase } from '../src/storage/embedded-database.ts';
 import { openStore } from '../src/storage/store.ts';
-import { monotonicUs, printProfile, type ProfileWindow } from './cpu-profile-summary.ts';
+import { monotonicUs, printComparison, printProfile, type ProfileWindow } from './cpu-profile-summary.ts';
 import { fillHistory } from './bench-history.ts';
 import { benchJourney, prepareToConfirm, type JourneyTarget, type TurnSample } from './bench-journey.ts';
 import { percentile, processUsage, spawnUntil, type Spawned } from './bench-support.ts';
@@ -54,6 +54,14 @@ function syntheticCitizens(count: number): Array<{ id: string; mobile: string }>
     const first17 = `110101${1960 + (i % 40)}${String((i % 12) + 1).padStart(2, '0')}${String((i % 28) + 1).padStart(2, '0')}${String(i % 1000).padStart(3, '0')}`;
     return { id: `${first17}${checkCharacter(first17)}`, mobile: `+86139${String(10_000_000 + i).slice(-8)}` };
   }).filter((c, i, all) => all.findIndex((o) => o.id === c.id) === i);
+}
+
+/** The largest file of a folder (a process's main-thread profile beside its workers'), or null. */
+async function largestFile(dir: string): Promise<string | null> {
+  const files = await readdir(dir).catch(() => [] as string[]);
+  const sized = await Promise.all(files.map(async (file) => ({ file, size: (await stat(path.join(dir, file))).size })));
+  const largest = sized.filter((f) => f.file.endsWith('.cpuprofile')).sort((a, b) => b.size - a.size)[0];
+  return largest ? path.join(dir, largest.file) : null;
 }
 
 async function freePort(): Promise<number> {
@@ -279,7 +287,13 @@ async function main(): Promise<void> {
   await waitReady(base, app);
   const appPid = app.child.pid!;
   console.log(`app: pid ${appPid} at ${base}`);
-  const baseline = await spawnUntil(process.execPath, ['--import', 'tsx', 'scripts/bench-baseline.server.ts', mongoUri, dbName], process.env, /listening (\d+)/);
+  const baselineProfileDir = profileDir ? path.join(profileDir, 'baseline') : null;
+  const baseline = await spawnUntil(
+    process.execPath,
+    [...(baselineProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${baselineProfileDir}`] : []), '--import', 'tsx', 'scripts/bench-baseline.server.ts', mongoUri, dbName],
+    process.env,
+    /listening (\d+)/,
+  );
   const baselineUrl = `http://127.0.0.1:${baseline.match[1]}`;
   const target: JourneyTarget = { baseUrl: base, publicBaseUrl: PUBLIC_BASE_URL, authToken: AUTH_TOKEN, qaToken: QA_TOKEN };
   const login = await fetch(`${base}/api/supervisor/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: PUBLIC_BASE_URL }, body: JSON.stringify(SUPERVISOR) });
@@ -304,13 +318,17 @@ async function main(): Promise<void> {
   const fresh: Phase[] = [];
   let profileWindow: ProfileWindow | null = null;
   let profileTurns = 0;
+  let baselineWindow: ProfileWindow | null = null;
+  let baselineProfileTurns = 0;
   for (const level of levels) {
     const hot = await measure('hotline menu turns', level, appPid, () => menuTurns(target, level, seconds * 1000, 0));
+    const bare = await measure('baseline (read + insert)', level, baseline.child.pid!, () => baselineTurns(baselineUrl, level, seconds * 1000));
     if (!profileWindow) {
       profileWindow = hot.window;
       profileTurns = hot.row.count;
+      baselineWindow = bare.window;
+      baselineProfileTurns = bare.row.count;
     }
-    const bare = await measure('baseline (read + insert)', level, baseline.child.pid!, () => baselineTurns(baselineUrl, level, seconds * 1000));
     fresh.push(hot.row, bare.row);
   }
 
@@ -403,10 +421,15 @@ async function main(): Promise<void> {
     console.log(`\nDecay: menu turns/s after history = ${f((decay[0].perSecond / before.perSecond) * 100, 0)} % of a fresh database's (p99 ${f(before.p99)} → ${f(decay[0].p99)} ms)`);
   }
   if (profileDir && profileWindow) {
-    const files = await readdir(profileDir);
-    const sized = await Promise.all(files.map(async (file) => ({ file, size: (await stat(path.join(profileDir, file))).size })));
-    const mainThread = sized.sort((a, b) => b.size - a.size)[0];
-    if (mainThread) await printProfile(path.join(profileDir, mainThread.file), profileTurns, profileWindow);
+    const mainThread = await largestFile(profileDir);
+    if (mainThread) await printProfile(mainThread, profileTurns, profileWindow);
+    const baselineFile = baselineProfileDir ? await largestFile(baselineProfileDir) : null;
+    if (mainThread && baselineFile && baselineWindow) {
+      await printComparison([
+        { label: `hotline (${levels[0]} callers)`, file: mainThread, turns: profileTurns, window: profileWindow },
+        { label: `baseline (${levels[0]} callers)`, file: baselineFile, turns: baselineProfileTurns, window: baselineWindow },
+      ]);
+    }
     if (args['profile-dir']) console.log(`\nprofiles kept in ${profileDir} (measured window ${profileWindow.fromUs}–${profileWindow.toUs} µs on the monotonic clock)`);
     else await rm(profileDir, { recursive: true, force: true });
   }

@@ -72,6 +72,26 @@ export async function printProfile(file: string, turns: number, window?: Profile
   }
 }
 
+/** One process's profile of a measured window, with the turns it answered in it. */
+export interface ProfiledRun {
+  label: string;
+  file: string;
+  turns: number;
+  window: ProfileWindow;
+}
+
+/** Prints per-turn main-thread CPU by category for several runs side by side (e.g. the hotline and the baseline). */
+export async function printComparison(runs: ProfiledRun[]): Promise<void> {
+  const summaries = await Promise.all(runs.map((run) => summariseProfile(run.file, run.window)));
+  const categories = [...new Set(summaries.flatMap((s) => [...s.byCategory.keys()]))].sort((a, b) => (summaries[0].byCategory.get(b) ?? 0) - (summaries[0].byCategory.get(a) ?? 0));
+  const perTurn = (i: number, ms: number) => (ms / runs[i].turns).toFixed(2);
+  console.log(`\nCPU on the main thread per turn, ms (measured windows only):\n`);
+  console.log(`| where | ${runs.map((r) => r.label).join(' | ')} |`);
+  console.log(`| --- |${runs.map(() => ' --- |').join('')}`);
+  for (const category of categories) console.log(`| ${category} | ${summaries.map((s, i) => perTurn(i, s.byCategory.get(category) ?? 0)).join(' | ')} |`);
+  console.log(`| **total** | ${summaries.map((s, i) => `**${perTurn(i, s.totalMs)}**`).join(' | ')} |`);
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [file, turns] = process.argv.slice(2);
   if (!file) {
