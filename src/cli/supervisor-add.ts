@@ -7,8 +7,7 @@ import { SupervisorAccountService } from '../services/supervisor-account.service
 import { SupervisorAccountError, SupervisorAuthService } from '../services/supervisor-auth.service.ts';
 
 const USAGE = `usage: npm run supervisor:add -- <username> [--role ${ROLES.join('|')}] [--reset] [--password-stdin]
-  new account: the password is typed at a prompt (no echo) on a terminal, else read from standard input's first line;
-  --password-stdin reads that line even from a terminal, without a prompt; the role defaults to supervisor
+  new account: the password is read from standard input; the role defaults to supervisor
   --role on an existing account (without --reset) changes only its role; --reset sets a new password (and --role, if given)`;
 
 const args = process.argv.slice(2);
@@ -33,10 +32,10 @@ if (names.length !== 1 || unknown.length > 0) {
   process.exit(64);
 }
 
-/** The password: the first line of standard input (typed at a prompt without echo on a terminal, unless --password-stdin). */
+/** The password: the first line of standard input (typed at a prompt when it is a terminal, without echo). */
 async function readPassword(): Promise<string> {
   const stdin = process.stdin;
-  if (stdin.isTTY && !flags.has('--password-stdin')) {
+  if (stdin.isTTY) {
     process.stderr.write('Password (at least 10 characters): ');
     stdin.setRawMode(true);
     return new Promise((resolve) => {
