@@ -65,8 +65,9 @@ export async function openStore(
   dbName: string,
   options: { socketTimeoutMS?: number; onCommand?: (name: string) => void; maxPoolSize?: number; consolePoolSize?: number } = {},
 ): Promise<Store> {
-  const connect = (maxPoolSize: number): Connection =>
-    mongoose.createConnection(uri, {
+  /** A connected pool (closed again when it cannot connect), its commands counted. */
+  const connect = async (maxPoolSize: number): Promise<Connection> => {
+    const connection = mongoose.createConnection(uri, {
       dbName,
       maxPoolSize,
       serverSelectionTimeoutMS: DB_TIMEOUT_MS,
@@ -75,41 +76,34 @@ export async function openStore(
       autoIndex: false,
       retryWrites: false,
     });
-  const counted = (pool: Connection): Connection => {
+    try {
+      await connection.asPromise();
+    } catch (error) {
+      await connection.close().catch(() => undefined);
+      throw error;
+    }
     const onCommand = options.onCommand;
-    if (onCommand) pool.set('debug', (_collection: string, method: string) => onCommand(method));
-    return pool;
+    if (onCommand) connection.set('debug', (_collection: string, method: string) => onCommand(method));
+    return connection;
   };
-  const connection = connect(options.maxPoolSize ?? 20);
-  await connection.asPromise();
-  counted(connection);
-  const models = registerModels(connection);
-  await Promise.all(Object.values(models).map((model) => (model as mongoose.Model<unknown>).createIndexes()));
-  await new CitizenRepository(models).rekeyLegacy();
-  const store = storeOn(connection, models);
-  if (!options.consolePoolSize) return store;
-  const consoleConnection = connect(options.consolePoolSize);
+  const connection = await connect(options.maxPoolSize ?? 20);
   try {
-    await consoleConnection.asPromise();
+    const models = registerModels(connection);
+    await Promise.all(Object.values(models).map((model) => (model as mongoose.Model<unknown>).createIndexes()));
+    await new CitizenRepository(models).rekeyLegacy();
+    const consolePool = options.consolePoolSize ? await connect(options.consolePoolSize) : null;
+    return storeOn(connection, models, consolePool ? storeOn(consolePool, registerModels(consolePool)) : undefined);
   } catch (error) {
-    await connection.close();
+    await connection.close().catch(() => undefined);
     throw error;
   }
-  const consoleStore = storeOn(counted(consoleConnection), registerModels(consoleConnection));
-  return {
-    ...store,
-    console: consoleStore,
-    async close() {
-      await Promise.all([store.close(), consoleStore.close()]);
-    },
-  };
 }
 
-/** The repositories on one open connection (indexes built and data re-keyed by `openStore` beforehand). */
-function storeOn(connection: Connection, models: Models): Store {
+/** The repositories on one open connection (indexes built and data re-keyed by `openStore` beforehand), with the console's store if it has its own. */
+function storeOn(connection: Connection, models: Models, consoleStore?: Store): Store {
   const store: Store = {
     get console() {
-      return store;
+      return consoleStore ?? store;
     },
     models,
     citizens: new CitizenRepository(models),
@@ -136,7 +130,7 @@ function storeOn(connection: Connection, models: Models): Store {
       await connection.dropDatabase();
     },
     async close() {
-      await connection.close();
+      await Promise.all([connection.close(), consoleStore?.close()]);
     },
   };
   return store;
