@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -260,7 +260,10 @@ async function main(): Promise<void> {
   const config = loadConfig({ PIN_PEPPER: PEPPER, NODE_ENV: 'test' });
   await new SupervisorAuthService({ store, config, logger: createLogger({ level: 'error', format: 'json' }) }).addSupervisor(SUPERVISOR.username, SUPERVISOR.password);
 
-  const profileDir = args['profile-dir'] ? path.resolve(args['profile-dir']) : args.profile ? await mkdtemp(path.join(os.tmpdir(), 'hotline-profile-')) : null;
+  // A fresh folder each run (inside --profile-dir when given), so no earlier run's profile is read as this one's.
+  const profileParent = args['profile-dir'] ? path.resolve(args['profile-dir']) : args.profile ? os.tmpdir() : null;
+  if (profileParent) await mkdir(profileParent, { recursive: true });
+  const profileDir = profileParent ? await mkdtemp(path.join(profileParent, 'hotline-profile-')) : null;
   const port = await freePort();
   const app = await spawnUntil(
     process.execPath,

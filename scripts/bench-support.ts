@@ -61,7 +61,7 @@ export async function spawnUntil(command: string, args: string[], env: NodeJS.Pr
   const deadline = Date.now() + timeoutMs;
   let match: RegExpExecArray | null = null;
   while (!match) {
-    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited with ${child.exitCode}:\n${await tail()}`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${args.join(' ')} exited with ${child.exitCode ?? child.signalCode}:\n${await tail()}`);
     if (Date.now() > deadline) throw new Error(`${args.join(' ')} did not become ready:\n${await tail()}`);
     match = ready.exec(await readFile(logFile, 'utf8').catch(() => ''));
     if (!match) await new Promise((resolve) => setTimeout(resolve, 50));
