@@ -144,7 +144,7 @@ describe('the card page: a card\'s side of the story, and the admin\'s unlock', 
 
   it('reads a card by _id only: every find of the card page is a look-up of one string _id (no filter, count or aggregate)', async () => {
     const reads: Array<{ collection: string; method: string; filter: unknown }> = [];
-    const connection = t.store.models.Citizen.db;
+    const connection = t.store.console.models.Citizen.db;
     connection.set('debug', (collection: string, method: string, filter: unknown) => {
       if (/^(find|count|aggregate|distinct)/i.test(method)) reads.push({ collection, method, filter });
     });

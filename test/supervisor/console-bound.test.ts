@@ -27,7 +27,7 @@ describe('the console never slows the hotline: console requests are bounded per 
   const holdDashboards = () => {
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
-    const { callSearch } = t.store;
+    const { callSearch } = t.store.console;
     const hourlyCounts = callSearch.hourlyCounts.bind(callSearch);
     callSearch.hourlyCounts = async (from, to) => {
       await gate;

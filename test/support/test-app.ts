@@ -73,7 +73,8 @@ export async function startTestApp(
     },
   });
   const logger = createLogger({ level: 'debug', format: 'json', transports: [new winston.transports.Stream({ stream: sink })] });
-  const store = await openStore(testMongoUri(), dbName);
+  // As the running hotline does (database.ts): the console on its own pool, so the tests exercise that wiring.
+  const store = await openStore(testMongoUri(), dbName, { consolePoolSize: config.console.maxConcurrent });
   const clock = {
     now: new Date('2026-03-01T08:00:00Z'),
     advance(ms: number) {
