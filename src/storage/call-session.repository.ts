@@ -46,30 +46,54 @@ export const MAX_TURNS = 2000;
 /** Calls whose turn count an instance remembers as a hint (the oldest is forgotten first). */
 const KNOWN_TURNS_KEPT = 10_000;
 
-/** The fields a turn needs from its predecessor (everything but the timeline's own). */
-const RESTORE_FIELDS = { log: 0, path: 0, prompts: 0, notes: 0 } as const;
-
-/** A turn as stored: the snapshot, the answer, the log lines and the notes as JSON text (one string each for the engine to store and return). */
-type StoredTurn = Omit<CallTurn, 'snapshot' | 'view' | 'log' | 'notes'> & { snapshot: string; view: string; log?: string; notes?: string };
+/**
+ * What a restore leaves out: the timeline part of a packed turn, and the same fields of a turn stored before turns
+ * were packed (both forms are read, so a `.data/` folder from an earlier version keeps working).
+ */
+const RESTORE_FIELDS = { t: 0, log: 0, path: 0, prompts: 0, notes: 0 } as const;
 
 /**
- * A turn in its stored form. The nested parts go in as JSON text: to the embedded FerretDB a string is one value to
- * convert, where the same data as nested documents costs it (and the driver's BSON) a conversion per field, on every
- * insert and read of every turn.
+ * A turn as stored: its `_id` and the rest as two JSON strings, `v` (what the next turn restores from: snapshot,
+ * answer, identity, outcome) and `t` (what only the timeline shows: log lines, path, prompts, notes). The embedded
+ * FerretDB converts every field of every document it stores and returns (in and out of its SQLite JSON, in Go), so
+ * two strings cost it about what a bare `{_id, state}` does, where the same turn as ~20 fields and nested documents
+ * cost it a third more per command; the driver's BSON does the same for one string as for a word.
  */
-export function storedTurn(turn: CallTurn): StoredTurn {
-  const { notes, ...rest } = turn;
-  return { ...rest, snapshot: JSON.stringify(turn.snapshot), view: JSON.stringify(turn.view), log: JSON.stringify(turn.log), ...(notes && notes.length > 0 ? { notes: JSON.stringify(notes) } : {}) };
+type PackedTurn = { _id: string; v: string; t?: string };
+
+/** A turn as stored before turns were packed: top-level fields, with the snapshot, answer, log and notes as JSON text. */
+type LegacyTurn = Omit<CallTurn, 'snapshot' | 'view' | 'log' | 'notes'> & { snapshot: string; view: string; log?: string; notes?: string };
+
+type TimelinePart = Pick<CallTurn, 'log' | 'path' | 'prompts' | 'notes'>;
+
+/** A turn in its stored form (see `PackedTurn`). */
+export function storedTurn(turn: CallTurn): PackedTurn {
+  const { _id, log, path, prompts, notes, ...rest } = turn;
+  const timeline: TimelinePart = { log, path, prompts, ...(notes && notes.length > 0 ? { notes } : {}) };
+  return { _id, v: JSON.stringify(rest), t: JSON.stringify(timeline) };
 }
 
-function turnFrom(doc: StoredTurn | null): CallTurn | null {
+type Revived<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
+
+const logFrom = (lines: Array<Revived<CallTurn['log'][number]>>): CallTurn['log'] => lines.map((line) => ({ ...line, at: new Date(line.at) }));
+const notesFrom = (notes: Array<Revived<NonNullable<CallTurn['notes']>[number]>>): NonNullable<CallTurn['notes']> =>
+  notes.map((note) => ({ ...note, until: note.until === null ? null : new Date(note.until) }));
+
+/** A stored turn (packed, or in the form before packing) as the services see it; without its timeline part when it was read lean. */
+export function turnFromStored(doc: PackedTurn | LegacyTurn | null): CallTurn | null {
   if (!doc) return null;
-  const log = doc.log ? (JSON.parse(doc.log) as Array<CallTurn['log'][number] & { at: string }>).map((line) => ({ ...line, at: new Date(line.at) })) : [];
-  const { notes: storedNotes, ...rest } = doc;
-  const notes = storedNotes
-    ? (JSON.parse(storedNotes) as Array<NonNullable<CallTurn['notes']>[number] & { until: string | null }>).map((note) => ({ ...note, until: note.until === null ? null : new Date(note.until) }))
-    : undefined;
-  return { ...rest, snapshot: JSON.parse(doc.snapshot) as CallTurn['snapshot'], view: JSON.parse(doc.view) as CallTurn['view'], log, ...(notes ? { notes } : {}) };
+  if (typeof (doc as PackedTurn).v === 'string') {
+    const packed = doc as PackedTurn;
+    const rest = JSON.parse(packed.v) as Omit<CallTurn, '_id' | 'at' | 'call' | 'log' | 'path' | 'prompts' | 'notes'> & { at: string; call: Revived<CallTurn['call']> };
+    const timeline = packed.t ? (JSON.parse(packed.t) as { log: Array<Revived<CallTurn['log'][number]>>; path: string[]; prompts: string[]; notes?: Array<Revived<NonNullable<CallTurn['notes']>[number]>> }) : null;
+    const turn = { _id: packed._id, ...rest, at: new Date(rest.at), call: { ...rest.call, startedAt: new Date(rest.call.startedAt) } };
+    if (!timeline) return { ...turn, log: [] } as unknown as CallTurn;
+    return { ...turn, log: logFrom(timeline.log), path: timeline.path, prompts: timeline.prompts, ...(timeline.notes ? { notes: notesFrom(timeline.notes) } : {}) };
+  }
+  const { notes: storedNotes, log: storedLog, ...rest } = doc as LegacyTurn;
+  const log = storedLog ? logFrom(JSON.parse(storedLog) as Array<Revived<CallTurn['log'][number]>>) : [];
+  const notes = storedNotes ? notesFrom(JSON.parse(storedNotes) as Array<Revived<NonNullable<CallTurn['notes']>[number]>>) : undefined;
+  return { ...rest, snapshot: JSON.parse(rest.snapshot) as CallTurn['snapshot'], view: JSON.parse(rest.view) as CallTurn['view'], log, ...(notes ? { notes } : {}) };
 }
 
 /** Whether the outcome of a call's last turn, its facts and its password change say it met a technical problem. */
@@ -112,7 +136,7 @@ export class CallSessionRepository {
 
   /** The stored turn of a call at a step, or null (without its log lines and timeline path when `lean`). */
   async findTurn(callSid: string, step: number, options: { lean?: boolean } = {}): Promise<CallTurn | null> {
-    return turnFrom((await this.models.CallTurn.collection.findOne({ _id: turnId(callSid, step) } as never, options.lean ? { projection: RESTORE_FIELDS } : {})) as StoredTurn | null);
+    return turnFromStored((await this.models.CallTurn.collection.findOne({ _id: turnId(callSid, step) } as never, options.lean ? { projection: RESTORE_FIELDS } : {})) as PackedTurn | LegacyTurn | null);
   }
 
   private async hasTurn(callSid: string, step: number): Promise<boolean> {

@@ -78,8 +78,8 @@ export interface CallRefusalDoc {
 }
 
 /**
- * One turn of a call, keyed `CallSid:step` (stored with its snapshot, answer and log lines as JSON text: see
- * `storedTurn` in call-session.repository.ts). Inserting it claims the step (atomic on MongoDB and FerretDB alike) and
+ * One turn of a call, keyed `CallSid:step` (stored as its `_id` and two JSON strings: see `storedTurn` in
+ * call-session.repository.ts). Inserting it claims the step (atomic on MongoDB and FerretDB alike) and
  * stores everything the next turn needs (snapshot, identity) and everything the timeline shows: a turn is one read
  * of its predecessor and this one insert.
  */

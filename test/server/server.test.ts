@@ -5,6 +5,7 @@ import supertest from 'supertest';
 import { testMongoUri } from '../support/root-hooks.ts';
 import { TEST_ENV, twilioSignature } from '../support/test-app.ts';
 import { parseTwiml } from '../support/twiml.ts';
+import { turnFromStored } from '../../src/storage/call-session.repository.ts';
 
 interface Started {
   child: ChildProcessWithoutNullStreams;
@@ -124,7 +125,8 @@ describe('the server process', function () {
       try {
         const changes = await connection.collection('password_changes').find({ callSid }).toArray();
         expect(changes.map((c) => c.status)).to.deep.equal(['done']);
-        const turns = await connection.collection('call_turns').find({ callSid }).toArray();
+        const stored = await connection.collection('call_turns').find({ _id: { $regex: `^${callSid}:` } } as never).toArray();
+        const turns = stored.map((doc) => turnFromStored(doc as never)!);
         expect(turns.find((turn) => turn.ended)).to.include({ outcome: 'password-changed', to: 'passwordChanged' });
       } finally {
         await connection.close();

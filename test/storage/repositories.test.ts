@@ -87,6 +87,40 @@ describe('repositories against the real server', () => {
     expect((await t.store.callSessions.latestTurn(sid))?.to).to.equal('again');
   });
 
+  it('a claimed turn reads back whole (dates, log lines, notes), a lean read leaves its timeline out, and a turn stored before turns were packed still reads', async () => {
+    const until = new Date('2026-03-01T09:00:00Z');
+    const full: CallTurn = {
+      ...turn('CA-repo-pack', 0, 'welcome'),
+      log: [{ at: new Date('2026-03-01T08:00:01Z'), level: 'info', message: 'turn', fields: '{"step":0}' }],
+      notes: [{ kind: 'verification-refused', factor: 'code', reason: 'locked', until }],
+    };
+    expect(await t.store.callSessions.claimTurn(full)).to.equal(true);
+    const back = await t.store.callSessions.findTurn('CA-repo-pack', 0);
+    expect(back).to.deep.equal(full);
+    expect(back!.call.startedAt).to.be.an.instanceOf(Date);
+    const raw = await t.store.models.CallTurn.collection.findOne({ _id: turnId('CA-repo-pack', 0) } as never);
+    expect(Object.keys(raw!), 'stored as its _id and two strings').to.deep.equal(['_id', 'v', 't']);
+    const lean = await t.store.callSessions.findTurn('CA-repo-pack', 0, { lean: true });
+    expect(lean).to.include({ step: 0, to: 'welcome', ended: false });
+    expect(lean!.snapshot).to.deep.equal({ value: 'welcome' });
+    expect(lean!.log).to.deep.equal([]);
+    expect(lean).not.to.have.property('notes');
+
+    const legacy = turn('CA-repo-legacy', 0, 'welcome');
+    await t.store.models.CallTurn.collection.insertOne({
+      ...legacy,
+      snapshot: JSON.stringify(legacy.snapshot),
+      view: JSON.stringify(legacy.view),
+      log: JSON.stringify([{ at: '2026-03-01T08:00:01.000Z', level: 'info', message: 'turn', fields: '{}' }]),
+      notes: JSON.stringify([{ kind: 'verification-refused', factor: 'code', reason: 'daily-cap', until: until.toISOString() }]),
+    } as never);
+    const old = await t.store.callSessions.findTurn('CA-repo-legacy', 0);
+    expect(old).to.deep.include({ snapshot: { value: 'welcome' }, view: legacy.view, call });
+    expect(old!.log[0]!.at).to.deep.equal(new Date('2026-03-01T08:00:01Z'));
+    expect(old!.notes).to.deep.equal([{ kind: 'verification-refused', factor: 'code', reason: 'daily-cap', until }]);
+    expect((await t.store.callSessions.find('CA-repo-legacy'))!.state).to.equal('welcome');
+  });
+
   it('records the end of a call once, and a call reads as ended with the outcome its end record gives', async () => {
     await t.store.callSessions.claimTurn(turn('CA-repo-end', 0, 'welcome'));
     const end = {
