@@ -64,35 +64,37 @@ type PackedTurn = { _id: string; v: string; t?: string };
 /** A turn as stored before turns were packed: top-level fields, with the snapshot, answer, log and notes as JSON text. */
 type LegacyTurn = Omit<CallTurn, 'snapshot' | 'view' | 'log' | 'notes'> & { snapshot: string; view: string; log?: string; notes?: string };
 
-type TimelinePart = Pick<CallTurn, 'log' | 'path' | 'prompts' | 'notes'>;
+type Revived<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
+type StoredLogLine = Revived<CallTurn['log'][number]>;
+type StoredNote = Revived<NonNullable<CallTurn['notes']>[number]>;
+
+/** The timeline part of a packed turn (`t`), as written and as parsed back (dates as ISO text). */
+type StoredTimeline = { log: StoredLogLine[]; path: string[]; prompts: string[]; notes?: StoredNote[] };
 
 /** A turn in its stored form (see `PackedTurn`). */
 export function storedTurn(turn: CallTurn): PackedTurn {
   const { _id, log, path, prompts, notes, ...rest } = turn;
-  const timeline: TimelinePart = { log, path, prompts, ...(notes && notes.length > 0 ? { notes } : {}) };
+  const timeline: Pick<CallTurn, keyof StoredTimeline> = { log, path, prompts, ...(notes && notes.length > 0 ? { notes } : {}) };
   return { _id, v: JSON.stringify(rest), t: JSON.stringify(timeline) };
 }
 
-type Revived<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
-
-const logFrom = (lines: Array<Revived<CallTurn['log'][number]>>): CallTurn['log'] => lines.map((line) => ({ ...line, at: new Date(line.at) }));
-const notesFrom = (notes: Array<Revived<NonNullable<CallTurn['notes']>[number]>>): NonNullable<CallTurn['notes']> =>
-  notes.map((note) => ({ ...note, until: note.until === null ? null : new Date(note.until) }));
+const logFrom = (lines: StoredLogLine[]): CallTurn['log'] => lines.map((line) => ({ ...line, at: new Date(line.at) }));
+const notesFrom = (notes: StoredNote[]): NonNullable<CallTurn['notes']> => notes.map((note) => ({ ...note, until: note.until === null ? null : new Date(note.until) }));
 
 /** A stored turn (packed, or in the form before packing) as the services see it; without its timeline part when it was read lean. */
 export function turnFromStored(doc: PackedTurn | LegacyTurn | null): CallTurn | null {
   if (!doc) return null;
   if (typeof (doc as PackedTurn).v === 'string') {
     const packed = doc as PackedTurn;
-    const rest = JSON.parse(packed.v) as Omit<CallTurn, '_id' | 'at' | 'call' | 'log' | 'path' | 'prompts' | 'notes'> & { at: string; call: Revived<CallTurn['call']> };
-    const timeline = packed.t ? (JSON.parse(packed.t) as { log: Array<Revived<CallTurn['log'][number]>>; path: string[]; prompts: string[]; notes?: Array<Revived<NonNullable<CallTurn['notes']>[number]>> }) : null;
+    const rest = JSON.parse(packed.v) as Omit<CallTurn, '_id' | 'at' | 'call' | keyof StoredTimeline> & { at: string; call: Revived<CallTurn['call']> };
     const turn = { _id: packed._id, ...rest, at: new Date(rest.at), call: { ...rest.call, startedAt: new Date(rest.call.startedAt) } };
-    if (!timeline) return { ...turn, log: [] } as unknown as CallTurn;
+    if (!packed.t) return { ...turn, log: [] } as unknown as CallTurn;
+    const timeline = JSON.parse(packed.t) as StoredTimeline;
     return { ...turn, log: logFrom(timeline.log), path: timeline.path, prompts: timeline.prompts, ...(timeline.notes ? { notes: notesFrom(timeline.notes) } : {}) };
   }
   const { notes: storedNotes, log: storedLog, ...rest } = doc as LegacyTurn;
-  const log = storedLog ? logFrom(JSON.parse(storedLog) as Array<Revived<CallTurn['log'][number]>>) : [];
-  const notes = storedNotes ? notesFrom(JSON.parse(storedNotes) as Array<Revived<NonNullable<CallTurn['notes']>[number]>>) : undefined;
+  const log = storedLog ? logFrom(JSON.parse(storedLog) as StoredLogLine[]) : [];
+  const notes = storedNotes ? notesFrom(JSON.parse(storedNotes) as StoredNote[]) : undefined;
   return { ...rest, snapshot: JSON.parse(rest.snapshot) as CallTurn['snapshot'], view: JSON.parse(rest.view) as CallTurn['view'], log, ...(notes ? { notes } : {}) };
 }
 

@@ -5,7 +5,8 @@ import supertest from 'supertest';
 import { testMongoUri } from '../support/root-hooks.ts';
 import { TEST_ENV, twilioSignature } from '../support/test-app.ts';
 import { parseTwiml } from '../support/twiml.ts';
-import { turnFromStored } from '../../src/storage/call-session.repository.ts';
+import { CallSessionRepository } from '../../src/storage/call-session.repository.ts';
+import { registerModels } from '../../src/storage/models.ts';
 
 interface Started {
   child: ChildProcessWithoutNullStreams;
@@ -125,8 +126,7 @@ describe('the server process', function () {
       try {
         const changes = await connection.collection('password_changes').find({ callSid }).toArray();
         expect(changes.map((c) => c.status)).to.deep.equal(['done']);
-        const stored = await connection.collection('call_turns').find({ _id: { $regex: `^${callSid}:` } } as never).toArray();
-        const turns = stored.map((doc) => turnFromStored(doc as never)!);
+        const turns = await new CallSessionRepository(registerModels(connection)).turns(callSid);
         expect(turns.find((turn) => turn.ended)).to.include({ outcome: 'password-changed', to: 'passwordChanged' });
       } finally {
         await connection.close();
