@@ -25,7 +25,15 @@ app.post('/turn', express.urlencoded({ extended: false, limit: '16kb' }), async 
   const callSid = String((req.body as Record<string, unknown>).CallSid ?? '');
   const step = Number(req.query.step ?? 0);
   const previous = step > 0 ? await steps.findOne({ _id: `${callSid}:${step - 1}` }) : null;
-  await steps.insertOne({ _id: `${callSid}:${step}`, state: previous ? 'next' : 'start' }).catch(() => undefined);
+  const claimed = await steps.insertOne({ _id: `${callSid}:${step}`, state: previous ? 'next' : 'start' }).then(
+    () => true,
+    () => false,
+  );
+  // A step already claimed (a repeated id: a defect of the load generator) is answered as an error, never as a turn.
+  if (!claimed) {
+    res.status(409).type('text/plain').send('step already claimed');
+    return;
+  }
   res.type('text/xml').send(`<?xml version="1.0" encoding="UTF-8"?><Response><Gather action="/turn?step=${step + 1}"><Say>ok</Say></Gather></Response>`);
 });
 

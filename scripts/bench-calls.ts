@@ -21,6 +21,7 @@ const { values: args } = parseArgs({
   options: {
     levels: { type: 'string', default: '50,200' },
     seconds: { type: 'string', default: '15' },
+    rounds: { type: 'string', default: '4' },
     'think-ms': { type: 'string', default: '1000' },
     history: { type: 'string', default: '100000' },
     readers: { type: 'string', default: '4' },
@@ -94,8 +95,8 @@ interface CpuMark {
 }
 
 async function cpuMark(appPid: number, dbPid: number | undefined): Promise<CpuMark> {
-  const [app, db] = await Promise.all([processUsage(appPid), dbPid ? processUsage(dbPid) : Promise.resolve(null)]);
   const self = process.cpuUsage();
+  const [app, db] = await Promise.all([processUsage(appPid), dbPid ? processUsage(dbPid) : Promise.resolve(null)]);
   return { app: app?.cpuSeconds ?? 0, db: db?.cpuSeconds ?? Number.NaN, self: (self.user + self.system) / 1e6 };
 }
 
@@ -136,11 +137,21 @@ function printPhases(rows: Phase[]): void {
   }
 }
 
-/** `callers` callers in the main menu pressing `*` (repeat: one menu turn) for `ms`, each waiting `think` ms between turns. */
-async function menuTurns(target: JourneyTarget, callers: number, ms: number, think: number): Promise<{ latencies: number[]; errors: number }> {
-  const latencies: number[] = [];
-  let errors = 0;
-  const ready = await Promise.all(
+/**
+ * Where a phase's CPU and profile window opens and closes: by default around the whole phase; a phase that sets up
+ * before its timed part (calls started) or tidies up after it (calls hung up and ended) opens it when timing starts
+ * and closes it at the deadline, so the per-turn CPU is that of the turns timed.
+ */
+interface PhaseWindow {
+  open(): void;
+  close(): void;
+}
+
+const NO_WINDOW: PhaseWindow = { open: () => undefined, close: () => undefined };
+
+/** `callers` calls answered and taken to the main menu, where each `*` is one menu turn (the menu again). */
+async function menuCallers(target: JourneyTarget, callers: number): Promise<CallReplayer[]> {
+  return Promise.all(
     Array.from({ length: callers }, async (_v, i) => {
       const call = new CallReplayer(target, `+8613700${String(100_000 + i).slice(-6)}`);
       await call.start();
@@ -148,10 +159,21 @@ async function menuTurns(target: JourneyTarget, callers: number, ms: number, thi
       return call;
     }),
   );
+}
+
+/**
+ * Calls in the main menu pressing `*` for `ms`, each waiting `think` ms between turns; `window` opens when timing
+ * starts and closes at the deadline. Only turns answered by the deadline count.
+ */
+async function pressStar(calls: CallReplayer[], ms: number, think: number, window: PhaseWindow = NO_WINDOW): Promise<{ latencies: number[]; errors: number }> {
+  const latencies: number[] = [];
+  let errors = 0;
   const deadline = performance.now() + ms;
+  window.open();
+  const closing = setTimeout(() => window.close(), ms);
   await Promise.all(
-    ready.map(async (call, i) => {
-      if (think > 0) await sleep((i * think) / callers);
+    calls.map(async (call, i) => {
+      if (think > 0) await sleep((i * think) / calls.length);
       while (performance.now() < deadline) {
         const started = performance.now();
         try {
@@ -167,20 +189,39 @@ async function menuTurns(target: JourneyTarget, callers: number, ms: number, thi
       }
     }),
   );
-  await Promise.all(ready.map((call) => call.hangup().catch(() => undefined)));
+  clearTimeout(closing);
+  window.close();
   return { latencies, errors };
 }
 
-/** `clients` bare clients against the baseline server, closed loop, 10 steps a call, for `ms`. */
-async function baselineTurns(base: string, clients: number, ms: number): Promise<{ latencies: number[]; errors: number }> {
+const hangUp = (calls: CallReplayer[]) => Promise.all(calls.map((call) => call.hangup().catch(() => undefined)));
+
+/**
+ * `callers` callers in the main menu pressing `*` for `ms` (see `pressStar`); the calls' starts and ends fall outside
+ * `window`.
+ */
+async function menuTurns(target: JourneyTarget, callers: number, ms: number, think: number, window: PhaseWindow = NO_WINDOW): Promise<{ latencies: number[]; errors: number }> {
+  const calls = await menuCallers(target, callers);
+  const result = await pressStar(calls, ms, think, window);
+  await hangUp(calls);
+  return result;
+}
+
+/** Baseline calls placed so far in this run: every phase's calls get new ids (a repeated id would be a cheap failed insert). */
+let baselineCalls = 0;
+
+/** `clients` bare clients against the baseline server, closed loop, 10 steps a call, for `ms` (`window` closes at the deadline, as for the hotline). */
+async function baselineTurns(base: string, clients: number, ms: number, window: PhaseWindow = NO_WINDOW): Promise<{ latencies: number[]; errors: number }> {
   const latencies: number[] = [];
   let errors = 0;
   const deadline = performance.now() + ms;
-  let callNo = 0;
+  window.open();
+  const closing = setTimeout(() => window.close(), ms);
+
   await Promise.all(
     Array.from({ length: clients }, async () => {
       while (performance.now() < deadline) {
-        const callSid = `CAbase${process.pid}x${callNo++}`;
+        const callSid = `CAbase${process.pid}x${(baselineCalls += 1)}`;
         for (let step = 0; step < 10 && performance.now() < deadline; step += 1) {
           const started = performance.now();
           const res = await fetch(`${base}/turn?step=${step}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `CallSid=${callSid}&Digits=1` }).catch(() => null);
@@ -192,6 +233,8 @@ async function baselineTurns(base: string, clients: number, ms: number): Promise
       }
     }),
   );
+  clearTimeout(closing);
+  window.close();
   return { latencies, errors };
 }
 
@@ -302,15 +345,37 @@ async function main(): Promise<void> {
   const login = await fetch(`${base}/api/supervisor/login`, { method: 'POST', headers: { 'content-type': 'application/json', origin: PUBLIC_BASE_URL }, body: JSON.stringify(SUPERVISOR) });
   const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
 
-  const measure = async <T extends { latencies: number[]; errors: number }>(label: string, concurrency: number, pid: number, run: () => Promise<T>): Promise<{ row: Phase; result: T; window: ProfileWindow }> => {
-    const before = await cpuMark(pid, dbPid);
-    const fromUs = monotonicUs();
-    const result = await run();
-    const window = { fromUs, toUs: monotonicUs() };
-    const after = await cpuMark(pid, dbPid);
-    const row = phase(label, concurrency, result.latencies, result.errors, seconds, before, after);
-    process.stdout.write(`  ${label} ${concurrency}: ${row.count} answered, ${f(row.perSecond)}/s, p50 ${f(row.p50)} ms, p99 ${f(row.p99)} ms, errors ${row.errors}\n`);
-    return { row, result, window };
+  const measure = async <T extends { latencies: number[]; errors: number }>(
+    label: string,
+    concurrency: number,
+    pid: number,
+    run: (window: PhaseWindow) => Promise<T>,
+    elapsed = seconds,
+  ): Promise<{ row: Phase; result: T; window: ProfileWindow; cpu: { before: CpuMark; after: CpuMark } }> => {
+    type Mark = { us: number; cpu: Promise<CpuMark> };
+    const mark = (): Mark => ({ us: monotonicUs(), cpu: cpuMark(pid, dbPid) });
+    const marks: { from: Mark; to: Mark | null } = { from: mark(), to: null };
+    const result = await run({
+      open: () => {
+        marks.from = mark();
+      },
+      close: () => {
+        marks.to ??= mark();
+      },
+    });
+    const to = marks.to ?? mark();
+    const window = { fromUs: marks.from.us, toUs: to.us };
+    const cpu = { before: await marks.from.cpu, after: await to.cpu };
+    const row = phase(label, concurrency, result.latencies, result.errors, elapsed, cpu.before, cpu.after);
+    process.stdout.write(`  ${label} ${concurrency}: ${row.count} answered, ${f(row.perSecond)}/s, p50 ${f(row.p50)} ms, p99 ${f(row.p99)} ms, errors ${row.errors}${profileDir ? ` (window ${window.fromUs}–${window.toUs} µs)` : ''}\n`);
+    return { row, result, window, cpu };
+  };
+
+  /** One row from several measured parts of the same phase (latencies pooled, CPU and time added up). */
+  const combined = (label: string, concurrency: number, parts: Array<Awaited<ReturnType<typeof measure>>>, elapsed: number): Phase => {
+    const zero: CpuMark = { app: 0, db: 0, self: 0 };
+    const used = parts.reduce((sum, p) => ({ app: sum.app + p.cpu.after.app - p.cpu.before.app, db: sum.db + p.cpu.after.db - p.cpu.before.db, self: sum.self + p.cpu.after.self - p.cpu.before.self }), zero);
+    return phase(label, concurrency, parts.flatMap((p) => p.result.latencies), parts.reduce((n, p) => n + p.result.errors, 0), elapsed, zero, used);
   };
 
   // Warm-up: JIT, connection pools, collections created.
@@ -323,23 +388,40 @@ async function main(): Promise<void> {
   let profileTurns = 0;
   let baselineWindow: ProfileWindow | null = null;
   let baselineProfileTurns = 0;
+  // Each level as `rounds` short stretches a side, alternating hotline, baseline, baseline, hotline, … (the hotline's
+  // callers stay in their calls meanwhile): a machine that speeds up or slows down during the run (these VMs do,
+  // by a third within a minute) weighs on both sides alike, so the ratio is the two programs', not the minute's.
+  const rounds = Math.max(1, Number(args.rounds));
+  const part = seconds / rounds;
   for (const level of levels) {
-    const hot = await measure('hotline menu turns', level, appPid, () => menuTurns(target, level, seconds * 1000, 0));
-    const bare = await measure('baseline (read + insert)', level, baseline.child.pid!, () => baselineTurns(baselineUrl, level, seconds * 1000));
-    if (!profileWindow) {
-      profileWindow = hot.window;
-      profileTurns = hot.row.count;
-      baselineWindow = bare.window;
-      baselineProfileTurns = bare.row.count;
+    const calls = await menuCallers(target, level);
+    const hot: Array<Awaited<ReturnType<typeof measure>>> = [];
+    const bare: typeof hot = [];
+    const hotPart = async () => {
+      hot.push(await measure(`hotline menu turns (${hot.length + 1}/${rounds})`, level, appPid, (window) => pressStar(calls, part * 1000, 0, window), part));
+    };
+    const barePart = async () => {
+      bare.push(await measure(`baseline (${bare.length + 1}/${rounds})`, level, baseline.child.pid!, (window) => baselineTurns(baselineUrl, level, part * 1000, window), part));
+    };
+    for (let round = 0; round < rounds; round += 1) {
+      if (round % 2 === 0) await hotPart().then(barePart);
+      else await barePart().then(hotPart);
     }
-    fresh.push(hot.row, bare.row);
+    await hangUp(calls);
+    if (!profileWindow) {
+      profileWindow = hot[0].window;
+      profileTurns = hot[0].row.count;
+      baselineWindow = bare[0].window;
+      baselineProfileTurns = bare[0].row.count;
+    }
+    fresh.push(combined('hotline menu turns', level, hot, seconds), combined('baseline (read + insert)', level, bare, seconds));
   }
 
   console.log(`\n== menu turns, paced (${thinkMs} ms think time), without and with ${args.readers} console readers (${args['reader-think-ms']} ms between pages)`);
   const pacedLevel = levels[levels.length - 1];
-  const paced = await measure('hotline menu turns, paced', pacedLevel, appPid, () => menuTurns(target, pacedLevel, seconds * 1000, thinkMs));
+  const paced = await measure('hotline menu turns, paced', pacedLevel, appPid, (window) => menuTurns(target, pacedLevel, seconds * 1000, thinkMs, window));
   const readers = consoleReaders(base, cookie, Number(args.readers), Number(args['reader-think-ms']));
-  const busy = await measure(`… with ${args.readers} console readers`, pacedLevel, appPid, () => menuTurns(target, pacedLevel, seconds * 1000, thinkMs));
+  const busy = await measure(`… with ${args.readers} console readers`, pacedLevel, appPid, (window) => menuTurns(target, pacedLevel, seconds * 1000, thinkMs, window));
   const read = await readers.stop();
   const readSorted = [...read.latencies].sort((a, b) => a - b);
 
@@ -386,8 +468,8 @@ async function main(): Promise<void> {
     console.log(`  filled ${fill.calls.toLocaleString('en')} calls (${fill.turns.toLocaleString('en')} turns) in ${f(fill.seconds, 0)} s`);
     await menuTurns(target, 20, 2000, 0);
     const level = levels[0];
-    decay.push((await measure('hotline menu turns, after history', level, appPid, () => menuTurns(target, level, seconds * 1000, 0))).row);
-    decay.push((await measure('baseline, after history', level, baseline.child.pid!, () => baselineTurns(baselineUrl, level, seconds * 1000))).row);
+    decay.push((await measure('hotline menu turns, after history', level, appPid, (window) => menuTurns(target, level, seconds * 1000, 0, window))).row);
+    decay.push((await measure('baseline, after history', level, baseline.child.pid!, (window) => baselineTurns(baselineUrl, level, seconds * 1000, window))).row);
   }
 
   await baseline.stop();
