@@ -76,6 +76,9 @@ export function createApp(deps: AppDeps): Express {
   const { config, store, logger } = deps;
   const app = express();
   app.disable('x-powered-by');
+  // No ETags: a webhook's answer is never revalidated and console data is sent no-store, so hashing every body
+  // (a SHA-1 per call turn) bought nothing.
+  app.set('etag', false);
   app.set('query parser', 'simple');
   app.set('trust proxy', config.trustProxy);
 

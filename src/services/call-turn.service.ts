@@ -265,7 +265,10 @@ export class CallTurnService {
     let persisted: { status?: string; children?: Record<string, unknown> };
     try {
       actor.send(event);
-      after = await waitFor(actor, (s) => s.status !== 'active' || s.hasTag('input'), { timeout: TURN_SETTLE_TIMEOUT_MS });
+      // A menu turn settles inside send(); only a turn that waits on a side effect needs the watcher and its timer.
+      const settled = (s: CallSnapshot) => s.status !== 'active' || s.hasTag('input');
+      const now = actor.getSnapshot();
+      after = settled(now) ? now : await waitFor(actor, settled, { timeout: TURN_SETTLE_TIMEOUT_MS });
       persisted = actor.getPersistedSnapshot() as typeof persisted;
     } finally {
       actor.stop();
