@@ -93,6 +93,9 @@ export class Housekeeper {
     const last = Math.floor((now.getTime() - silence) / HOUR_MS) * HOUR_MS;
     for (let at = Math.floor((now.getTime() - SILENT_LOOKBACK_MS) / HOUR_MS) * HOUR_MS; at <= last; at += HOUR_MS) {
       for (const entry of await this.unfinishedIn(new Date(at).toISOString().slice(0, 13))) {
+        // A call younger than the silence allowed cannot have been silent that long: nothing of it is read (finding a
+        // running call's newest turn takes a dozen reads, on the callers' connections, every minute).
+        if (now.getTime() - entry.s < silence) continue;
         const latest = await this.deps.store.callSessions.latestTurn(entry.c);
         if (!latest || (await this.deps.store.callSessions.findEnd(entry.c))) continue;
         const allowed = (latest.view.meta as { end?: string }).end === 'dial' ? DIAL_SILENCE_MS : silence;

@@ -53,6 +53,33 @@ describe('housekeeping: calls whose end never came, and calls past their retenti
     expect(search.calls[0]).to.include({ status: 'ended', outcome: 'abandoned' });
   });
 
+  it('the minute sweep reads nothing of a call younger than SILENT_CALL_CLOSE_MINUTES, and still closes it once it has been silent that long', async () => {
+    const young = new TestCall(t, '+8613100007003');
+    await young.start();
+    await young.press('2');
+    await t.settle();
+    const housekeeper = housekeeperOf(t.app);
+    const sessions = t.store.callSessions;
+    const read: string[] = [];
+    const latestTurn = sessions.latestTurn.bind(sessions);
+    sessions.latestTurn = (callSid: string) => {
+      read.push(callSid);
+      return latestTurn(callSid);
+    };
+    try {
+      // Far enough into the hour that the sweep looks at the hour the call started in.
+      t.clock.advance(5 * MINUTE);
+      expect(await housekeeper.sweepSilentCalls()).to.equal(0);
+      expect(read, 'five minutes old: not read').to.deep.equal([]);
+      t.clock.advance(6 * MINUTE);
+      expect(await housekeeper.sweepSilentCalls(), 'eleven minutes of silence: closed').to.equal(1);
+      expect(read).to.include(young.callSid);
+      expect(await t.store.callSessions.findEnd(young.callSid)).to.include({ outcome: 'abandoned', endedIn: 'mainMenu' });
+    } finally {
+      sessions.latestTurn = latestTurn;
+    }
+  });
+
   it('deletes a call past CALL_RETENTION_DAYS with its turns, end, logs, password change and index pages, and keeps a newer one', async () => {
     const old = new TestCall(t, '+8613800138000');
     await old.start();
