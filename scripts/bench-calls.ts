@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.ts';
 import { checkCharacter } from '../src/domain/citizen-id.ts';
 import { createLogger } from '../src/logging/logger.ts';
-import { CallReplayer } from '../src/qa/call-replayer.ts';
+import { CallReplayer, newCallSid } from '../src/qa/call-replayer.ts';
 import { prepareCitizens } from '../src/services/citizen-seed.service.ts';
 import { SupervisorAuthService } from '../src/services/supervisor-auth.service.ts';
 import { hashPin } from '../src/security/secrets.ts';
@@ -209,8 +209,6 @@ async function menuTurns(target: JourneyTarget, callers: number, ms: number, thi
   return result;
 }
 
-/** Baseline calls placed so far in this run: every phase's calls get new ids (a repeated id would be a cheap failed insert). */
-let baselineCalls = 0;
 
 /** `clients` bare clients against the baseline server, closed loop, 10 steps a call, for `ms` (`window` closes at the deadline, as for the hotline). */
 async function baselineTurns(base: string, clients: number, ms: number, window: PhaseWindow = NO_WINDOW): Promise<{ latencies: number[]; errors: number }> {
@@ -223,7 +221,9 @@ async function baselineTurns(base: string, clients: number, ms: number, window: 
   await Promise.all(
     Array.from({ length: clients }, async () => {
       while (performance.now() < deadline) {
-        const callSid = `CAbase${process.pid}x${(baselineCalls += 1)}`;
+        // A new random CallSid per call, as Twilio's are and as the hotline's callers get: sequential ids would give
+        // the baseline a locality in the `_id` index that real calls never have (and a repeated id a cheap failed insert).
+        const callSid = newCallSid();
         for (let step = 0; step < 10 && performance.now() < deadline; step += 1) {
           const started = performance.now();
           const res = await fetch(`${base}/turn?step=${step}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `CallSid=${callSid}&Digits=1` }).catch(() => null);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createActor } from 'xstate';
 import { callMachine, type StateMeta } from '../flows/call.machine.ts';
 import { keyedHash } from '../src/security/secrets.ts';
@@ -67,7 +68,9 @@ export interface FillResult {
  * Writes `calls` finished calls spread evenly over the `days` before `end`, the way real calls are written: their
  * turns (real snapshot and state meta, masked inputs), their end records, the password-change record of a reset, and — through the real CallRecorder — the
  * call index and hourly counters. Batched (insertMany, the recorder's coalesced writes); nothing a real call would
- * not write. CallSids start with `prefix` so several fills can share a database.
+ * not write. CallSids look like Twilio's (`CA` and 32 hex digits), derived from `prefix` and the call's number, so
+ * the history is spread through the `_id` index as real calls are (ids in sequence would sit together at one end
+ * of it, out of the way of the calls that follow), and fills with different prefixes can share a database.
  */
 export async function fillHistory(store: Store, options: { calls: number; days: number; end: Date; pepper: string; prefix?: string; onProgress?: (done: number) => void }): Promise<FillResult> {
   const started = Date.now();
@@ -85,7 +88,7 @@ export async function fillHistory(store: Store, options: { calls: number; days: 
     for (let i = offset; i < Math.min(options.calls, offset + BATCH); i += 1) {
       let r = random() * TOTAL_WEIGHT;
       const journey = JOURNEYS.find((j) => (r -= j.weight) < 0) ?? JOURNEYS[0];
-      const callSid = `${prefix}${i.toString(16).padStart(34 - prefix.length, '0')}`;
+      const callSid = `CA${createHash('sha256').update(`${prefix}:${i}`).digest('hex').slice(0, 32)}`;
       const startedAt = new Date(options.end.getTime() - span + Math.floor((i / options.calls) * span) + Math.floor(random() * 1000));
       const phone = `86138${String(Math.floor(random() * 1e8)).padStart(8, '0')}`;
       const idNumber = journey.id ? `1101051990${String(Math.floor(random() * 50_000)).padStart(8, '0')}` : null;
