@@ -151,6 +151,16 @@ interface PhaseWindow {
 
 const NO_WINDOW: PhaseWindow = { open: () => undefined, close: () => undefined };
 
+/** Opens `window` now and closes it at the deadline, `ms` on; the function returned closes it at once if still open. */
+function openUntilDeadline(window: PhaseWindow, ms: number): () => void {
+  window.open();
+  const closing = setTimeout(() => window.close(), ms);
+  return () => {
+    clearTimeout(closing);
+    window.close();
+  };
+}
+
 /** `callers` calls answered and taken to the main menu, where each `*` is one menu turn (the menu again). */
 async function menuCallers(target: JourneyTarget, callers: number): Promise<CallReplayer[]> {
   return Promise.all(
@@ -171,8 +181,7 @@ async function pressStar(calls: CallReplayer[], ms: number, think: number, windo
   const latencies: number[] = [];
   let errors = 0;
   const deadline = performance.now() + ms;
-  window.open();
-  const closing = setTimeout(() => window.close(), ms);
+  const closeWindow = openUntilDeadline(window, ms);
   await Promise.all(
     calls.map(async (call, i) => {
       if (think > 0) await sleep((i * think) / calls.length);
@@ -191,8 +200,7 @@ async function pressStar(calls: CallReplayer[], ms: number, think: number, windo
       }
     }),
   );
-  clearTimeout(closing);
-  window.close();
+  closeWindow();
   return { latencies, errors };
 }
 
@@ -209,15 +217,12 @@ async function menuTurns(target: JourneyTarget, callers: number, ms: number, thi
   return result;
 }
 
-
 /** `clients` bare clients against the baseline server, closed loop, 10 steps a call, for `ms` (`window` closes at the deadline, as for the hotline). */
 async function baselineTurns(base: string, clients: number, ms: number, window: PhaseWindow = NO_WINDOW): Promise<{ latencies: number[]; errors: number }> {
   const latencies: number[] = [];
   let errors = 0;
   const deadline = performance.now() + ms;
-  window.open();
-  const closing = setTimeout(() => window.close(), ms);
-
+  const closeWindow = openUntilDeadline(window, ms);
   await Promise.all(
     Array.from({ length: clients }, async () => {
       while (performance.now() < deadline) {
@@ -235,8 +240,7 @@ async function baselineTurns(base: string, clients: number, ms: number, window: 
       }
     }),
   );
-  clearTimeout(closing);
-  window.close();
+  closeWindow();
   return { latencies, errors };
 }
 
