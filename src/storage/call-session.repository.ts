@@ -43,8 +43,11 @@ const TURN_BATCH = 16;
 /** No call has more turns than this (a loop guard for reads). */
 export const MAX_TURNS = 2000;
 
-/** Calls whose turn count an instance remembers as a hint (the oldest is forgotten first). */
-const KNOWN_TURNS_KEPT = 10_000;
+/** Calls whose newest turn an instance remembers as a hint (the least recently read is forgotten first). */
+const NEWEST_TURNS_KEPT = 2_000;
+
+/** Turns read forward, one by one, from a remembered newest turn before searching by doubling instead. */
+const FORWARD_READS = 3;
 
 /**
  * What a restore leaves out: the timeline part of a packed turn, and the same fields of a turn stored before turns
@@ -126,8 +129,11 @@ export function outcomeOf(latest: Pick<CallTurn, 'ended' | 'outcome'>, facts: { 
  * `CallSid:step` (the loser of a race reads the winner's), the end of a call by inserting its end record.
  */
 export class CallSessionRepository {
-  /** How many turns each recently read call had (a hint only: a call's turns only grow, and every hint is checked). */
-  private readonly knownTurns = new Map<string, number>();
+  /**
+   * The newest turn this instance read of each recently read call: a hint only (a call's turns only grow, and every
+   * hint is checked), though a sure one, since a stored turn is never changed.
+   */
+  private readonly newest = new Map<string, CallTurn>();
 
   constructor(private readonly models: Models) {}
 
@@ -145,26 +151,42 @@ export class CallSessionRepository {
     return (await this.models.CallTurn.collection.findOne({ _id: turnId(callSid, step) } as never, { projection: { _id: 1 } })) !== null;
   }
 
-  /** The newest turn of a call (the length of its dense run of steps, see dense-sequence.ts), or null when the call never started. */
+  /**
+   * The newest turn of a call, or null when the call never started (or was deleted). From the newest turn this
+   * instance read of it, the next turns are read forward whole — a running call the console refreshes has moved a
+   * step or two, so that is one read a step and one for the step not there yet, plus one to check the remembered
+   * turn still exists when nothing newer does; otherwise the length of its dense run of steps is searched (see
+   * dense-sequence.ts) and its last turn read.
+   */
   async latestTurn(callSid: string): Promise<CallTurn | null> {
-    const count = await this.turnCount(callSid);
-    return count === 0 ? null : this.findTurn(callSid, count - 1);
+    const hint = this.newest.get(callSid);
+    this.newest.delete(callSid);
+    if (hint) {
+      let latest = hint;
+      for (let read = 0; read < FORWARD_READS; read += 1) {
+        const next = await this.findTurn(callSid, latest.step + 1);
+        if (!next) {
+          if (latest !== hint || (await this.hasTurn(callSid, hint.step))) return this.remember(callSid, latest);
+          return this.remember(callSid, await this.searchLatest(callSid, 0));
+        }
+        latest = next;
+      }
+      return this.remember(callSid, (await this.searchLatest(callSid, latest.step + 1)) ?? latest);
+    }
+    return this.remember(callSid, await this.searchLatest(callSid, 0));
   }
 
-  /**
-   * How many turns a call has: from the count this instance saw last, when that turn still exists (about two reads
-   * for a running call the console refreshes), else probing from the first step.
-   */
-  private async turnCount(callSid: string): Promise<number> {
-    const known = this.knownTurns.get(callSid) ?? 0;
-    const count =
-      known > 0 && (await this.hasTurn(callSid, known - 1))
-        ? known + (await sequenceLength((k) => this.hasTurn(callSid, known + k), MAX_TURNS - known))
-        : await sequenceLength((step) => this.hasTurn(callSid, step), MAX_TURNS);
-    this.knownTurns.delete(callSid);
-    if (count > 0) this.knownTurns.set(callSid, count);
-    if (this.knownTurns.size > KNOWN_TURNS_KEPT) this.knownTurns.delete(this.knownTurns.keys().next().value as string);
-    return count;
+  /** The newest turn of a call whose steps before `from` exist, when it has any from `from` on (found by doubling, then read). */
+  private async searchLatest(callSid: string, from: number): Promise<CallTurn | null> {
+    const count = from + (await sequenceLength((k) => this.hasTurn(callSid, from + k), MAX_TURNS - from));
+    return count > from ? this.findTurn(callSid, count - 1) : null;
+  }
+
+  private remember(callSid: string, latest: CallTurn | null): CallTurn | null {
+    if (!latest) return null;
+    this.newest.set(callSid, latest);
+    if (this.newest.size > NEWEST_TURNS_KEPT) this.newest.delete(this.newest.keys().next().value as string);
+    return latest;
   }
 
   /** Every turn of a call in order (read by `_id`: all at once when the count is known, else a batch at a time up to the first missing step). */
@@ -201,10 +223,12 @@ export class CallSessionRepository {
 
   /** The facts recorded about a call. */
   async facts(callSid: string): Promise<{ dial: CallFact | null; recovery: CallFact | null }> {
-    const [dial, recovery] = await Promise.all(
-      (['dial', 'recovery'] as const).map(async (kind) => (await this.models.CallFact.collection.findOne({ _id: `${callSid}:${kind}` } as never)) as CallFact | null),
-    );
+    const [dial, recovery] = await Promise.all([this.fact(callSid, 'dial'), this.fact(callSid, 'recovery')]);
     return { dial, recovery };
+  }
+
+  private async fact(callSid: string, kind: CallFact['kind']): Promise<CallFact | null> {
+    return (await this.models.CallFact.collection.findOne({ _id: `${callSid}:${kind}` } as never)) as CallFact | null;
   }
 
   /**
@@ -212,6 +236,7 @@ export class CallSessionRepository {
    * log lines, each by `_id`, at most 50 deletes to a command.
    */
   async remove(callSid: string, count: number): Promise<void> {
+    this.newest.delete(callSid);
     let steps = count;
     while (steps < MAX_TURNS && (await this.hasTurn(callSid, steps))) steps += 1;
     const deletes = (ids: string[]) => ids.map((_id) => ({ deleteOne: { filter: { _id } } })) as never[];
@@ -225,7 +250,12 @@ export class CallSessionRepository {
   async find(callSid: string, known?: { end: CallEnd | null }): Promise<CallSession | null> {
     const latest = await this.latestTurn(callSid);
     if (!latest) return null;
-    const [end, facts] = await Promise.all([known ? known.end : this.findEnd(callSid), this.facts(callSid)]);
+    const end = known ? known.end : await this.findEnd(callSid);
+    // Once the end is recorded it says how the call ended; before, the recovery path may have; an agent's line is
+    // dialled only from a call's final turn or the recovery path, so a call still in the menu has no dial result.
+    const recovery = end ? null : await this.fact(callSid, 'recovery');
+    const dial = end || latest.ended || recovery ? await this.fact(callSid, 'dial') : null;
+    const facts = { dial, recovery };
     const ended = end !== null || latest.ended || facts.recovery !== null;
     return {
       ...latest.call,

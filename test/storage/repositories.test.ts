@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { seedCitizens } from '../../src/services/citizen-seed.service.ts';
 import { keyedHash } from '../../src/security/secrets.ts';
 import { turnId, type CallTurn } from '../../src/storage/call-session.repository.ts';
+import { openStore } from '../../src/storage/store.ts';
+import { testMongoUri } from '../support/root-hooks.ts';
 import { startTestApp, type TestApp } from '../support/test-app.ts';
 
 const call = { startedAt: new Date('2026-03-01T08:00:00Z'), callerMasked: '+86 138****8000', callerHash: 'h'.repeat(64), callerLast4: '8000', to: null, carrier: 'twilio' };
@@ -72,7 +74,7 @@ describe('repositories against the real server', () => {
     expect(await t.store.callSessions.find('CA-repo-never')).to.equal(null);
   });
 
-  it('the newest turn follows a running call read again and again (the remembered count is only a hint), and a deleted call reads as never started', async () => {
+  it('the newest turn follows a running call read again and again (the remembered newest turn is only a hint), and a deleted call reads as never started', async () => {
     const sid = 'CA-repo-growing';
     await t.store.callSessions.claimTurn(turn(sid, 0, 'welcome'));
     expect((await t.store.callSessions.latestTurn(sid))?.step).to.equal(0);
@@ -85,6 +87,31 @@ describe('repositories against the real server', () => {
     expect(await t.store.callSessions.latestTurn(sid)).to.equal(null);
     await t.store.callSessions.claimTurn(turn(sid, 0, 'again'));
     expect((await t.store.callSessions.latestTurn(sid))?.to).to.equal('again');
+  });
+
+  it('a running call read again costs a read for each step it moved and one for the step not there yet, and one more only when it has not moved', async () => {
+    const commands: string[] = [];
+    const store = await openStore(testMongoUri(), `t_repo_reads_${process.pid}`, { onCommand: (name) => commands.push(name) });
+    try {
+      const sid = 'CA-repo-reads';
+      for (let step = 0; step < 5; step += 1) await store.callSessions.claimTurn(turn(sid, step, `state${step}`));
+      expect((await store.callSessions.latestTurn(sid))?.step).to.equal(4);
+      const readsOf = async (read: () => Promise<unknown>) => {
+        commands.length = 0;
+        await read();
+        return commands.filter((name) => name === 'findOne').length;
+      };
+      await store.callSessions.claimTurn(turn(sid, 5, 'state5'));
+      expect(await readsOf(() => store.callSessions.latestTurn(sid)), 'moved one step').to.equal(2);
+      expect(await readsOf(() => store.callSessions.latestTurn(sid)), 'not moved').to.equal(2);
+      expect(await readsOf(() => store.callSessions.find(sid)), 'a running call in the menu: its end, its recovery, its newest turn').to.equal(4);
+      expect((await store.callSessions.find(sid))?.state).to.equal('state5');
+      for (let step = 6; step < 20; step += 1) await store.callSessions.claimTurn(turn(sid, step, `state${step}`));
+      expect((await store.callSessions.latestTurn(sid))?.step, 'moved further than the reads forward').to.equal(19);
+    } finally {
+      await store.drop();
+      await store.close();
+    }
   });
 
   it('a claimed turn reads back whole (dates, log lines, notes), a lean read leaves its timeline out, and a turn stored before turns were packed still reads', async () => {
