@@ -204,6 +204,14 @@ async function pressStar(calls: CallReplayer[], ms: number, think: number, windo
   return { latencies, errors };
 }
 
+/** Runs two sides `rounds` times each, in the order a, b, b, a, a, b, …: a machine drifting meanwhile weighs on both alike. */
+async function alternate(rounds: number, a: () => Promise<void>, b: () => Promise<void>): Promise<void> {
+  for (let round = 0; round < rounds; round += 1) {
+    if (round % 2 === 0) await a().then(b);
+    else await b().then(a);
+  }
+}
+
 const hangUp = (calls: CallReplayer[]) => Promise.all(calls.map((call) => call.hangup().catch(() => undefined)));
 
 /**
@@ -411,10 +419,7 @@ async function main(): Promise<void> {
     const barePart = async () => {
       bare.push(await measure(`baseline (${bare.length + 1}/${rounds})`, level, baseline.child.pid!, (window) => baselineTurns(baselineUrl, level, part * 1000, window), part));
     };
-    for (let round = 0; round < rounds; round += 1) {
-      if (round % 2 === 0) await hotPart().then(barePart);
-      else await barePart().then(hotPart);
-    }
+    await alternate(rounds, hotPart, barePart);
     await hangUp(calls);
     if (!profileWindow) {
       profileWindow = hot[0].window;
@@ -427,10 +432,27 @@ async function main(): Promise<void> {
 
   console.log(`\n== menu turns, paced (${thinkMs} ms think time), without and with ${args.readers} console readers (${args['reader-think-ms']} ms between pages)`);
   const pacedLevel = levels[levels.length - 1];
-  const paced = await measure('hotline menu turns, paced', pacedLevel, appPid, (window) => menuTurns(target, pacedLevel, seconds * 1000, thinkMs, window));
-  const readers = consoleReaders(base, cookie, Number(args.readers), Number(args['reader-think-ms']));
-  const busy = await measure(`… with ${args.readers} console readers`, pacedLevel, appPid, (window) => menuTurns(target, pacedLevel, seconds * 1000, thinkMs, window));
-  const read = await readers.stop();
+  // As the saturated levels: alternating stretches (without, with, with, without, …; the paced callers stay in their
+  // calls), so a minute when the VM is slow weighs on both sides alike.
+  const pacedCalls = await menuCallers(target, pacedLevel);
+  const quiet: Array<Awaited<ReturnType<typeof measure>>> = [];
+  const watched: typeof quiet = [];
+  const read: Awaited<ReturnType<ReturnType<typeof consoleReaders>['stop']>> = { latencies: [], byPage: new Map(), errors: 0 };
+  const quietPart = async () => {
+    quiet.push(await measure(`hotline menu turns, paced (${quiet.length + 1}/${rounds})`, pacedLevel, appPid, (window) => pressStar(pacedCalls, part * 1000, thinkMs, window), part));
+  };
+  const watchedPart = async () => {
+    const readers = consoleReaders(base, cookie, Number(args.readers), Number(args['reader-think-ms']));
+    watched.push(await measure(`… with ${args.readers} console readers (${watched.length + 1}/${rounds})`, pacedLevel, appPid, (window) => pressStar(pacedCalls, part * 1000, thinkMs, window), part));
+    const stretch = await readers.stop();
+    read.latencies.push(...stretch.latencies);
+    read.errors += stretch.errors;
+    for (const [page, times] of stretch.byPage) read.byPage.set(page, [...(read.byPage.get(page) ?? []), ...times]);
+  };
+  await alternate(rounds, quietPart, watchedPart);
+  await hangUp(pacedCalls);
+  const paced = { row: combined('hotline menu turns, paced', pacedLevel, quiet, seconds) };
+  const busy = { row: combined(`… with ${args.readers} console readers`, pacedLevel, watched, seconds) };
   const readSorted = [...read.latencies].sort((a, b) => a - b);
 
   const journeyRows: Phase[] = [];
