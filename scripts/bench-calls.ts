@@ -1,5 +1,4 @@
 import { mkdir, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,7 +14,7 @@ import { openStore } from '../src/storage/store.ts';
 import { monotonicUs, printComparison, printProfile, type ProfileWindow } from './cpu-profile-summary.ts';
 import { fillHistory } from './bench-history.ts';
 import { benchJourney, prepareToConfirm, type JourneyTarget, type TurnSample } from './bench-journey.ts';
-import { percentile, processUsage, spawnUntil, type Spawned } from './bench-support.ts';
+import { freePort, percentile, processUsage, spawnUntil, type Spawned } from './bench-support.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -65,17 +64,6 @@ async function largestFile(dir: string): Promise<string | null> {
   const sized = await Promise.all(files.map(async (file) => ({ file, size: (await stat(path.join(dir, file))).size })));
   const largest = sized.filter((f) => f.file.endsWith('.cpuprofile')).sort((a, b) => b.size - a.size)[0];
   return largest ? path.join(dir, largest.file) : null;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Waits until the app answers `/readyz` (whatever its log level: the log is not parsed). */

@@ -45,8 +45,10 @@ const BUILD_LOCK_STALE_MS = 15 * 60_000;
 const BUILD_LOCK_WAIT_MS = 20 * 60_000;
 const OUTPUT_TAIL_CHARS = 8_000;
 
-/** The project's patch to FerretDB's source (why: see the file's header), applied before every build. */
-export const FERRETDB_PATCH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../patches/ferretdb-v1.24.2-sqlite-id-index.patch');
+/** The project's patches to FerretDB's source (why: see each file's header), applied in this order before every build. */
+export const FERRETDB_PATCHES = ['ferretdb-v1.24.2-sqlite-id-index.patch', 'ferretdb-v1.24.2-sqlite-serial-writes.patch'].map((name) =>
+  path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../patches', name),
+);
 
 const noop: Log = () => undefined;
 
@@ -164,10 +166,11 @@ async function canConnect(host: string, port: number): Promise<void> {
   });
 }
 
-/** Where the patched FerretDB binary is cached: the folder names the version and the patch's content hash, so a changed patch rebuilds. */
+/** Where the patched FerretDB binary is cached: the folder names the version and the patches' content hash, so a changed patch rebuilds. */
 export async function ferretDbBinaryPath(cacheDir: string): Promise<string> {
-  const patch = await fs.readFile(FERRETDB_PATCH);
-  const tag = createHash('sha256').update(patch).digest('hex').slice(0, 12);
+  const hash = createHash('sha256');
+  for (const patch of FERRETDB_PATCHES) hash.update(await fs.readFile(patch));
+  const tag = hash.digest('hex').slice(0, 12);
   return path.join(path.resolve(cacheDir), 'ferretdb', `${FERRETDB_VERSION}-${tag}`, 'ferretdb');
 }
 
@@ -287,14 +290,16 @@ async function buildFerretDb(target: string, cacheDir: string, log: Log): Promis
     await fs.cp(moduleDir, sourceDir, { recursive: true });
     await makeWritable(sourceDir);
     await fs.writeFile(path.join(sourceDir, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
-    const patched = await run('git', ['apply', '--verbose', FERRETDB_PATCH], { cwd: sourceDir, env }).catch((error: unknown) => {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('`git` is needed to apply the FerretDB patch before building; install git.');
-      throw error;
-    });
-    if (patched.code !== 0) {
-      throw new Error(`The FerretDB patch ${path.basename(FERRETDB_PATCH)} no longer applies to ${FERRETDB_MODULE}@${FERRETDB_VERSION} (exit ${patched.code}):\n${patched.stderr}`);
+    for (const patch of FERRETDB_PATCHES) {
+      const patched = await run('git', ['apply', '--verbose', patch], { cwd: sourceDir, env }).catch((error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('`git` is needed to apply the FerretDB patches before building; install git.');
+        throw error;
+      });
+      if (patched.code !== 0) {
+        throw new Error(`The FerretDB patch ${path.basename(patch)} no longer applies to ${FERRETDB_MODULE}@${FERRETDB_VERSION} (exit ${patched.code}):\n${patched.stderr}`);
+      }
+      log('FerretDB source patched', { patch: path.basename(patch) });
     }
-    log('FerretDB source patched', { patch: path.basename(FERRETDB_PATCH) });
 
     const build = await run(go.command, ['build', '-o', tempTarget, './cmd/ferretdb'], { cwd: sourceDir, env });
     if (build.code !== 0) {

@@ -9,6 +9,15 @@ import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../src/storage/
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/** The write statements FerretDB logged at debug level as they started (`>>>`) and ended (`<<<`), in order. */
+function writeEvents(output: string): Array<'start' | 'end'> {
+  return output
+    .split('\n')
+    .map((line) => /DEBUG\t\S+\t(>>>|<<<) (INSERT|UPDATE|DELETE) /.exec(line)?.[1])
+    .filter((mark): mark is string => mark !== undefined)
+    .map((mark) => (mark === '>>>' ? 'start' : 'end'));
+}
+
 /** The SQL statements FerretDB logged at debug level (`>>> <statement>\t{args}`), for one table. */
 function statementsOn(output: string, table: string): string[] {
   return output
@@ -17,14 +26,14 @@ function statementsOn(output: string, table: string): string[] {
     .filter((statement): statement is string => statement !== undefined && statement.includes(`"${table}"`));
 }
 
-describe('embedded FerretDB uses its _id index (the project patch)', function () {
+describe('the embedded FerretDB as the project builds it (its two patches)', function () {
   this.timeout(240_000);
   let database: EmbeddedDatabase;
   let dataDir: string;
   let output = '';
 
   before(async () => {
-    dataDir = await mkdtemp(path.join(os.tmpdir(), 'hotline-id-index-'));
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'hotline-ferretdb-patches-'));
     database = await startEmbeddedDatabase({
       dataDir,
       cacheDir: path.join(repoRoot, '.cache'),
@@ -37,6 +46,34 @@ describe('embedded FerretDB uses its _id index (the project patch)', function ()
   after(async () => {
     await database?.stop();
     await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('of 40 inserts, updates and deletes sent at once on 40 connections, each starts after the one before has ended, and all land', async () => {
+    const client = new mongoose.mongo.MongoClient(database.uri, { directConnection: true, maxPoolSize: 40, minPoolSize: 40 });
+    await client.connect();
+    const things = client.db('serial').collection<{ _id: string; n: number }>('things');
+    await things.insertMany(Array.from({ length: 20 }, (_, n) => ({ _id: `old-${n}`, n })));
+    await Promise.all(Array.from({ length: 40 }, (_, n) => things.findOne({ _id: `warm-${n}` })));
+    output = '';
+    await Promise.all([
+      ...Array.from({ length: 20 }, (_, n) => things.insertOne({ _id: `new-${n}`, n })),
+      ...Array.from({ length: 10 }, (_, n) => things.updateOne({ _id: `old-${n}` }, { $set: { n: -n } })),
+      ...Array.from({ length: 10 }, (_, n) => things.deleteOne({ _id: `old-${10 + n}` })),
+    ]);
+    const events = writeEvents(output);
+    expect(await things.countDocuments({})).to.equal(30);
+    expect(await things.countDocuments({ n: { $lt: 0 } })).to.equal(9);
+    await client.close();
+
+    expect(events.filter((event) => event === 'start'), 'write statements FerretDB ran').to.have.length.of.at.least(40);
+    let open = 0;
+    let mostOpen = 0;
+    for (const event of events) {
+      open += event === 'start' ? 1 : -1;
+      mostOpen = Math.max(mostOpen, open);
+    }
+    expect(mostOpen, 'write statements running at once').to.equal(1);
+    expect(open).to.equal(0);
   });
 
   it('reads, updates and deletes by _id through SEARCH … USING INDEX, and the unpatched form would scan', async () => {
