@@ -420,25 +420,27 @@ async function main(): Promise<void> {
 
   console.log(`\n== menu turns, paced (${thinkMs} ms think time), without and with ${args.readers} console readers (${args['reader-think-ms']} ms between pages)`);
   const pacedLevel = levels[levels.length - 1];
-  // As the saturated levels: alternating stretches (without, with, with, without, …; the paced callers stay in their
-  // calls), so a minute when the VM is slow weighs on both sides alike.
-  const pacedCalls = await menuCallers(target, pacedLevel);
+  // As the saturated levels: alternating stretches (without, with, with, without, …), so a minute when the VM is slow
+  // weighs on both sides alike. Each stretch has its own calls (started before its window opens, ended after it
+  // closes): calls that ran on through every stretch would grow to a length no caller's has, and the readers open
+  // calls' timelines, which read every turn.
   const quiet: Array<Awaited<ReturnType<typeof measure>>> = [];
   const watched: typeof quiet = [];
   const read: Awaited<ReturnType<ReturnType<typeof consoleReaders>['stop']>> = { latencies: [], byPage: new Map(), errors: 0 };
   const quietPart = async () => {
-    quiet.push(await measure(`hotline menu turns, paced (${quiet.length + 1}/${rounds})`, pacedLevel, appPid, (window) => pressStar(pacedCalls, part * 1000, thinkMs, window), part));
+    quiet.push(await measure(`hotline menu turns, paced (${quiet.length + 1}/${rounds})`, pacedLevel, appPid, (window) => menuTurns(target, pacedLevel, part * 1000, thinkMs, window), part));
   };
   const watchedPart = async () => {
     const readers = consoleReaders(base, cookie, Number(args.readers), Number(args['reader-think-ms']));
-    watched.push(await measure(`… with ${args.readers} console readers (${watched.length + 1}/${rounds})`, pacedLevel, appPid, (window) => pressStar(pacedCalls, part * 1000, thinkMs, window), part));
+    // Readers wait 0.5–1.5 think times before their first page: started a think time early, they are reading when timing starts.
+    await sleep(Number(args['reader-think-ms']));
+    watched.push(await measure(`… with ${args.readers} console readers (${watched.length + 1}/${rounds})`, pacedLevel, appPid, (window) => menuTurns(target, pacedLevel, part * 1000, thinkMs, window), part));
     const stretch = await readers.stop();
     read.latencies.push(...stretch.latencies);
     read.errors += stretch.errors;
     for (const [page, times] of stretch.byPage) read.byPage.set(page, [...(read.byPage.get(page) ?? []), ...times]);
   };
   await alternate(rounds, quietPart, watchedPart);
-  await hangUp(pacedCalls);
   const paced = { row: combined('hotline menu turns, paced', pacedLevel, quiet, seconds) };
   const busy = { row: combined(`… with ${args.readers} console readers`, pacedLevel, watched, seconds) };
   const readSorted = [...read.latencies].sort((a, b) => a - b);

@@ -1,8 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import { ferretDbBinaryPath } from '../src/storage/embedded-database.ts';
 import { freePort, percentile, spawnUntil } from './bench-support.ts';

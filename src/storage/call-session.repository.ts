@@ -131,7 +131,8 @@ export function outcomeOf(latest: Pick<CallTurn, 'ended' | 'outcome'>, facts: { 
 export class CallSessionRepository {
   /**
    * The newest turn this instance read of each recently read call: a hint only (a call's turns only grow, and every
-   * hint is checked), though a sure one, since a stored turn is never changed.
+   * hint is checked), though a sure one, since a stored turn is never changed. The same object is handed to every
+   * reader of `latestTurn`, so no reader may modify a turn it gets.
    */
   private readonly newest = new Map<string, CallTurn>();
 
@@ -156,7 +157,7 @@ export class CallSessionRepository {
    * instance read of it, the next turns are read forward whole — a running call the console refreshes has moved a
    * step or two, so that is one read a step and one for the step not there yet, plus one to check the remembered
    * turn still exists when nothing newer does; otherwise the length of its dense run of steps is searched (see
-   * dense-sequence.ts) and its last turn read.
+   * dense-sequence.ts) and its last turn read. The turn returned is shared with other readers: never modify it.
    */
   async latestTurn(callSid: string): Promise<CallTurn | null> {
     const hint = this.newest.get(callSid);
@@ -250,10 +251,10 @@ export class CallSessionRepository {
   async find(callSid: string, known?: { end: CallEnd | null }): Promise<CallSession | null> {
     const latest = await this.latestTurn(callSid);
     if (!latest) return null;
-    const end = known ? known.end : await this.findEnd(callSid);
-    // Once the end is recorded it says how the call ended; before, the recovery path may have; an agent's line is
-    // dialled only from a call's final turn or the recovery path, so a call still in the menu has no dial result.
-    const recovery = end ? null : await this.fact(callSid, 'recovery');
+    // Once the end is recorded it says how the call ended (the recovery fact is read beside it only while that is not
+    // known). An agent's line is dialled only from a call's final turn or the recovery path, so for a call still in the
+    // menu the dial result is not read: its session shows none until its end record (which reads every fact) is made.
+    const [end, recovery] = known ? [known.end, known.end ? null : await this.fact(callSid, 'recovery')] : await Promise.all([this.findEnd(callSid), this.fact(callSid, 'recovery')]);
     const dial = end || latest.ended || recovery ? await this.fact(callSid, 'dial') : null;
     const facts = { dial, recovery };
     const ended = end !== null || latest.ended || facts.recovery !== null;

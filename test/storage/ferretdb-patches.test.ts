@@ -50,20 +50,24 @@ describe('the embedded FerretDB as the project builds it (its two patches)', fun
 
   it('of 40 inserts, updates and deletes sent at once on 40 connections, each starts after the one before has ended, and all land', async () => {
     const client = new mongoose.mongo.MongoClient(database.uri, { directConnection: true, maxPoolSize: 40, minPoolSize: 40 });
-    await client.connect();
-    const things = client.db('serial').collection<{ _id: string; n: number }>('things');
-    await things.insertMany(Array.from({ length: 20 }, (_, n) => ({ _id: `old-${n}`, n })));
-    await Promise.all(Array.from({ length: 40 }, (_, n) => things.findOne({ _id: `warm-${n}` })));
-    output = '';
-    await Promise.all([
-      ...Array.from({ length: 20 }, (_, n) => things.insertOne({ _id: `new-${n}`, n })),
-      ...Array.from({ length: 10 }, (_, n) => things.updateOne({ _id: `old-${n}` }, { $set: { n: -n } })),
-      ...Array.from({ length: 10 }, (_, n) => things.deleteOne({ _id: `old-${10 + n}` })),
-    ]);
-    const events = writeEvents(output);
-    expect(await things.countDocuments({})).to.equal(30);
-    expect(await things.countDocuments({ n: { $lt: 0 } })).to.equal(9);
-    await client.close();
+    let events: Array<'start' | 'end'>;
+    try {
+      await client.connect();
+      const things = client.db('serial').collection<{ _id: string; n: number }>('things');
+      await things.insertMany(Array.from({ length: 20 }, (_, n) => ({ _id: `old-${n}`, n })));
+      await Promise.all(Array.from({ length: 40 }, (_, n) => things.findOne({ _id: `warm-${n}` })));
+      output = '';
+      await Promise.all([
+        ...Array.from({ length: 20 }, (_, n) => things.insertOne({ _id: `new-${n}`, n })),
+        ...Array.from({ length: 10 }, (_, n) => things.updateOne({ _id: `old-${n}` }, { $set: { n: -n } })),
+        ...Array.from({ length: 10 }, (_, n) => things.deleteOne({ _id: `old-${10 + n}` })),
+      ]);
+      events = writeEvents(output);
+      expect(await things.countDocuments({})).to.equal(30);
+      expect(await things.countDocuments({ n: { $lt: 0 } })).to.equal(9);
+    } finally {
+      await client.close();
+    }
 
     expect(events.filter((event) => event === 'start'), 'write statements FerretDB ran').to.have.length.of.at.least(40);
     let open = 0;

@@ -92,6 +92,7 @@ describe('repositories against the real server', () => {
   it('a running call read again costs a read for each step it moved and one for the step not there yet, and one more only when it has not moved', async () => {
     const commands: string[] = [];
     const store = await openStore(testMongoUri(), `t_repo_reads_${process.pid}`, { onCommand: (name) => commands.push(name) });
+    const other = await openStore(testMongoUri(), `t_repo_reads_${process.pid}`);
     try {
       const sid = 'CA-repo-reads';
       for (let step = 0; step < 5; step += 1) await store.callSessions.claimTurn(turn(sid, step, `state${step}`));
@@ -104,13 +105,15 @@ describe('repositories against the real server', () => {
       await store.callSessions.claimTurn(turn(sid, 5, 'state5'));
       expect(await readsOf(() => store.callSessions.latestTurn(sid)), 'moved one step').to.equal(2);
       expect(await readsOf(() => store.callSessions.latestTurn(sid)), 'not moved').to.equal(2);
-      expect(await readsOf(() => store.callSessions.find(sid)), 'a running call in the menu: its end, its recovery, its newest turn').to.equal(4);
+      expect(await readsOf(() => store.callSessions.find(sid)), 'a running call in the menu: its newest turn (two reads), its end, its recovery').to.equal(4);
       expect((await store.callSessions.find(sid))?.state).to.equal('state5');
       for (let step = 6; step < 20; step += 1) await store.callSessions.claimTurn(turn(sid, step, `state${step}`));
       expect((await store.callSessions.latestTurn(sid))?.step, 'moved further than the reads forward').to.equal(19);
+      await other.callSessions.remove(sid, 20);
+      expect(await store.callSessions.latestTurn(sid), 'deleted by another instance').to.equal(null);
     } finally {
       await store.drop();
-      await store.close();
+      await Promise.all([store.close(), other.close()]);
     }
   });
 
