@@ -441,8 +441,8 @@ async function main(): Promise<void> {
     for (const [page, times] of stretch.byPage) read.byPage.set(page, [...(read.byPage.get(page) ?? []), ...times]);
   };
   await alternate(rounds, quietPart, watchedPart);
-  const paced = { row: combined('hotline menu turns, paced', pacedLevel, quiet, seconds) };
-  const busy = { row: combined(`… with ${args.readers} console readers`, pacedLevel, watched, seconds) };
+  const paced = combined('hotline menu turns, paced', pacedLevel, quiet, seconds);
+  const busy = combined(`… with ${args.readers} console readers`, pacedLevel, watched, seconds);
   const readSorted = [...read.latencies].sort((a, b) => a - b);
 
   const journeyRows: Phase[] = [];
@@ -506,7 +506,7 @@ async function main(): Promise<void> {
   console.log('| --- | --- | --- | --- |');
   for (let i = 0; i < fresh.length; i += 2) console.log(`| ${fresh[i].concurrency} | ${f(fresh[i].perSecond)} | ${f(fresh[i + 1].perSecond)} | ${f((fresh[i].perSecond / fresh[i + 1].perSecond) * 100, 0)} % |`);
   console.log(`\nMenu turns, paced (${thinkMs} ms think time), and the same with ${args.readers} supervisors reading the console at once (newest calls, a timeline, the week's flow view; a page every ${args['reader-think-ms']} ms on average each):\n`);
-  printPhases([paced.row, busy.row]);
+  printPhases([paced, busy]);
   console.log(`\nConsole reads during the paced run: ${readSorted.length} answered, p50 ${f(percentile(readSorted, 50))} ms, p95 ${f(percentile(readSorted, 95))} ms, p99 ${f(percentile(readSorted, 99))} ms, errors ${read.errors}`);
   for (const [page, times] of read.byPage) {
     const sorted = [...times].sort((a, b) => a - b);

@@ -85,10 +85,12 @@ async function main(): Promise<void> {
   const f = (n: number) => n.toFixed(1);
   console.log(`\n| FerretDB binary | ${args.clients} clients, closed loop: per s | p50 ms | p99 ms | max ms | ${args.paced} paced callers, a core busy: p50 ms | p99 ms | max ms |`);
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
-  const first = results.get(binaries[0])!;
+  type Rounds = Array<Awaited<ReturnType<typeof run>>>;
+  const meanOf = (rounds: Rounds, phase: number, key: 'perSecond' | 'p50' | 'p99' | 'max') => rounds.reduce((sum, rows) => sum + rows[phase][key], 0) / rounds.length;
+  const firstPerSecond = meanOf(results.get(binaries[0])!, 0, 'perSecond');
   for (const [binary, rounds] of results) {
-    const mean = (phase: number, key: 'perSecond' | 'p50' | 'p99' | 'max') => rounds.reduce((sum, rows) => sum + rows[phase][key], 0) / rounds.length;
-    const ratio = binary === binaries[0] ? '' : ` (${f((mean(0, 'perSecond') / (first.reduce((sum, rows) => sum + rows[0].perSecond, 0) / first.length)) * 100)} % of the first)`;
+    const mean = (phase: number, key: 'perSecond' | 'p50' | 'p99' | 'max') => meanOf(rounds, phase, key);
+    const ratio = binary === binaries[0] ? '' : ` (${f((mean(0, 'perSecond') / firstPerSecond) * 100)} % of the first)`;
     console.log(`| ${path.basename(path.dirname(binary))} | ${f(mean(0, 'perSecond'))}${ratio} | ${f(mean(0, 'p50'))} | ${f(mean(0, 'p99'))} | ${f(mean(0, 'max'))} | ${f(mean(1, 'p50'))} | ${f(mean(1, 'p99'))} | ${f(mean(1, 'max'))} |`);
   }
   console.log('\n(each figure the mean over the rounds)');

@@ -254,7 +254,7 @@ export class CallSessionRepository {
     // Once the end is recorded it says how the call ended (the recovery fact is read beside it only while that is not
     // known). An agent's line is dialled only from a call's final turn or the recovery path, so for a call still in the
     // menu the dial result is not read: its session shows none until its end record (which reads every fact) is made.
-    const [end, recovery] = known ? [known.end, known.end ? null : await this.fact(callSid, 'recovery')] : await Promise.all([this.findEnd(callSid), this.fact(callSid, 'recovery')]);
+    const [end, recovery] = await Promise.all([known ? known.end : this.findEnd(callSid), known?.end ? null : this.fact(callSid, 'recovery')]);
     const dial = end || latest.ended || recovery ? await this.fact(callSid, 'dial') : null;
     const facts = { dial, recovery };
     const ended = end !== null || latest.ended || facts.recovery !== null;
