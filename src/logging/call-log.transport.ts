@@ -1,4 +1,5 @@
 import Transport from 'winston-transport';
+import { eachLimited } from '../security/semaphore.ts';
 import type { Logger } from './logger.ts';
 
 /** One masked log line of a call, as stored. */
@@ -24,6 +25,12 @@ const MAX_LINES_PER_CALL = 200;
 
 /** Calls with lines waiting at once. */
 const MAX_CALLS = 20_000;
+
+/**
+ * Late batches stored at once: a flush of many calls (a read and an insert each) sent all at once took the whole
+ * connection pool and held the callers' turns behind it for a fifth of a second.
+ */
+const FLUSH_CONCURRENCY = 2;
 
 /**
  * A winston transport that keeps every line carrying a callSid (after masking) in memory until the call's next turn
@@ -76,11 +83,9 @@ export class CallLogCapture extends Transport {
   async flushLate(all = false): Promise<void> {
     const due = [...this.waiting].filter(([, entry]) => all || Date.now() - entry.since >= this.lateAfterMs);
     for (const [callSid] of due) this.waiting.delete(callSid);
-    await Promise.all(
-      due.map(async ([callSid, entry]) => {
-        if (await this.sink.callExists(callSid).catch(() => false)) await this.sink.appendLate(callSid, entry.lines).catch(() => undefined);
-      }),
-    );
+    await eachLimited(due, FLUSH_CONCURRENCY, async ([callSid, entry]) => {
+      if (await this.sink.callExists(callSid).catch(() => false)) await this.sink.appendLate(callSid, entry.lines).catch(() => undefined);
+    });
   }
 
   /** Stops the timer and stores what is left. */

@@ -47,3 +47,13 @@ export class Semaphore {
     }
   }
 }
+
+/** Runs `work` on every item, at most `limit` at once (background writes that must leave the pool to the callers' turns). */
+export async function eachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]);
+    }),
+  );
+}

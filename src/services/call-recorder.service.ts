@@ -1,4 +1,5 @@
 import type { Logger } from '../logging/logger.ts';
+import { eachLimited } from '../security/semaphore.ts';
 import { endPostings, hourlyKey, INDEX_KEYS, startPostings } from '../storage/call-index.ts';
 import { periodsOf, type Counts } from '../storage/call-rollup.repository.ts';
 import type { CallEnd, CallTurn } from '../storage/call-session.repository.ts';
@@ -17,13 +18,6 @@ const LISTED_HOURS = 50_000;
 
 /** Index keys and counter hours written at once. */
 const WRITE_CONCURRENCY = 8;
-
-async function eachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]);
-  }));
-}
 
 /**
  * Keeps the console's numbers as calls happen, off the callers' path: a call's start and end are added to this

@@ -174,7 +174,9 @@ export class CallTurnService {
     const persisted = plainSnapshot(actor.getPersistedSnapshot() as Record<string, unknown>);
     actor.stop();
     const view = viewOf(snapshot);
-    const log = this.takeLog(input.callSid);
+    const earlier = this.takeLog(input.callSid);
+    logger.info('call started', { from: input.from, to: input.to, carrier: input.carrier });
+    const log = [...earlier, ...this.takeLog(input.callSid)];
     const opening: CallTurn = {
       _id: turnId(input.callSid, 0),
       callSid: input.callSid,
@@ -198,7 +200,7 @@ export class CallTurnService {
       log,
     };
     if (!(await this.deps.store.callSessions.claimTurn(opening))) {
-      this.deps.logCapture?.giveBack(input.callSid, log);
+      this.deps.logCapture?.giveBack(input.callSid, earlier);
       const first = await this.deps.store.callSessions.findTurn(input.callSid, 0, { lean: true });
       logger.info('call start repeated');
       this.metrics.turn('CALL_START', 'repeated', (Date.now() - started) / 1000);
@@ -206,7 +208,6 @@ export class CallTurnService {
     }
     this.deps.recorder.callStarted(input.callSid, call);
     this.metrics.turn('CALL_START', 'advanced', (Date.now() - started) / 1000);
-    logger.info('call started', { from: input.from, to: input.to, carrier: input.carrier });
     return answerOf(opening);
   }
 
@@ -276,7 +277,7 @@ export class CallTurnService {
     if (after.status === 'error' || persisted.status === 'error') throw new Error(`call flow failed in ${from}`);
     if (persisted.children && Object.keys(persisted.children).length > 0) throw new Error(`call flow settled with a running invocation in ${stateName(after)}`);
     const view = viewOf(after);
-    const log = this.takeLog(callSid);
+    const earlier = this.takeLog(callSid);
     const turn: CallTurn = {
       _id: turnId(callSid, step),
       callSid,
@@ -297,11 +298,19 @@ export class CallTurnService {
       ended: after.status === 'done',
       idHash: after.context.idHash,
       idMasked: after.context.idMasked,
-      log,
+      log: earlier,
       ...(notes.length > 0 ? { notes } : {}),
     };
+    // The turn's own lines are logged before its claim, so its document stores them: logged after it, they waited
+    // for the next turn, and were written apart (a read and an insert) when none came within two seconds — for every
+    // call's last turn, and for every turn a caller answered after a longer pause.
+    logger.info('turn', { step, event: event.type, input: turn.input, fromState: from, toState: turn.to, prompts: turn.prompts, durationMs: turn.durationMs });
+    if (event.type === 'HANGUP') logger.info('caller hung up', { state: from });
+    else if (turn.ended) logger.info('call ended by flow', { outcome: turn.outcome, state: turn.to });
+    turn.log = [...earlier, ...this.takeLog(callSid)];
     if (!(await this.deps.store.callSessions.claimTurn(turn))) {
-      this.deps.logCapture?.giveBack(callSid, log);
+      // Only the lines that came before: the loser's own lines describe a turn that was not taken.
+      this.deps.logCapture?.giveBack(callSid, earlier);
       const winner = await this.deps.store.callSessions.findTurn(callSid, step, { lean: true });
       if (!winner) throw new Error(`turn ${step} vanished after a lost claim`);
       logger.info('turn lost to a concurrent delivery', { step });
@@ -309,9 +318,6 @@ export class CallTurnService {
     }
     if (turn.ended) await this.forgetSecrets(callSid, logger);
     if (turn.outcome) this.metrics.outcome(turn.outcome);
-    logger.info('turn', { step, event: event.type, input: turn.input, fromState: from, toState: turn.to, prompts: turn.prompts, durationMs: turn.durationMs });
-    if (event.type === 'HANGUP') logger.info('caller hung up', { state: from });
-    else if (turn.ended) logger.info('call ended by flow', { outcome: turn.outcome, state: turn.to });
     return { result: answerOf(turn), won: true };
   }
 
@@ -389,6 +395,10 @@ export class CallTurnService {
       refused: refusalIn(turns),
     };
     if (!(await callSessions.claimEnd(end))) return null;
+    // Lines no turn took (the carrier's status of a call the flow had ended) are stored with the end: the call exists,
+    // so no read first, and its timeline is whole once the status callback is answered.
+    const rest = this.takeLog(callSid);
+    if (rest.length > 0) await this.deps.store.callLogs.appendLate(callSid, rest).catch(() => this.deps.logCapture?.giveBack(callSid, rest));
     await this.deps.recorder.callEnded(end, turns);
     return end;
   }
