@@ -47,8 +47,6 @@ const BENCH_PIN = '520746';
 const SUPERVISOR = { username: 'bench', password: 'bench supervisor passphrase' };
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-/** How long the app takes to store a paused call's last log lines (CallLogCapture: 2 s late, checked every 2 s), and a margin. */
-const LATE_LOG_SETTLE_MS = 4500;
 
 /** Synthetic citizens with valid GB 11643 numbers and unique mobiles. */
 function syntheticCitizens(count: number): Array<{ id: string; mobile: string }> {
@@ -401,8 +399,6 @@ async function main(): Promise<void> {
     const bare: typeof hot = [];
     const hotPart = async () => {
       hot.push(await measure(`hotline menu turns (${hot.length + 1}/${rounds})`, level, appPid, (window) => pressStar(calls, part * 1000, 0, window), part));
-      // Paused calls' last log lines are stored late by the app (2-4 s on); that is the hotline's work, not the baseline's.
-      await sleep(LATE_LOG_SETTLE_MS);
     };
     const barePart = async () => {
       bare.push(await measure(`baseline (${bare.length + 1}/${rounds})`, level, baseline.child.pid!, (window) => baselineTurns(baselineUrl, level, part * 1000, window), part));
