@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { seedCitizens } from '../../src/services/citizen-seed.service.ts';
 import { keyedHash } from '../../src/security/secrets.ts';
+import { BucketLog } from '../../src/storage/bucket-log.ts';
 import { turnId, type CallTurn } from '../../src/storage/call-session.repository.ts';
 import { openStore } from '../../src/storage/store.ts';
 import { testMongoUri } from '../support/root-hooks.ts';
@@ -111,6 +112,31 @@ describe('repositories against the real server', () => {
       expect((await store.callSessions.latestTurn(sid))?.step, 'moved further than the reads forward').to.equal(19);
       await other.callSessions.remove(sid, 20);
       expect(await store.callSessions.latestTurn(sid), 'deleted by another instance').to.equal(null);
+    } finally {
+      await store.drop();
+      await Promise.all([store.close(), other.close()]);
+    }
+  });
+
+  it('an index key read again reads its full pages from memory and its filling page from the database, and reads nothing once removed', async () => {
+    const commands: string[] = [];
+    const store = await openStore(testMongoUri(), `t_repo_pages_${process.pid}`, { onCommand: (name) => commands.push(name) });
+    const other = await openStore(testMongoUri(), `t_repo_pages_${process.pid}`);
+    try {
+      const index = new BucketLog(store.models, 2);
+      const writer = new BucketLog(other.models, 2);
+      await writer.append('k', ['a', 'b', 'c', 'd', 'e']);
+      const readsOf = async () => {
+        commands.length = 0;
+        const entries = await index.read('k');
+        return { entries, reads: commands.filter((name) => name === 'findOne').length };
+      };
+      expect(await readsOf(), 'pages 0-2, then page 3 and slot 1, not there').to.deep.equal({ entries: ['a', 'b', 'c', 'd', 'e'], reads: 5 });
+      await writer.append('k', ['f', 'g']);
+      expect(await readsOf(), 'page 0, page 2 (was filling), page 3 (new), page 4 and slot 1').to.deep.equal({ entries: ['a', 'b', 'c', 'd', 'e', 'f', 'g'], reads: 5 });
+      expect(await readsOf(), 'page 0, page 3 (filling), page 4 and slot 1').to.deep.equal({ entries: ['a', 'b', 'c', 'd', 'e', 'f', 'g'], reads: 4 });
+      await writer.remove('k');
+      expect(await readsOf(), 'gone with its first page').to.deep.equal({ entries: [], reads: 1 });
     } finally {
       await store.drop();
       await Promise.all([store.close(), other.close()]);
