@@ -393,18 +393,23 @@ async function main(): Promise<void> {
   // by a third within a minute) weighs on both sides alike, so the ratio is the two programs', not the minute's.
   const rounds = Math.max(1, Number(args.rounds));
   const part = seconds / rounds;
-  for (const level of levels) {
+  /** One saturated level, hotline and baseline in alternating stretches; the measured parts of each side. */
+  const saturated = async (level: number, when = '') => {
     const calls = await menuCallers(target, level);
     const hot: Array<Awaited<ReturnType<typeof measure>>> = [];
     const bare: typeof hot = [];
     const hotPart = async () => {
-      hot.push(await measure(`hotline menu turns (${hot.length + 1}/${rounds})`, level, appPid, (window) => pressStar(calls, part * 1000, 0, window), part));
+      hot.push(await measure(`hotline menu turns${when} (${hot.length + 1}/${rounds})`, level, appPid, (window) => pressStar(calls, part * 1000, 0, window), part));
     };
     const barePart = async () => {
-      bare.push(await measure(`baseline (${bare.length + 1}/${rounds})`, level, baseline.child.pid!, (window) => baselineTurns(baselineUrl, level, part * 1000, window), part));
+      bare.push(await measure(`baseline${when} (${bare.length + 1}/${rounds})`, level, baseline.child.pid!, (window) => baselineTurns(baselineUrl, level, part * 1000, window), part));
     };
     await alternate(rounds, hotPart, barePart);
     await hangUp(calls);
+    return { hot, bare };
+  };
+  for (const level of levels) {
+    const { hot, bare } = await saturated(level);
     if (!profileWindow) {
       profileWindow = hot[0].window;
       profileTurns = hot[0].row.count;
@@ -483,9 +488,11 @@ async function main(): Promise<void> {
     const fill = await fillHistory(store, { calls: history, days: 30, end: new Date(), pepper: PEPPER, prefix: 'CAhist' });
     console.log(`  filled ${fill.calls.toLocaleString('en')} calls (${fill.turns.toLocaleString('en')} turns) in ${f(fill.seconds, 0)} s`);
     await menuTurns(target, 20, 2000, 0);
+    // In alternating stretches as the fresh level was: the VM's drift over the minutes the history took shows in the
+    // baseline beside it (its collection has no history), so the decay is also given against it.
     const level = levels[0];
-    decay.push((await measure('hotline menu turns, after history', level, appPid, (window) => menuTurns(target, level, seconds * 1000, 0, window))).row);
-    decay.push((await measure('baseline, after history', level, baseline.child.pid!, (window) => baselineTurns(baselineUrl, level, seconds * 1000, window))).row);
+    const { hot, bare } = await saturated(level, ', after history');
+    decay.push(combined('hotline menu turns, after history', level, hot, seconds), combined('baseline, after history', level, bare, seconds));
   }
 
   await baseline.stop();
@@ -519,7 +526,12 @@ async function main(): Promise<void> {
     console.log(`\nAfter ${Number(args.history).toLocaleString('en')} historical calls (same database, same run):\n`);
     printPhases(decay);
     const before = fresh.find((r) => r.label === 'hotline menu turns' && r.concurrency === decay[0].concurrency)!;
+    const bareBefore = fresh.find((r) => r.label.startsWith('baseline') && r.concurrency === decay[0].concurrency)!;
     console.log(`\nDecay: menu turns/s after history = ${f((decay[0].perSecond / before.perSecond) * 100, 0)} % of a fresh database's (p99 ${f(before.p99)} → ${f(decay[0].p99)} ms)`);
+    console.log(
+      `The baseline beside it (no history in its collection) moved to ${f((decay[1].perSecond / bareBefore.perSecond) * 100, 0)} % of its own; ` +
+        `against the baseline, menu turns after history = ${f((decay[0].perSecond / decay[1].perSecond / (before.perSecond / bareBefore.perSecond)) * 100, 0)} % of the fresh database's ratio`,
+    );
   }
   if (profileDir && profileWindow) {
     const mainThread = await largestFile(profileDir);
