@@ -33,13 +33,15 @@ const MAX_CALLS = 20_000;
 const FLUSH_CONCURRENCY = 2;
 
 /**
- * A winston transport that keeps every line carrying a callSid (after masking) in memory until the call's next turn
- * on this instance takes them into its own document (no write of its own), or, after `lateAfterMs` with no turn,
- * stores them as a late batch — only for a call that exists, so a forged CallSid writes nothing.
+ * A winston transport that keeps every line carrying a callSid (after masking) in memory until a turn of the call on
+ * this instance takes them into its own document, or the call's end stores them (no write of their own), or, after
+ * `lateAfterMs` with neither, stores them as a late batch — only for a call that exists, so a forged CallSid writes
+ * nothing.
  */
 export class CallLogCapture extends Transport {
   private readonly waiting = new Map<string, { lines: CapturedLine[]; since: number }>();
   private readonly timer: NodeJS.Timeout;
+  private flushing: Promise<void> | null = null;
 
   constructor(
     private readonly sink: LateLineSink,
@@ -79,16 +81,24 @@ export class CallLogCapture extends Transport {
     this.waiting.set(callSid, entry);
   }
 
-  /** Stores every batch that has waited longer than `lateAfterMs` (all of them with `all`); best effort. */
+  /**
+   * Stores every batch that has waited longer than `lateAfterMs` (all of them with `all`, after the flush under way);
+   * best effort. One flush at a time: a timed one finding another under way leaves its batches for the next.
+   */
   async flushLate(all = false): Promise<void> {
+    if (this.flushing && !all) return;
+    while (this.flushing) await this.flushing;
     const due = [...this.waiting].filter(([, entry]) => all || Date.now() - entry.since >= this.lateAfterMs);
     for (const [callSid] of due) this.waiting.delete(callSid);
-    await eachLimited(due, FLUSH_CONCURRENCY, async ([callSid, entry]) => {
+    this.flushing = eachLimited(due, FLUSH_CONCURRENCY, async ([callSid, entry]) => {
       if (await this.sink.callExists(callSid).catch(() => false)) await this.sink.appendLate(callSid, entry.lines).catch(() => undefined);
+    }).finally(() => {
+      this.flushing = null;
     });
+    await this.flushing;
   }
 
-  /** Stops the timer and stores what is left. */
+  /** Stops the timer and stores what is left (after the flush under way). */
   override async close(): Promise<void> {
     clearInterval(this.timer);
     await this.flushLate(true);

@@ -88,7 +88,7 @@ export interface CallServiceDeps {
   machine?: typeof callMachine;
   /** Keeps the console's index and counters as calls start and end. */
   recorder: CallRecorder;
-  /** The log lines of each call, folded into its turns. */
+  /** The log lines of each call, stored with its turns (and what no turn took, with its end or late). */
   logCapture?: CallLogCapture;
 }
 
@@ -199,7 +199,11 @@ export class CallTurnService {
       idMasked: null,
       log,
     };
-    if (!(await this.deps.store.callSessions.claimTurn(opening))) {
+    const claimed = await this.deps.store.callSessions.claimTurn(opening).catch((error: unknown) => {
+      this.deps.logCapture?.giveBack(input.callSid, earlier);
+      throw error;
+    });
+    if (!claimed) {
       this.deps.logCapture?.giveBack(input.callSid, earlier);
       const first = await this.deps.store.callSessions.findTurn(input.callSid, 0, { lean: true });
       logger.info('call start repeated');
@@ -308,8 +312,13 @@ export class CallTurnService {
     if (event.type === 'HANGUP') logger.info('caller hung up', { state: from });
     else if (turn.ended) logger.info('call ended by flow', { outcome: turn.outcome, state: turn.to });
     turn.log = [...earlier, ...this.takeLog(callSid)];
-    if (!(await this.deps.store.callSessions.claimTurn(turn))) {
-      // Only the lines that came before: the loser's own lines describe a turn that was not taken.
+    // On a lost or failed claim the lines logged before the turn's own are given back (what this delivery's side
+    // effects did, and lines of earlier deliveries); the turn's own lines describe a turn that was not taken.
+    const claimed = await this.deps.store.callSessions.claimTurn(turn).catch((error: unknown) => {
+      this.deps.logCapture?.giveBack(callSid, earlier);
+      throw error;
+    });
+    if (!claimed) {
       this.deps.logCapture?.giveBack(callSid, earlier);
       const winner = await this.deps.store.callSessions.findTurn(callSid, step, { lean: true });
       if (!winner) throw new Error(`turn ${step} vanished after a lost claim`);

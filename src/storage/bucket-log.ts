@@ -8,10 +8,10 @@ export const BUCKET_PAGE_SIZE = 200;
 const REMEMBERED_KEYS = 20_000;
 
 /**
- * Full pages an instance keeps in memory: a page that has reached `pageSize` never changes again (its writer starts
- * the next), so readers take it from memory; about 30 KB each for the call index.
+ * Sealed pages a reader keeps in memory: a page with a page after it never changes again (its one writer moved on
+ * once it was full), so it is read once; about 30 KB each for the call index.
  */
-const FULL_PAGES_KEPT = 400;
+const SEALED_PAGES_KEPT = 400;
 
 /** Updates (and deletes) sent in one command: FerretDB 1.24.2 on SQLite stops answering an `update` command of 100 statements or more. */
 const UPDATES_PER_COMMAND = 50;
@@ -36,7 +36,7 @@ export const pageId = (key: string, slot: number, page: number) => `${key}|${slo
  */
 export class BucketLog {
   private readonly slots = new Map<string, SlotState>();
-  private readonly fullPages = new Map<string, string[]>();
+  private readonly sealedPages = new Map<string, string[]>();
 
   constructor(
     private readonly models: Models,
@@ -134,7 +134,7 @@ export class BucketLog {
   /** Deletes every page of a key (retention): each slot's pages by `_id`, at most 50 deletes to a command. */
   async remove(key: string): Promise<number> {
     this.slots.delete(key);
-    for (const id of this.fullPages.keys()) if (id.startsWith(`${key}|`)) this.fullPages.delete(id);
+    for (const id of this.sealedPages.keys()) if (id.startsWith(`${key}|`)) this.sealedPages.delete(id);
     const ids: string[] = [];
     for (let slot = 0; ; slot += 1) {
       const first = await this.readPage(key, slot, 0);
@@ -153,26 +153,26 @@ export class BucketLog {
   }
 
   /**
-   * A page after a slot's first, from memory once it is full. The first page is always read: it says whether the
-   * key still exists (retention deletes it first) and how many pages the slot has.
+   * A page after a slot's first, from memory once it is `sealed` (page 0 counts a page after it). The first page is
+   * always read: it says whether the key still exists and how many pages the slot has.
    */
-  private async laterPage(key: string, slot: number, page: number): Promise<string[] | null> {
+  private async laterPage(key: string, slot: number, page: number, sealed: boolean): Promise<string[] | null> {
     const id = pageId(key, slot, page);
-    const kept = this.fullPages.get(id);
+    const kept = this.sealedPages.get(id);
     if (kept) {
-      this.fullPages.delete(id);
-      this.fullPages.set(id, kept);
+      this.sealedPages.delete(id);
+      this.sealedPages.set(id, kept);
       return kept;
     }
     const doc = await this.readPage(key, slot, page);
-    if (doc && doc.entries.length >= this.pageSize) {
-      this.fullPages.set(id, doc.entries);
-      if (this.fullPages.size > FULL_PAGES_KEPT) this.fullPages.delete(this.fullPages.keys().next().value as string);
+    if (doc && sealed) {
+      this.sealedPages.set(id, doc.entries);
+      if (this.sealedPages.size > SEALED_PAGES_KEPT) this.sealedPages.delete(this.sealedPages.keys().next().value as string);
     }
     return doc?.entries ?? null;
   }
 
-  /** Every entry under a key: each slot's pages in order, slot after slot (full pages after the first from memory). */
+  /** Every entry under a key: each slot's pages in order, slot after slot (sealed pages after the first from memory). */
   async read(key: string): Promise<string[]> {
     const entries: string[] = [];
     for (let slot = 0; ; slot += 1) {
@@ -180,10 +180,10 @@ export class BucketLog {
       if (!first) return entries;
       entries.push(...first.entries);
       const counted = Math.max(1, first.pages ?? 1);
-      const pages = await Promise.all(Array.from({ length: counted - 1 }, (_, i) => this.laterPage(key, slot, i + 1)));
+      const pages = await Promise.all(Array.from({ length: counted - 1 }, (_, i) => this.laterPage(key, slot, i + 1, i + 2 < counted)));
       for (const page of pages) if (page) entries.push(...page);
       for (let page = counted; ; page += 1) {
-        const later = await this.laterPage(key, slot, page);
+        const later = await this.laterPage(key, slot, page, false);
         if (!later) break;
         entries.push(...later);
       }

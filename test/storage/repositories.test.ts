@@ -118,7 +118,7 @@ describe('repositories against the real server', () => {
     }
   });
 
-  it('an index key read again reads its full pages from memory and its filling page from the database, and reads nothing once removed', async () => {
+  it('an index key read again reads its sealed pages (a page after them) from memory and its filling page from the database, and reads nothing once removed', async () => {
     const commands: string[] = [];
     const store = await openStore(testMongoUri(), `t_repo_pages_${process.pid}`, { onCommand: (name) => commands.push(name) });
     const other = await openStore(testMongoUri(), `t_repo_pages_${process.pid}`);
