@@ -154,6 +154,20 @@ export class CallTurnService {
     return this.deps.logCapture?.take(callSid) ?? [];
   }
 
+  /**
+   * Claims a turn with its log lines. On a lost or failed claim the lines logged before the turn's own (`earlier`:
+   * what this delivery's side effects did, and lines of earlier deliveries) are given back; the turn's own lines
+   * describe a turn that was not taken.
+   */
+  private async claim(turn: CallTurn, earlier: CapturedLine[]): Promise<boolean> {
+    const claimed = await this.deps.store.callSessions.claimTurn(turn).catch((error: unknown) => {
+      this.deps.logCapture?.giveBack(turn.callSid, earlier);
+      throw error;
+    });
+    if (!claimed) this.deps.logCapture?.giveBack(turn.callSid, earlier);
+    return claimed;
+  }
+
   /** Answers a new call (or a repeated delivery of its first webhook) with the welcome. */
   async startCall(input: { callSid: string; from: string; to: string; carrier: string }): Promise<TurnAnswer> {
     const logger = this.deps.logger.child({ callSid: input.callSid });
@@ -199,12 +213,7 @@ export class CallTurnService {
       idMasked: null,
       log,
     };
-    const claimed = await this.deps.store.callSessions.claimTurn(opening).catch((error: unknown) => {
-      this.deps.logCapture?.giveBack(input.callSid, earlier);
-      throw error;
-    });
-    if (!claimed) {
-      this.deps.logCapture?.giveBack(input.callSid, earlier);
+    if (!(await this.claim(opening, earlier))) {
       const first = await this.deps.store.callSessions.findTurn(input.callSid, 0, { lean: true });
       logger.info('call start repeated');
       this.metrics.turn('CALL_START', 'repeated', (Date.now() - started) / 1000);
@@ -312,14 +321,7 @@ export class CallTurnService {
     if (event.type === 'HANGUP') logger.info('caller hung up', { state: from });
     else if (turn.ended) logger.info('call ended by flow', { outcome: turn.outcome, state: turn.to });
     turn.log = [...earlier, ...this.takeLog(callSid)];
-    // On a lost or failed claim the lines logged before the turn's own are given back (what this delivery's side
-    // effects did, and lines of earlier deliveries); the turn's own lines describe a turn that was not taken.
-    const claimed = await this.deps.store.callSessions.claimTurn(turn).catch((error: unknown) => {
-      this.deps.logCapture?.giveBack(callSid, earlier);
-      throw error;
-    });
-    if (!claimed) {
-      this.deps.logCapture?.giveBack(callSid, earlier);
+    if (!(await this.claim(turn, earlier))) {
       const winner = await this.deps.store.callSessions.findTurn(callSid, step, { lean: true });
       if (!winner) throw new Error(`turn ${step} vanished after a lost claim`);
       logger.info('turn lost to a concurrent delivery', { step });
