@@ -14,7 +14,7 @@ import { openStore } from '../src/storage/store.ts';
 import { monotonicUs, printComparison, printProfile, type ProfileWindow } from './cpu-profile-summary.ts';
 import { fillHistory } from './bench-history.ts';
 import { benchJourney, prepareToConfirm, type JourneyTarget, type TurnSample } from './bench-journey.ts';
-import { freePort, percentile, processUsage, spawnUntil, type Spawned } from './bench-support.ts';
+import { freePort, machineDescription, percentile, processUsage, spawnUntil, type Spawned } from './bench-support.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -45,7 +45,7 @@ const METRICS_TOKEN = 'bench-metrics-token';
 const PUBLIC_BASE_URL = 'http://bench.hotline.local';
 const BENCH_PIN = '520746';
 const SUPERVISOR = { username: 'bench', password: 'bench supervisor passphrase' };
-const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+const machine = machineDescription();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Synthetic citizens with valid GB 11643 numbers and unique mobiles. */

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import mongoose from 'mongoose';
 import { ferretDbBinaryPath } from '../src/storage/embedded-database.ts';
-import { freePort, percentile, spawnUntil } from './bench-support.ts';
+import { freePort, machineDescription, percentile, spawnUntil } from './bench-support.ts';
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -74,7 +74,7 @@ async function run(binary: string): Promise<Array<{ perSecond: number; p50: numb
 async function main(): Promise<void> {
   const binaries = positionals.length > 0 ? positionals.map((file) => path.resolve(file)) : [await ferretDbBinaryPath(path.resolve('.cache'))];
   const results = new Map<string, Array<Awaited<ReturnType<typeof run>>>>(binaries.map((binary) => [binary, []]));
-  console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, Node ${process.version}; ${seconds} s a phase, ${args.rounds} rounds, binaries taking turns`);
+  console.log(`machine: ${machineDescription()}; ${seconds} s a phase, ${args.rounds} rounds, binaries taking turns`);
   for (let round = 0; round < Number(args.rounds); round += 1) {
     for (const binary of round % 2 === 0 ? binaries : [...binaries].reverse()) {
       const rows = await run(binary);

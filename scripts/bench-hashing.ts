@@ -1,4 +1,4 @@
-import os from 'node:os';
+import { machineDescription } from './bench-support.ts';
 import { hashPin, verifyPin, ARGON2_OPTIONS } from '../src/security/secrets.ts';
 import { Semaphore } from '../src/security/semaphore.ts';
 
@@ -14,7 +14,7 @@ async function timed(label: string, concurrency: number, job: () => Promise<unkn
 }
 
 console.log(`Argon2id m=${ARGON2_OPTIONS.memoryCost} KiB t=${ARGON2_OPTIONS.timeCost} p=${ARGON2_OPTIONS.parallelism}; ${count} operations per row`);
-console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+console.log(`machine: ${machineDescription()}`);
 const hash = await hashPin('602481', pepper);
 await timed('hash', 1, () => hashPin('602481', pepper));
 await timed('hash', 2, () => hashPin('602481', pepper));

@@ -10,6 +10,11 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
+/** This machine as the benchmarks print it: cores, CPU model, memory, Node version. */
+export function machineDescription(): string {
+  return `${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+}
+
 /** A loopback port free at the moment of asking. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
