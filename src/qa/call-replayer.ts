@@ -195,6 +195,7 @@ export class CallReplayer implements ReplayCall {
   private pausedSeconds = 0;
   private heard: Utterance[] = [];
   private readonly publicBase: string;
+  private answer = '';
 
   constructor(
     private readonly target: ReplayTarget,
@@ -209,6 +210,26 @@ export class CallReplayer implements ReplayCall {
   /** True while a `<Gather>` waits for keys. */
   get waiting(): boolean {
     return this.gather !== null && !this.ended;
+  }
+
+  /** The `<Gather>` waiting for keys (its action as a full URL), or null. */
+  get pendingGather(): { action: string; method: string; numDigits?: number; finishOnKey: string } | null {
+    if (!this.gather || this.ended) return null;
+    const { action, method, numDigits, finishOnKey, url } = this.gather;
+    return { action: new URL(action, url).href, method, numDigits, finishOnKey };
+  }
+
+  /** The TwiML of the line's last answer, as it came. */
+  get lastAnswer(): string {
+    return this.answer;
+  }
+
+  /**
+   * Posts one webhook of this call as Twilio would (signed, Twilio's parameters plus `extra`) and returns the answer
+   * without following it: for a load generator that checks answers itself (the call's own state does not move).
+   */
+  webhook(publicUrl: string, extra: Record<string, string>, method = 'POST'): Promise<string> {
+    return this.post(publicUrl, this.params(extra), method);
   }
 
   private note(line: TranscriptLine): void {
@@ -323,6 +344,7 @@ export class CallReplayer implements ReplayCall {
   }
 
   private verbsOf(twiml: string): Ordered[] {
+    this.answer = twiml;
     const tree = parser.parse(twiml) as Ordered[];
     const response = tree.find((node) => 'Response' in node);
     if (!response) throw new ReplayError(`the line answered something that is not TwiML: ${twiml.slice(0, 200)}`);
