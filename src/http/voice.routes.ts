@@ -2,8 +2,8 @@ import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { CallEvent, GatherTimer } from '../../flows/call.machine.ts';
 import type { PromptParams } from '../../prompts/catalogue.ts';
-import type { CallTurnService, TurnAnswer } from '../services/call-turn.service.ts';
-import { renderAnswer, renderDialDone, renderRecovery, SAY_ONLY, type Speech } from '../twiml/call-response.renderer.ts';
+import type { CallTurnService } from '../services/call-turn.service.ts';
+import { answerRenderer, renderDialDone, renderRecovery, SAY_ONLY, type Speech } from '../twiml/call-response.renderer.ts';
 import { AppError } from './app-error.ts';
 import { TWILIO_CALL_SID } from '../domain/call-id.ts';
 import { callbackReachable } from '../domain/caller-id.ts';
@@ -63,7 +63,7 @@ export interface TwilioRenderSettings {
 export function voiceRoutes(calls: CallTurnService, options: TwilioRenderSettings): Router {
   const router = Router();
   const speech = options.speech ?? SAY_ONLY;
-  const render = (answer: TurnAnswer) => renderAnswer(answer, { agentNumber: options.agentNumber, timeouts: options.timeouts, params: options.params, speech });
+  const render = answerRenderer({ agentNumber: options.agentNumber, timeouts: options.timeouts, params: options.params, speech });
 
   router.post('/', async (req: Request, res) => {
     const body = parse(startBody, req.body);

@@ -3,7 +3,7 @@ import type { AnyStateNode } from 'xstate';
 import { validateXML } from 'xmllint-wasm';
 import { callMachine, type StateMeta } from '../../flows/call.machine.ts';
 import { LANGUAGES, parsePromptRef, PROMPTS, promptRef, promptText, refText, type Language, type PromptId, type PromptParams, type PromptRef } from '../../prompts/catalogue.ts';
-import { renderApology, renderDialDone, renderRecovery, renderState, type RenderOptions } from '../../src/twiml/call-response.renderer.ts';
+import { answerRenderer, renderApology, renderDialDone, renderRecovery, renderState, type RenderOptions } from '../../src/twiml/call-response.renderer.ts';
 import { expectValid, loadSchema, responseChildren, schemaAvailable, schemaDir, type Schema, type TwimlNode } from '../support/twiml-schema.ts';
 
 /**
@@ -156,6 +156,27 @@ describe('TwiML against Twilio\u2019s schema', function () {
       return responseChildren(renderState(meta, [], { language: 'en-US', step: STEP, timeouts: TIMEOUTS, agentNumber: AGENT, params: PARAMS }))[0].attrs.timeout;
     };
     expect(['mainMenu', 'enterId', 'enterCode', 'enterNewPin', 'callbackOffer'].map(timeoutOf)).to.deep.equal(['4', '11', '9', '7', '4']);
+  });
+
+  it('an answer kept rendered is the builder\u2019s own, byte for byte, at every step, for every state, notice and language', () => {
+    const render = answerRenderer({ timeouts: TIMEOUTS, agentNumber: AGENT, params: PARAMS });
+    let compared = 0;
+    for (const step of [1, 7, 7, 42, 9999]) {
+      for (const { meta } of withMeta) {
+        for (const notice of NOTICES) {
+          for (const language of LANGUAGES) {
+            for (const bilingual of [false, true]) {
+              const view = { meta, notice: notice as string[], language, bilingual };
+              const built = renderState(meta, notice, { language, step, timeouts: TIMEOUTS, agentNumber: AGENT, params: PARAMS, bilingual });
+              expect(render({ kind: 'state', view, step }), `${meta.prompts.join(',')} at step ${step}`).to.equal(built);
+              compared += 1;
+            }
+          }
+        }
+      }
+    }
+    expect(compared).to.equal(5 * withMeta.length * NOTICES.length * LANGUAGES.length * 2);
+    expect(render({ kind: 'apology', language: 'both' })).to.equal(renderApology('both'));
   });
 
   for (const language of ['zh-CN', 'en-US', 'both'] as const) {
