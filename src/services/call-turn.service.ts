@@ -13,7 +13,7 @@ import { Semaphore } from '../security/semaphore.ts';
 import { outcomeOf, refusalIn, troubleIn, turnId, type CallEnd, type CallTurn } from '../storage/call-session.repository.ts';
 import type { CallIdentityDoc, TurnViewDoc } from '../storage/models.ts';
 import type { Store } from '../storage/store.ts';
-import { callEffects, effectActors, type CallEffects, type TurnNote } from './call-actors.ts';
+import { callEffects, effectActors, type CallEffects, type TurnNote, type TurnScope } from './call-actors.ts';
 import type { CallRecorder } from './call-recorder.service.ts';
 
 type CallSnapshot = SnapshotFrom<typeof callMachine>;
@@ -102,8 +102,8 @@ export class CallTurnService {
   private readonly hashing: Semaphore;
   private readonly metrics: HotlineMetrics;
   private readonly machine: typeof callMachine;
-  /** The side effects of the turn each running actor system belongs to. */
-  private readonly effects = new WeakMap<object, CallEffects>();
+  /** The side effects of the turn each running actor system belongs to (built when an effect first runs: a menu turn runs none). */
+  private readonly effects = new WeakMap<object, { scope: TurnScope; built?: CallEffects }>();
 
   constructor(private readonly deps: CallServiceDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -113,7 +113,8 @@ export class CallTurnService {
       actors: effectActors((system) => {
         const effects = this.effects.get(system);
         if (!effects) throw new Error('side effect outside a turn');
-        return effects;
+        effects.built ??= callEffects(effects.scope);
+        return effects.built;
       }),
     }) as typeof callMachine;
   }
@@ -129,9 +130,8 @@ export class CallTurnService {
     notes: TurnNote[] = [],
   ) {
     const actor = snapshot ? createActor(this.machine, { snapshot, input: undefined }) : createActor(this.machine, { input: {} });
-    this.effects.set(
-      actor.system,
-      callEffects({
+    this.effects.set(actor.system, {
+      scope: {
         store: this.deps.store,
         config: this.deps.config,
         messenger: this.deps.messenger,
@@ -145,8 +145,8 @@ export class CallTurnService {
         idMasked,
         now: this.now,
         note: (fact) => notes.push(fact),
-      }),
-    );
+      },
+    });
     return actor;
   }
 
