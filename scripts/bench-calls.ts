@@ -147,39 +147,34 @@ function openUntilDeadline(window: PhaseWindow, ms: number): () => void {
   };
 }
 
-/** The step a webhook URL carries (`?step=N`), or NaN. */
-const stepOf = (url: string) => Number(new URL(url).searchParams.get('step'));
-
-/** A TwiML answer with the step its gather posts to blanked out: every menu answer of a call is this, but for the step. */
-const withoutStep = (twiml: string) => twiml.replace(/([?&;]step=)\d+/g, '$1#');
-
 /**
  * A caller in the main menu pressing `*`, posted as Twilio posts it (signed, Twilio's parameters) but not followed as
  * the replayer follows TwiML: each answer must be the menu the replayer heard first, byte for byte but for the step,
- * and its gather must post to the next step. The replayer's TwiML parse, prompt matching and transcript cost about
- * 0.3 ms a turn on the two cores the hotline shares with it, which the baseline's bare clients never paid.
+ * which must be the next one. The replayer's TwiML parse, prompt matching and transcript cost about 0.3 ms a turn on
+ * the two cores the hotline shares with it, which the baseline's bare clients never paid.
  */
 class StarPresser {
-  private action: string;
-  private readonly menu: string;
+  private step: number;
+  /** The menu's answer and its gather's action, split where the step goes. */
+  private readonly menu: string[];
+  private readonly action: string[];
   private readonly keys: { digits: string; finishedOnKey: string };
 
   constructor(readonly call: CallReplayer) {
     const gather = call.pendingGather;
     if (!gather) throw new Error(`call ${call.callSid} is not waiting for keys`);
-    this.action = gather.action;
-    this.menu = withoutStep(call.lastAnswer);
+    this.step = Number(new URL(gather.action).searchParams.get('step'));
+    this.action = gather.action.split(`step=${this.step}`);
+    this.menu = call.lastAnswer.split(`step=${this.step}&amp;`);
+    if (this.action.length !== 2 || this.menu.length !== 2) throw new Error(`call ${call.callSid}: the menu's gather does not post its step once`);
     this.keys = gatheredKeys('*', gather);
   }
 
   /** Presses `*`: true when the menu came back, posting to the next step. */
   async press(): Promise<boolean> {
-    const answer = await this.call.webhook(this.action, { Digits: this.keys.digits, FinishedOnKey: this.keys.finishedOnKey });
-    const action = /<Gather\b[^>]*\saction="([^"]+)"/.exec(answer)?.[1];
-    if (!action || withoutStep(answer) !== this.menu) return false;
-    const next = new URL(action.replaceAll('&amp;', '&'), this.action).href;
-    if (stepOf(next) !== stepOf(this.action) + 1) return false;
-    this.action = next;
+    const answer = await this.call.webhook(this.action.join(`step=${this.step}`), { Digits: this.keys.digits, FinishedOnKey: this.keys.finishedOnKey });
+    if (answer !== this.menu.join(`step=${this.step + 1}&amp;`)) return false;
+    this.step += 1;
     return true;
   }
 }
