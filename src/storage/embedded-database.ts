@@ -45,10 +45,16 @@ const BUILD_LOCK_STALE_MS = 15 * 60_000;
 const BUILD_LOCK_WAIT_MS = 20 * 60_000;
 const OUTPUT_TAIL_CHARS = 8_000;
 
-/** The project's patches to FerretDB's source (why: see each file's header), applied in this order before every build. */
-export const FERRETDB_PATCHES = ['ferretdb-v1.24.2-sqlite-id-index.patch', 'ferretdb-v1.24.2-sqlite-serial-writes.patch'].map((name) =>
+/**
+ * The project's patches to FerretDB's source and to the modules it is built with (why: see each file's header),
+ * applied in this order before every build; a dependency's patch applies to its copy under `third_party/`.
+ */
+export const FERRETDB_PATCHES = ['ferretdb-v1.24.2-sqlite-id-index.patch', 'ferretdb-v1.24.2-sqlite-serial-writes.patch', 'modernc-memory-v1.8.0-keep-empty-page.patch'].map((name) =>
   path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../patches', name),
 );
+
+/** Modules FerretDB is built with that a patch changes: copied from the Go module cache into `third_party/<module>` and put in its go.mod's place. */
+const PATCHED_DEPENDENCIES = [{ module: 'modernc.org/memory', version: 'v1.8.0' }];
 
 const noop: Log = () => undefined;
 
@@ -278,18 +284,19 @@ async function buildFerretDb(target: string, cacheDir: string, log: Log): Promis
     if (download.code !== 0) {
       throw noEngineError(`\`go mod download\` failed (exit ${download.code}):\n${download.stdout}${download.stderr}`);
     }
-    let moduleDir: unknown;
-    try {
-      moduleDir = (JSON.parse(download.stdout) as { Dir?: unknown }).Dir;
-    } catch {
-      moduleDir = undefined;
-    }
-    if (typeof moduleDir !== 'string' || moduleDir === '') throw noEngineError(`\`go mod download\` printed no module Dir:\n${download.stdout}`);
-
     const sourceDir = path.join(workDir, 'src');
-    await fs.cp(moduleDir, sourceDir, { recursive: true });
+    await fs.cp(moduleDirOf(download), sourceDir, { recursive: true });
     await makeWritable(sourceDir);
     await fs.writeFile(path.join(sourceDir, 'build', 'version', 'version.txt'), `${FERRETDB_VERSION}\n`);
+    for (const { module, version } of PATCHED_DEPENDENCIES) {
+      const fetched = await run(go.command, ['mod', 'download', '-json', `${module}@${version}`], { cwd: workDir, env });
+      if (fetched.code !== 0) throw noEngineError(`\`go mod download ${module}@${version}\` failed (exit ${fetched.code}):\n${fetched.stdout}${fetched.stderr}`);
+      const copy = path.join(sourceDir, 'third_party', module);
+      await fs.cp(moduleDirOf(fetched), copy, { recursive: true });
+      await makeWritable(copy);
+      const replaced = await run(go.command, ['mod', 'edit', `-replace=${module}=./third_party/${module}`], { cwd: sourceDir, env });
+      if (replaced.code !== 0) throw new Error(`\`go mod edit -replace\` for ${module} failed (exit ${replaced.code}):\n${replaced.stderr}`);
+    }
     for (const patch of FERRETDB_PATCHES) {
       const patched = await run('git', ['apply', '--verbose', patch], { cwd: sourceDir, env }).catch((error: unknown) => {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('`git` is needed to apply the FerretDB patches before building; install git.');
@@ -312,6 +319,18 @@ async function buildFerretDb(target: string, cacheDir: string, log: Log): Promis
     await fs.rm(tempTarget, { force: true });
     await fs.rm(workDir, { recursive: true, force: true });
   }
+}
+
+/** The folder `go mod download -json` put a module in. */
+function moduleDirOf(download: RunResult): string {
+  let moduleDir: unknown;
+  try {
+    moduleDir = (JSON.parse(download.stdout) as { Dir?: unknown }).Dir;
+  } catch {
+    moduleDir = undefined;
+  }
+  if (typeof moduleDir !== 'string' || moduleDir === '') throw noEngineError(`\`go mod download\` printed no module Dir:\n${download.stdout}`);
+  return moduleDir;
 }
 
 async function makeWritable(dir: string): Promise<void> {
