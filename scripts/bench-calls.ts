@@ -159,6 +159,7 @@ class StarPresser {
   private readonly menu: string[];
   private readonly action: string[];
   private readonly keys: { digits: string; finishedOnKey: string };
+  private readonly method: string;
 
   constructor(readonly call: CallReplayer) {
     const gather = call.pendingGather;
@@ -168,14 +169,19 @@ class StarPresser {
     this.menu = call.lastAnswer.split(`step=${this.step}&amp;`);
     if (this.action.length !== 2 || this.menu.length !== 2) throw new Error(`call ${call.callSid}: the menu's gather does not post its step once`);
     this.keys = gatheredKeys('*', gather);
+    this.method = gather.method;
   }
 
-  /** Presses `*`: true when the menu came back, posting to the next step. */
+  /** Presses `*`: true when the menu came back, posting to the next step (after any other answer, the step it posts to, if any, is taken up). */
   async press(): Promise<boolean> {
-    const answer = await this.call.webhook(this.action.join(`step=${this.step}`), { Digits: this.keys.digits, FinishedOnKey: this.keys.finishedOnKey });
-    if (answer !== this.menu.join(`step=${this.step + 1}&amp;`)) return false;
-    this.step += 1;
-    return true;
+    const answer = await this.call.webhook(this.action.join(`step=${this.step}`), { Digits: this.keys.digits, FinishedOnKey: this.keys.finishedOnKey }, this.method);
+    if (answer === this.menu.join(`step=${this.step + 1}&amp;`)) {
+      this.step += 1;
+      return true;
+    }
+    const posted = /[?&;]step=(\d+)&amp;/.exec(answer);
+    if (posted) this.step = Number(posted[1]);
+    return false;
   }
 }
 

@@ -176,6 +176,7 @@ async function canConnect(host: string, port: number): Promise<void> {
 export async function ferretDbBinaryPath(cacheDir: string): Promise<string> {
   const hash = createHash('sha256');
   for (const patch of FERRETDB_PATCHES) hash.update(await fs.readFile(patch));
+  for (const { module, version } of PATCHED_DEPENDENCIES) hash.update(`${module}@${version}\n`);
   const tag = hash.digest('hex').slice(0, 12);
   return path.join(path.resolve(cacheDir), 'ferretdb', `${FERRETDB_VERSION}-${tag}`, 'ferretdb');
 }
@@ -295,7 +296,7 @@ async function buildFerretDb(target: string, cacheDir: string, log: Log): Promis
       await fs.cp(moduleDirOf(fetched), copy, { recursive: true });
       await makeWritable(copy);
       const replaced = await run(go.command, ['mod', 'edit', `-replace=${module}=./third_party/${module}`], { cwd: sourceDir, env });
-      if (replaced.code !== 0) throw new Error(`\`go mod edit -replace\` for ${module} failed (exit ${replaced.code}):\n${replaced.stderr}`);
+      if (replaced.code !== 0) throw noEngineError(`\`go mod edit -replace\` for ${module} failed (exit ${replaced.code}):\n${replaced.stderr}`);
     }
     for (const patch of FERRETDB_PATCHES) {
       const patched = await run('git', ['apply', '--verbose', patch], { cwd: sourceDir, env }).catch((error: unknown) => {

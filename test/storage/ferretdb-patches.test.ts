@@ -129,7 +129,11 @@ describe('the embedded FerretDB\u2019s memory allocator (patched)', function () 
     const client = new mongoose.mongo.MongoClient(database.uri, { directConnection: true });
     try {
       expect(database.pid, 'the database runs as its own process').to.be.a('number');
-      const minorFaults = async () => Number((await readFile(`/proc/${database.pid}/stat`, 'utf8')).split(') ')[1].split(' ')[7]);
+      // /proc/<pid>/stat: after the command name in parentheses, minflt is the eighth field.
+      const minorFaults = async () => {
+        const stat = await readFile(`/proc/${database.pid}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]);
+      };
       await client.connect();
       const pages = client.db('faults').collection<{ _id: string; entries: string }>('pages');
       const entries = 'x'.repeat(20_000);
