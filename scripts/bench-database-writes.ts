@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import mongoose from 'mongoose';
-import { ferretDbBinaryPath } from '../src/storage/embedded-database.ts';
+import { ferretDbBinaryPath, ferretDbEnv } from '../src/storage/embedded-database.ts';
 import { freePort, machineDescription, percentile, spawnUntil } from './bench-support.ts';
 
 const { values: args, positionals } = parseArgs({
@@ -59,7 +59,7 @@ async function run(binary: string): Promise<Array<{ perSecond: number; p50: numb
   const server = await spawnUntil(
     binary,
     ['--handler=sqlite', `--sqlite-url=file:${dir}/`, `--listen-addr=127.0.0.1:${port}`, '--telemetry=disable', `--state-dir=${dir}`, '--debug-addr=-', '--log-level=info'],
-    process.env,
+    ferretDbEnv(process.env),
     /Listening on/i,
   );
   try {

@@ -172,6 +172,19 @@ async function canConnect(host: string, port: number): Promise<void> {
   });
 }
 
+/**
+ * Go's garbage collector target for the embedded FerretDB: its live heap is a few megabytes and every statement
+ * allocates, so at Go's default (100) it collected many times a second; at 400 a read by `_id` plus an insert of a
+ * call turn's size cost it about a third less CPU (0.58-0.64 against 0.87-0.95 ms, alternating rounds) for about
+ * 12 MB more memory (800 saved no more and took 20 MB more).
+ */
+const FERRETDB_GOGC = '400';
+
+/** The environment the embedded FerretDB runs in: this process's, with Go's GC target raised unless GOGC is set. */
+export function ferretDbEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { GOGC: FERRETDB_GOGC, ...env, DO_NOT_TRACK: '1' };
+}
+
 /** Where the patched FerretDB binary is cached: the folder names the version and the patches' content hash, so a changed patch rebuilds. */
 export async function ferretDbBinaryPath(cacheDir: string): Promise<string> {
   const hash = createHash('sha256');
@@ -402,7 +415,7 @@ async function launchFerretDb(
     `--state-dir=${stateDir}`,
     '--debug-addr=-',
   ];
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DO_NOT_TRACK: '1' } });
+  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env: ferretDbEnv(process.env) });
   let output = '';
   const capture = (chunk: string): void => {
     output = (output + chunk).slice(-OUTPUT_TAIL_CHARS);
