@@ -1,3 +1,4 @@
+import { eachLimited } from '../security/semaphore.ts';
 import { insertOnce } from './insert-once.ts';
 import type { BucketPageDoc, Models } from './models.ts';
 
@@ -120,15 +121,7 @@ export class BucketLog {
       );
       for (const [key, lines, state] of chunk) this.remember(key, { ...state, count: state.count + lines.length });
     }
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: Math.min(concurrency, rest.length) }, async () => {
-        while (next < rest.length) {
-          const [key, lines] = rest[next++];
-          await this.append(key, lines);
-        }
-      }),
-    );
+    await eachLimited(rest, concurrency, ([key, lines]) => this.append(key, lines));
   }
 
   /** Deletes every page of a key (retention): each slot's pages by `_id`, at most 50 deletes to a command. */
