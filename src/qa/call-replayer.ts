@@ -213,7 +213,7 @@ export class CallReplayer implements ReplayCall {
   }
 
   /** The `<Gather>` waiting for keys (its action as a full URL), or null. */
-  get pendingGather(): { action: string; method: string; numDigits?: number; finishOnKey: string } | null {
+  get pendingGather(): Pick<PendingGather, 'action' | 'method' | 'numDigits' | 'finishOnKey'> | null {
     if (!this.gather || this.ended) return null;
     const { action, method, numDigits, finishOnKey, url } = this.gather;
     return { action: new URL(action, url).href, method, numDigits, finishOnKey };
